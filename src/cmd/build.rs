@@ -1,0 +1,53 @@
+//! `deck build`: render decks and write them; report every problem found.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::pipeline::{self, BuildOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A deck project folder (with deck.toml) or a Markdown file [default: the current folder]
+    pub path: Option<PathBuf>,
+    /// Output folder [default: deck.toml's `output`, or beside the Markdown file]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
+    #[arg(long)]
+    pub html: bool,
+}
+
+/// Returns whether the build succeeded (no errors).
+pub fn execute(args: Args) -> anyhow::Result<bool> {
+    let started = Instant::now();
+    let report = pipeline::build(&BuildOptions {
+        path: args.path,
+        output: args.output,
+        html: args.html,
+    });
+    for d in report.diagnostics.iter() {
+        eprintln!("{d}");
+    }
+    let slides: usize = report.decks.iter().map(|d| d.slides).sum();
+    for deck in &report.decks {
+        eprintln!("wrote {} ({} slides)", deck.output.display(), deck.slides);
+    }
+    for failed in &report.failed {
+        eprintln!("not written: {} (fix the errors above)", failed.display());
+    }
+    let (errors, warnings) = (
+        report.diagnostics.error_count(),
+        report.diagnostics.warning_count(),
+    );
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "{}: {}, {} in {} ms; {}, {}",
+        if errors == 0 { "built" } else { "failed" },
+        plural(report.decks.len(), "deck"),
+        plural(slides, "slide"),
+        started.elapsed().as_millis(),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+    );
+    Ok(errors == 0)
+}

@@ -1,0 +1,31 @@
+//! One module per subcommand, each with its clap arguments and `execute`.
+
+pub mod build;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "deck",
+    version,
+    about = "Markdown slides plus measurement data, rendered to a self-contained deck"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render decks to self-contained HTML (a project's slides/ to dist/, or one Markdown file)
+    Build(build::Args),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,271 @@
+//! Scoping CSS to the slides, the way Marpit does with PostCSS.
+//!
+//! Theme and deck CSS is written against `section` (one slide). In the page, every selector is
+//! prefixed so it applies to slides only and never to the viewer around them; `<style scoped>` CSS is
+//! narrowed further to one slide. Only rule structure is needed (selector lists, at-rule blocks), so
+//! this is a small hand-written pass rather than a full CSS parser.
+
+/// Where the slides live in the page.
+pub const SLIDE_ROOT: &str = "div.marpit > div.deck-slide > ";
+
+/// Rewrite `css` so that `section` means `section_sel` under [`SLIDE_ROOT`].
+///
+/// `:root` and `:scope` also mean the slide itself, as in Marp themes.
+pub fn scope(css: &str, section_sel: &str) -> String {
+    let mut out = String::with_capacity(css.len() + css.len() / 4);
+    scope_block(css, section_sel, &mut out);
+    out
+}
+
+fn scope_block(css: &str, section_sel: &str, out: &mut String) {
+    let mut i = 0;
+    while i < css.len() {
+        // Copy whitespace and comments between rules as they are.
+        let skip = skip_trivia(&css[i..]);
+        out.push_str(&css[i..i + skip]);
+        i += skip;
+        if i >= css.len() {
+            break;
+        }
+        let Some(stop) = find_top_level(&css[i..], &['{', ';', '}']) else {
+            out.push_str(&css[i..]);
+            break;
+        };
+        let prelude = &css[i..i + stop];
+        let delim = css.as_bytes()[i + stop];
+        if delim != b'{' {
+            // A statement (`@import x;`, `@charset`) or a stray brace: keep it.
+            out.push_str(&css[i..=i + stop]);
+            i += stop + 1;
+            continue;
+        }
+        let body_start = i + stop + 1;
+        let body_len = matching_brace(&css[body_start..]).unwrap_or(css.len() - body_start);
+        let body = &css[body_start..body_start + body_len];
+        let trimmed = prelude.trim();
+        if let Some(at) = trimmed.strip_prefix('@') {
+            let name = at
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .next()
+                .unwrap_or("");
+            out.push_str(prelude);
+            out.push('{');
+            if matches!(
+                name,
+                "media" | "supports" | "container" | "layer" | "document" | "scope"
+            ) {
+                scope_block(body, section_sel, out);
+            } else {
+                out.push_str(body);
+            }
+        } else {
+            let selectors: Vec<String> = split_top_level(trimmed, ',')
+                .into_iter()
+                .map(|s| scope_selector(s.trim(), section_sel))
+                .collect();
+            out.push_str(&selectors.join(", "));
+            out.push_str(" {");
+            out.push_str(body);
+        }
+        out.push('}');
+        i = (body_start + body_len + 1).min(css.len());
+    }
+}
+
+fn scope_selector(sel: &str, section_sel: &str) -> String {
+    for root in ["section", ":root", ":scope", "html", "body"] {
+        if let Some(rest) = sel.strip_prefix(root) {
+            let ends_name = rest.is_empty()
+                || rest.starts_with(['.', '#', '[', ':', '>', '+', '~', ' ', '\t', '\n', '*']);
+            if ends_name {
+                // `html`/`body` rules in Marp decks are meant for the slide too.
+                return format!("{SLIDE_ROOT}{section_sel}{rest}");
+            }
+        }
+    }
+    format!("{SLIDE_ROOT}{section_sel} {sel}")
+}
+
+/// Length of whitespace and `/* */` comments at the start of `s`.
+fn skip_trivia(s: &str) -> usize {
+    let mut i = 0;
+    loop {
+        let rest = &s[i..];
+        let ws = rest.len() - rest.trim_start().len();
+        i += ws;
+        if s[i..].starts_with("/*") {
+            i += s[i + 2..].find("*/").map_or(s.len() - i, |e| e + 4);
+        } else if ws == 0 {
+            return i;
+        }
+    }
+}
+
+/// Byte index of the first of `stops` outside strings, comments, parentheses and brackets.
+fn find_top_level(s: &str, stops: &[char]) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' | '\'' => skip_string(&mut chars, c),
+            '/' if s[i..].starts_with("/*") => {
+                let end = s[i + 2..].find("*/").map_or(s.len(), |e| i + 2 + e + 2);
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+            }
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            c if depth <= 0 && stops.contains(&c) => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn skip_string(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>, quote: char) {
+    while let Some((_, c)) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else if c == quote {
+            break;
+        }
+    }
+}
+
+/// Index of the `}` closing a block whose `{` was just before `s`.
+fn matching_brace(s: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut i = 0;
+    while let Some(off) = find_top_level(&s[i..], &['{', '}']) {
+        let at = i + off;
+        if s.as_bytes()[at] == b'{' {
+            depth += 1;
+        } else if depth == 0 {
+            return Some(at);
+        } else {
+            depth -= 1;
+        }
+        i = at + 1;
+    }
+    None
+}
+
+fn split_top_level(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while let Some(off) = find_top_level(&s[i..], &[sep]) {
+        parts.push(&s[i..i + off]);
+        i += off + 1;
+    }
+    parts.push(&s[i..]);
+    parts
+}
+
+/// Expand `@import "name";` of registered themes, depth-first, each theme at most once.
+pub fn imports(css: &str) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(off) = css[i..].find("@import") {
+        let at = i + off;
+        let Some(end) = css[at..].find(';').map(|e| at + e + 1) else {
+            break;
+        };
+        let arg = css[at + 7..end - 1].trim();
+        let arg = arg
+            .strip_prefix("url(")
+            .and_then(|a| a.strip_suffix(')'))
+            .unwrap_or(arg);
+        let name = arg.trim().trim_matches(['"', '\'']).to_string();
+        found.push((at, end, name));
+        i = end;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const R: &str = SLIDE_ROOT;
+
+    #[test]
+    fn prefixes_selectors() {
+        let out = scope(
+            "section.lead h1 { font-size: 100px }\nh2, p > a{x:y}",
+            "section",
+        );
+        assert_eq!(
+            out,
+            format!(
+                "{R}section.lead h1 {{ font-size: 100px }}\n{R}section h2, {R}section p > a {{x:y}}"
+            )
+        );
+    }
+
+    #[test]
+    fn root_and_scope_mean_the_slide() {
+        assert_eq!(
+            scope(":root{a:b}", "section"),
+            format!("{R}section {{a:b}}")
+        );
+        assert_eq!(
+            scope(":scope h1{a:b}", "section[data-deck-scope=\"2\"]"),
+            format!("{R}section[data-deck-scope=\"2\"] h1 {{a:b}}")
+        );
+        // `sectionx` is not `section`.
+        assert_eq!(
+            scope("sectionx{}", "section"),
+            format!("{R}section sectionx {{}}")
+        );
+    }
+
+    #[test]
+    fn recurses_into_media_and_keeps_keyframes() {
+        let css = "@media print { h1 { a: b } }\n@keyframes k { from { x: y } to { x: z } }";
+        let out = scope(css, "section");
+        assert!(
+            out.contains(&format!("@media print {{ {R}section h1 {{ a: b }} }}")),
+            "{out}"
+        );
+        assert!(
+            out.contains("@keyframes k { from { x: y } to { x: z } }"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn survives_strings_comments_and_garbage() {
+        let out = scope(
+            "/* a, b { */ a[title=\"x,{y\"] { content: \"}\" }",
+            "section",
+        );
+        assert!(
+            out.contains(&format!(
+                "{R}section a[title=\"x,{{y\"] {{ content: \"}}\" }}"
+            )),
+            "{out}"
+        );
+        for bad in [
+            "{",
+            "}",
+            "a {",
+            "@media {",
+            "/*",
+            "a { b { }",
+            "\"",
+            "@import",
+        ] {
+            scope(bad, "section");
+        }
+    }
+
+    #[test]
+    fn finds_imports() {
+        let found = imports("@import 'gaia';\n@import url(\"default\");\nh1{}");
+        assert_eq!(
+            found.iter().map(|f| f.2.as_str()).collect::<Vec<_>>(),
+            vec!["gaia", "default"]
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! The deck model: what the Markdown parser produces and the renderer consumes.
+//!
+//! Slide bodies are already HTML here (pulldown-cmark renders them, with our transforms applied on
+//! its event stream); everything around the body (directives, backgrounds, notes, scoped CSS) stays
+//! structured so the renderer and later stages can use it.
+
+use std::path::PathBuf;
+
+use crate::diagnostics::Pos;
+
+/// A value from the source together with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub pos: Pos,
+    /// Length of the written value, in characters (for the error marker).
+    pub len: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SlideSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl SlideSize {
+    pub const WIDE: SlideSize = SlideSize {
+        width: 1280,
+        height: 720,
+    };
+    pub const STANDARD: SlideSize = SlideSize {
+        width: 960,
+        height: 720,
+    };
+
+    /// Marp's size presets.
+    pub fn from_preset(name: &str) -> Option<SlideSize> {
+        match name.trim() {
+            "16:9" => Some(Self::WIDE),
+            "4:3" => Some(Self::STANDARD),
+            _ => None,
+        }
+    }
+}
+
+impl Default for SlideSize {
+    fn default() -> Self {
+        Self::WIDE
+    }
+}
+
+/// Global directives: one value for the whole deck (the last one written wins, as in Marp).
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    pub theme: Option<Located<String>>,
+    pub style: Option<String>,
+    /// Heading levels that start a new slide (`headingDivider`).
+    pub heading_divider: Vec<u8>,
+    pub size: SlideSize,
+    /// `math` directive (`mathjax` or `katex`); both render to MathML at build time.
+    pub math: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Marp's `paginate` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paginate {
+    /// Not shown, counted.
+    #[default]
+    False,
+    /// Shown, counted.
+    True,
+    /// Shown, not counted (repeats the previous number).
+    Hold,
+    /// Not shown, not counted.
+    Skip,
+}
+
+/// Local directives after Marp's inheritance rules have been applied to one slide.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlideDirectives {
+    pub paginate: Paginate,
+    /// Rendered inline HTML; `None` or empty means no header.
+    pub header: Option<String>,
+    pub footer: Option<String>,
+    pub class: Option<String>,
+    pub background_color: Option<String>,
+    /// Already a CSS value (`url("...")`), with local files resolved.
+    pub background_image: Option<String>,
+    pub background_position: Option<String>,
+    pub background_repeat: Option<String>,
+    pub background_size: Option<String>,
+    pub color: Option<String>,
+}
+
+/// How one `![bg](...)` image fills its area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Background {
+    /// The resolved URL (a data: URL for inlined local files).
+    pub url: String,
+    /// CSS `background-size` value.
+    pub size: String,
+    /// CSS `filter` value, if any.
+    pub filter: Option<String>,
+    pub alt: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitSide {
+    Left,
+    Right,
+}
+
+impl SplitSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitSide::Left => "left",
+            SplitSide::Right => "right",
+        }
+    }
+}
+
+/// `bg left` / `bg right`: the background takes one side, the content the other.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    pub side: SplitSide,
+    /// Share of the slide width given to the background, in percent.
+    pub percent: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Slide {
+    /// 1-based slide number.
+    pub number: usize,
+    /// Where the slide starts in the Markdown file.
+    pub pos: Pos,
+    /// Rendered body HTML.
+    pub html: String,
+    pub directives: SlideDirectives,
+    /// Page number shown by pagination, when the slide is paginated.
+    pub page: Option<usize>,
+    pub backgrounds: Vec<Background>,
+    /// Stack background images vertically (`bg vertical`) rather than side by side.
+    pub backgrounds_vertical: bool,
+    pub split: Option<Split>,
+    /// Speaker notes, as Markdown source (HTML comments that are not directives).
+    pub notes: Vec<String>,
+    /// CSS of `<style scoped>` blocks, applying to this slide only.
+    pub scoped_css: Vec<String>,
+    /// Number of fragment steps (`*` and `1)` list items).
+    pub fragments: usize,
+    /// Plain text of the first heading, for the slide's accessible name.
+    pub heading: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Deck {
+    pub path: PathBuf,
+    pub globals: Globals,
+    pub slides: Vec<Slide>,
+    /// Deck-wide CSS in source order: the `style` directive, then each unscoped `<style>` block.
+    pub css: Vec<String>,
+    /// Total of counted pages, for `data-marpit-pagination-total`.
+    pub page_total: usize,
+}

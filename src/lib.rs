@@ -1,0 +1,17 @@
+//! deck: Markdown slides plus measurement data, rendered to a self-contained conference deck.
+//!
+//! The pipeline, one module per stage: [`project`] (deck.toml) → [`markdown`] (Marp Markdown to
+//! the [`deck`] model, with [`assets`] resolved) → [`render`] (templates, [`themes`], [`css`]) →
+//! [`output`]. [`pipeline`] runs the stages; [`cmd`] holds one module per subcommand.
+
+pub mod assets;
+pub mod cmd;
+pub mod css;
+pub mod deck;
+pub mod diagnostics;
+pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod project;
+pub mod render;
+pub mod themes;

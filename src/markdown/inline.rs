@@ -1,0 +1,171 @@
+//! Build-time rendering of code, math and emoji, so the deck needs no JavaScript for them.
+
+use std::sync::OnceLock;
+
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+use super::html::escape;
+
+/// CSS classes of highlighted tokens are prefixed, so themes style `.hl-keyword`, `.hl-string`...
+pub const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// bat's syntax collection (through two-face): Dockerfile, TOML, shell, SQL... on top of
+/// syntect's defaults. Loaded on first use: decks without code never pay for it.
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// `<pre><code>` for a fenced code block; highlighted when the language is known.
+pub fn code_block(lang: &str, code: &str) -> String {
+    let lang = lang.split([' ', ',', '{']).next().unwrap_or("").trim();
+    let mut out = String::with_capacity(code.len() * 2);
+    if lang.is_empty() {
+        out.push_str("<pre><code>");
+        out.push_str(&escape(code));
+        out.push_str("</code></pre>\n");
+        return out;
+    }
+    let class = escape(lang);
+    out.push_str(&format!(
+        "<pre class=\"language-{class}\"><code class=\"language-{class}\">"
+    ));
+    match highlight(lang, code) {
+        Some(html) => out.push_str(&html),
+        None => out.push_str(&escape(code)),
+    }
+    out.push_str("</code></pre>\n");
+    out
+}
+
+fn highlight(lang: &str, code: &str) -> Option<String> {
+    let set = syntaxes();
+    let syntax = set
+        .find_syntax_by_token(lang)
+        .or_else(|| set.find_syntax_by_token(&lang.to_ascii_lowercase()))?;
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        generator
+            .parse_html_for_line_which_includes_newline(line)
+            .ok()?;
+    }
+    Some(generator.finalize())
+}
+
+/// TeX to MathML. Errors come back as text for a warning; the caller shows the TeX instead.
+pub struct Math {
+    converter: Option<math_core::LatexToMathML>,
+}
+
+impl Math {
+    pub fn new() -> Self {
+        Math { converter: None }
+    }
+
+    pub fn render(&mut self, tex: &str, display: bool) -> Result<String, String> {
+        if self.converter.is_none() {
+            let conv = math_core::LatexToMathML::new(math_core::MathCoreConfig::default())
+                .map_err(|e| format!("{e:?}"))?;
+            self.converter = Some(conv);
+        }
+        let conv = self.converter.as_ref().ok_or_else(String::new)?;
+        let mode = if display {
+            math_core::MathDisplay::Block
+        } else {
+            math_core::MathDisplay::Inline
+        };
+        conv.convert_with_local_state(tex, mode)
+            .map(|r| r.mathml)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Replace `:shortcode:` emoji (GitHub's names, as Marp does) in a run of text.
+pub fn emoji(text: &str) -> Option<String> {
+    if !text.contains(':') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut i = 0;
+    let mut changed = false;
+    while let Some(off) = text[i..].find(':') {
+        let start = i + off;
+        let Some(len) = text[start + 1..].find(':') else {
+            break;
+        };
+        let name = &text[start + 1..start + 1 + len];
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'));
+        match emojis::get_by_shortcode(name).filter(|_| valid) {
+            Some(e) => {
+                out.push_str(&text[last..start]);
+                out.push_str(e.as_str());
+                last = start + len + 2;
+                i = last;
+                changed = true;
+            }
+            // The closing colon may open the next shortcode (`a:b :smile:`).
+            None => i = start + 1,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_known_languages_with_classes() {
+        let html = code_block("python", "def f():\n    return 1\n");
+        assert!(
+            html.starts_with("<pre class=\"language-python\"><code class=\"language-python\">")
+        );
+        assert!(
+            html.contains("<span class=\"hl-storage hl-type hl-function"),
+            "{html}"
+        );
+        let docker = code_block("dockerfile", "FROM python:3.12-slim\n");
+        assert!(docker.contains("hl-keyword"), "{docker}");
+    }
+
+    #[test]
+    fn unknown_language_is_escaped_plain() {
+        assert_eq!(
+            code_block("nosuchlang", "<b>"),
+            "<pre class=\"language-nosuchlang\"><code class=\"language-nosuchlang\">&lt;b&gt;</code></pre>\n"
+        );
+        assert_eq!(code_block("", "x"), "<pre><code>x</code></pre>\n");
+    }
+
+    #[test]
+    fn math_to_mathml() {
+        let mut m = Math::new();
+        let html = m.render(r"\frac{a}{b}", false).unwrap();
+        assert!(
+            html.starts_with("<math") && html.contains("<mfrac>"),
+            "{html}"
+        );
+        assert!(m.render(r"\frac{a}{b", true).is_err());
+    }
+
+    #[test]
+    fn emoji_shortcodes() {
+        assert_eq!(
+            emoji("hi :smile: and :rocket:").as_deref(),
+            Some("hi 😄 and 🚀")
+        );
+        assert_eq!(emoji("time 10:30:45"), None);
+        assert_eq!(emoji("a:b :smile:").as_deref(), Some("a:b 😄"));
+        assert_eq!(emoji("no colon"), None);
+    }
+}

@@ -1,0 +1,917 @@
+//! Marp-flavoured Markdown to the deck model.
+//!
+//! One pass of pulldown-cmark over the file, then three steps over its events:
+//! 1. read global directives (front matter and comments anywhere: the last one wins);
+//! 2. split the events into slides (`---` rulers at top level, and `headingDivider`);
+//! 3. per slide, apply local directives with Marp's inheritance, and rewrite the events (images
+//!    with keywords, backgrounds, fragments, highlighted code, MathML, emoji, raw HTML) before
+//!    pulldown-cmark writes the HTML.
+
+pub mod directives;
+pub mod html;
+pub mod images;
+pub mod inline;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use crate::deck::{
+    Background, Deck, Globals, Located, Paginate, Slide, SlideDirectives, SlideSize, Split,
+};
+use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Pos};
+use directives::{Entry, Kind, Value};
+use html::Segment;
+
+/// What the parser resolves through the caller: image and background URLs.
+pub trait AssetResolver {
+    /// Turn a URL written in the deck into the URL the output uses (e.g. a data: URL for a local
+    /// file). A problem comes back as a warning message and a hint; the URL is then kept as written.
+    fn resolve(&mut self, url: &str) -> Resolved;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub url: String,
+    pub warning: Option<(String, String)>,
+}
+
+/// Leaves every URL as written: for tests and tools that only need the structure.
+pub struct KeepUrls;
+
+impl AssetResolver for KeepUrls {
+    fn resolve(&mut self, url: &str) -> Resolved {
+        Resolved {
+            url: url.to_string(),
+            warning: None,
+        }
+    }
+}
+
+pub struct ParseOptions<'r> {
+    /// Raw HTML allowed (`html: true` / `--html`).
+    pub html: bool,
+    pub resolver: &'r mut dyn AssetResolver,
+}
+
+fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_MATH
+}
+
+/// An event with its byte range in the whole file; raw HTML blocks are merged into one item.
+#[derive(Debug, Clone)]
+enum Item<'a> {
+    Ev(Event<'a>, Range<usize>),
+    HtmlBlock(String, usize),
+}
+
+impl Item<'_> {
+    fn offset(&self) -> usize {
+        match self {
+            Item::Ev(_, r) => r.start,
+            Item::HtmlBlock(_, o) => *o,
+        }
+    }
+}
+
+/// A directive read from the file, with where its value was written.
+#[derive(Debug, Clone)]
+struct Directive {
+    kind: Kind,
+    name: &'static str,
+    value: Value,
+    pos: Pos,
+    len: usize,
+}
+
+/// What an HTML comment turned out to be.
+enum Comment {
+    Directives(Vec<Directive>),
+    Note(String),
+    Empty,
+}
+
+struct Ctx<'s, 'r> {
+    path: &'s Path,
+    source: &'s str,
+    lines: LineIndex,
+    opts: ParseOptions<'r>,
+    diags: &'s mut Diagnostics,
+    math: inline::Math,
+}
+
+impl Ctx<'_, '_> {
+    fn pos(&self, offset: usize) -> Pos {
+        self.lines.pos(self.source, offset)
+    }
+
+    fn warn(&mut self, offset: usize, len: usize, msg: impl Into<String>, help: impl Into<String>) {
+        let d = Diagnostic::warning(self.path, msg)
+            .at(self.source, self.pos(offset), len)
+            .help(help);
+        self.diags.push(d);
+    }
+
+    fn warn_at(&mut self, pos: Pos, len: usize, msg: impl Into<String>, help: impl Into<String>) {
+        let d = Diagnostic::warning(self.path, msg)
+            .at(self.source, pos, len)
+            .help(help);
+        self.diags.push(d);
+    }
+
+    fn resolve(&mut self, url: &str, offset: usize) -> String {
+        let r = self.opts.resolver.resolve(url);
+        if let Some((msg, help)) = r.warning {
+            let len = url.chars().count();
+            let pos = self.url_pos(url, offset);
+            self.warn_at(pos, len, msg, help);
+        }
+        r.url
+    }
+
+    /// Position of `url` at or after `offset` (the image's start), for a precise marker.
+    fn url_pos(&self, url: &str, offset: usize) -> Pos {
+        let found = self
+            .source
+            .get(offset..)
+            .and_then(|s| s.find(url))
+            .map(|i| offset + i);
+        self.pos(found.unwrap_or(offset))
+    }
+
+    /// Read an HTML comment's text (starting at byte `offset`) as directives or a note.
+    fn comment(&mut self, text: &str, offset: usize) -> Comment {
+        if text.trim().is_empty() {
+            return Comment::Empty;
+        }
+        let entries = match directives::parse_yaml(text) {
+            Ok(Some(entries)) => entries,
+            Ok(None) | Err(_) => return Comment::Note(text.trim().to_string()),
+        };
+        if entries.is_empty() {
+            return Comment::Empty;
+        }
+        let base = self.pos(offset);
+        let known: Vec<bool> = entries
+            .iter()
+            .map(|e| directives::classify(&e.key).is_some())
+            .collect();
+        if !known.iter().any(|k| *k) {
+            if let Some(e) = entries
+                .iter()
+                .find(|e| directives::suggest(&e.key).is_some())
+            {
+                let hint = directives::suggest(&e.key).unwrap_or_default();
+                let pos = entry_pos(base, e.line, 0);
+                let msg = format!(
+                    "unknown directive `{}`: this comment is kept as a speaker note",
+                    e.key
+                );
+                self.warn_at(
+                    pos,
+                    e.key.chars().count(),
+                    msg,
+                    format!("did you mean `{hint}`?"),
+                );
+            }
+            return Comment::Note(text.trim().to_string());
+        }
+        Comment::Directives(self.directives(entries, base))
+    }
+
+    /// Turn YAML entries into directives; unknown keys are warned about and dropped.
+    fn directives(&mut self, entries: Vec<Entry>, base: Pos) -> Vec<Directive> {
+        let mut out = Vec::new();
+        for e in entries {
+            let Some((kind, name)) = directives::classify(&e.key) else {
+                let pos = entry_pos(base, e.line, 0);
+                let help = match directives::suggest(&e.key) {
+                    Some(s) => format!("did you mean `{s}`? It is ignored otherwise"),
+                    None => "it is ignored; see README.md for the directives deck knows".into(),
+                };
+                self.warn_at(
+                    pos,
+                    e.key.chars().count(),
+                    format!("unknown directive `{}`", e.key),
+                    help,
+                );
+                continue;
+            };
+            let len = match &e.value {
+                Value::Str(s) => s.lines().next().map_or(1, |l| l.chars().count()),
+                _ => 1,
+            };
+            out.push(Directive {
+                kind,
+                name,
+                value: e.value,
+                pos: entry_pos(base, e.line, e.value_col),
+                len,
+            });
+        }
+        out
+    }
+}
+
+/// Position of something on line `line` (0-based) of a YAML text that starts at `base`.
+fn entry_pos(base: Pos, line: usize, col: usize) -> Pos {
+    if line == 0 {
+        Pos::new(base.line, base.col + col)
+    } else {
+        Pos::new(base.line + line, col + 1)
+    }
+}
+
+/// Parse a whole Markdown file into a deck. Problems go to `diags`; this never fails.
+pub fn parse(path: &Path, source: &str, opts: ParseOptions<'_>, diags: &mut Diagnostics) -> Deck {
+    let mut ctx = Ctx {
+        path,
+        source,
+        lines: LineIndex::new(source),
+        opts,
+        diags,
+        math: inline::Math::new(),
+    };
+    let mut deck = Deck {
+        path: path.to_path_buf(),
+        ..Deck::default()
+    };
+    let start = if source.starts_with('\u{feff}') { 3 } else { 0 };
+
+    // Front matter.
+    let mut front: Vec<Directive> = Vec::new();
+    let body_start = match front_matter(&source[start..]) {
+        Some((yaml, body)) => {
+            let yaml = start + yaml.start..start + yaml.end;
+            let base = Pos::new(ctx.pos(yaml.start).line, 1);
+            match directives::parse_yaml(&source[yaml.clone()]) {
+                Ok(Some(entries)) => front = ctx.directives(entries, base),
+                Ok(None) => {
+                    let d = Diagnostic::error(
+                        path,
+                        "front matter is not a list of `key: value` directives",
+                    )
+                    .at(source, base, 1)
+                    .help("write one directive per line, e.g. `theme: gaia`");
+                    ctx.diags.push(d);
+                }
+                Err(e) => {
+                    let pos = entry_pos(base, e.line, e.col);
+                    let d = Diagnostic::error(path, format!("broken YAML in front matter: {}", e.message))
+                        .at(source, pos, 1)
+                        .help("fix the YAML; quote values that contain `: ` or start with `[`, `{`, `*` or `&`");
+                    ctx.diags.push(d);
+                }
+            }
+            start + body
+        }
+        None => start,
+    };
+
+    let items = collect_items(&source[body_start..], body_start);
+
+    // 1. Global directives, from front matter and every comment.
+    // Keyed by the comment's byte offset in the file.
+    let mut comments: BTreeMap<usize, Comment> = BTreeMap::new();
+    for item in &items {
+        for_each_comment(item, |text, off| {
+            let c = ctx.comment(text, off);
+            comments.insert(off, c);
+        });
+    }
+    let all_globals = front.iter().chain(comments.values().flat_map(|c| match c {
+        Comment::Directives(d) => d.as_slice(),
+        _ => &[],
+    }));
+    deck.globals = globals(&mut ctx, all_globals.filter(|d| d.kind == Kind::Global));
+    if let Some(style) = &deck.globals.style {
+        deck.css.push(style.clone());
+    }
+
+    // 2. Slides.
+    let ranges = split_slides(&items, &deck.globals.heading_divider);
+
+    // 3. Each slide.
+    let mut inherited: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for d in front.iter().filter(|d| d.kind == Kind::Local) {
+        inherited.insert(d.name, d.value.clone());
+    }
+    let front_spots: Vec<Directive> = front
+        .iter()
+        .filter(|d| d.kind == Kind::Spot)
+        .cloned()
+        .collect();
+    let mut counter = 0usize;
+    for (n, range) in ranges.iter().enumerate() {
+        let slide_items = &items[range.clone()];
+        let mut slide = Slide {
+            number: n + 1,
+            ..Slide::default()
+        };
+        slide.pos = match slide_items.first() {
+            Some(first) => ctx.pos(first.offset()),
+            None => ctx.pos(body_start),
+        };
+        // Directives written in this slide's comments.
+        let mut spots: Vec<Directive> = if n == 0 {
+            front_spots.clone()
+        } else {
+            Vec::new()
+        };
+        for item in slide_items {
+            for_each_comment(item, |_, off| match comments.get(&off) {
+                Some(Comment::Directives(ds)) => {
+                    for d in ds {
+                        match d.kind {
+                            Kind::Local => {
+                                inherited.insert(d.name, d.value.clone());
+                            }
+                            Kind::Spot => spots.push(d.clone()),
+                            Kind::Global => {}
+                        }
+                    }
+                }
+                Some(Comment::Note(text)) => slide.notes.push(text.clone()),
+                _ => {}
+            });
+        }
+        let mut effective = inherited.clone();
+        let mut positions: BTreeMap<&'static str, (Pos, usize)> = BTreeMap::new();
+        for d in &spots {
+            effective.insert(d.name, d.value.clone());
+            positions.insert(d.name, (d.pos, d.len));
+        }
+        let mut body = Body::new(&mut slide);
+        body.render(&mut ctx, slide_items);
+        let Body {
+            html,
+            colour_spots,
+            deck_css,
+            ..
+        } = body;
+        slide.html = html;
+        deck.css.extend(deck_css);
+        for (name, value) in colour_spots {
+            effective.insert(name, Value::Str(value));
+        }
+        slide.directives = local_directives(&mut ctx, &effective, &positions);
+        slide.page = match slide.directives.paginate {
+            Paginate::True => {
+                counter += 1;
+                Some(counter)
+            }
+            Paginate::False => {
+                counter += 1;
+                None
+            }
+            Paginate::Hold => Some(counter.max(1)),
+            Paginate::Skip => None,
+        };
+        deck.slides.push(slide);
+    }
+    deck.page_total = counter;
+    deck
+}
+
+/// `(yaml range, body start)` relative to `src`, when the file starts with front matter.
+fn front_matter(src: &str) -> Option<(Range<usize>, usize)> {
+    let first_end = src.find('\n')?;
+    if src[..first_end].trim_end() != "---" {
+        return None;
+    }
+    let yaml_start = first_end + 1;
+    let mut at = yaml_start;
+    for line in src[yaml_start..].split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            return Some((yaml_start..at, at + line.len()));
+        }
+        at += line.len();
+    }
+    None
+}
+
+fn collect_items(body: &str, base: usize) -> Vec<Item<'_>> {
+    let parser = Parser::new_ext(body, markdown_options()).into_offset_iter();
+    let mut items = Vec::new();
+    let mut block: Option<(String, usize)> = None;
+    for (ev, r) in parser {
+        let r = r.start + base..r.end + base;
+        match ev {
+            Event::Start(Tag::HtmlBlock) => block = Some((String::new(), r.start)),
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some((text, off)) = block.take() {
+                    items.push(Item::HtmlBlock(text, off));
+                }
+            }
+            Event::Html(text) if block.is_some() => {
+                if let Some((buf, _)) = block.as_mut() {
+                    buf.push_str(&text);
+                }
+            }
+            ev => items.push(Item::Ev(ev, r)),
+        }
+    }
+    items
+}
+
+/// Call `f(comment_text, byte_offset_of_text)` for each HTML comment in an item.
+fn for_each_comment(item: &Item<'_>, mut f: impl FnMut(&str, usize)) {
+    let (text, base): (&str, usize) = match item {
+        Item::HtmlBlock(t, o) => (t, *o),
+        Item::Ev(Event::InlineHtml(t), r) => (t, r.start),
+        _ => return,
+    };
+    for seg in html::segments(text) {
+        if let Segment::Comment(c, off) = seg {
+            if c.trim() != "fit" {
+                f(c, base + off);
+            }
+        }
+    }
+}
+
+fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -> Globals {
+    let mut g = Globals::default();
+    for d in ds {
+        let s = d.value.as_str().trim().to_string();
+        match d.name {
+            "theme" => {
+                g.theme = Some(Located {
+                    value: s,
+                    pos: d.pos,
+                    len: d.len,
+                })
+            }
+            "style" => g.style = Some(d.value.as_str().to_string()),
+            "headingDivider" => match directives::heading_divider(&d.value) {
+                Some(levels) => g.heading_divider = levels,
+                None => ctx.warn_at(
+                    d.pos,
+                    d.len,
+                    "`headingDivider` must be a level from 1 to 6 or a list of levels",
+                    "e.g. `headingDivider: 2` or `headingDivider: [1, 3]`",
+                ),
+            },
+            "size" => match SlideSize::from_preset(&s) {
+                Some(size) => g.size = size,
+                None => ctx.warn_at(
+                    d.pos,
+                    d.len,
+                    format!("unknown slide size `{s}`; using 16:9"),
+                    "use `16:9` (1280x720) or `4:3` (960x720)",
+                ),
+            },
+            "math" => g.math = Some(s),
+            "title" => g.title = Some(s),
+            "description" => g.description = Some(s),
+            "author" => g.author = Some(s),
+            "lang" => g.lang = Some(s),
+            _ => {}
+        }
+    }
+    g
+}
+
+/// Slide boundaries: item ranges, with the dividing rulers left out.
+fn split_slides(items: &[Item<'_>], divider: &[u8]) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut depth = 0i32;
+    let mut has_content = false;
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Item::Ev(Event::Rule, _) if depth == 0 => {
+                ranges.push(start..i);
+                start = i + 1;
+                has_content = false;
+                continue;
+            }
+            Item::Ev(Event::Start(Tag::Heading { level, .. }), _) if depth == 0 => {
+                if divider.contains(&(*level as u8)) && has_content {
+                    ranges.push(start..i);
+                    start = i;
+                }
+                has_content = true;
+            }
+            Item::HtmlBlock(..) => {}
+            _ => has_content = true,
+        }
+        match item {
+            Item::Ev(Event::Start(_), _) => depth += 1,
+            Item::Ev(Event::End(_), _) => depth -= 1,
+            _ => {}
+        }
+    }
+    ranges.push(start..items.len());
+    ranges
+}
+
+fn local_directives(
+    ctx: &mut Ctx<'_, '_>,
+    values: &BTreeMap<&'static str, Value>,
+    positions: &BTreeMap<&'static str, (Pos, usize)>,
+) -> SlideDirectives {
+    let mut d = SlideDirectives::default();
+    let get = |name: &str| values.get(name).map(|v| v.as_str().trim().to_string());
+    let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    if let Some(p) = get("paginate") {
+        match directives::paginate(&p) {
+            Some(v) => d.paginate = v,
+            None => {
+                let (pos, len) = positions
+                    .get("paginate")
+                    .copied()
+                    .unwrap_or((Pos::new(1, 1), 1));
+                ctx.warn_at(
+                    pos,
+                    len,
+                    format!("`paginate: {p}` is not a paginate value"),
+                    "use true, false, hold or skip",
+                );
+            }
+        }
+    }
+    let allow_html = ctx.opts.html;
+    d.header = non_empty(get("header")).map(|h| inline_markdown(&h, allow_html));
+    d.footer = non_empty(get("footer")).map(|f| inline_markdown(&f, allow_html));
+    d.class = non_empty(get("class"));
+    d.background_color = non_empty(get("backgroundColor"));
+    d.background_image = non_empty(get("backgroundImage")).map(|v| resolve_css_urls(ctx, &v));
+    d.background_position = non_empty(get("backgroundPosition"));
+    d.background_repeat = non_empty(get("backgroundRepeat"));
+    d.background_size = non_empty(get("backgroundSize"));
+    d.color = non_empty(get("color"));
+    d
+}
+
+/// Resolve the local files named in `url(...)` of a CSS value.
+fn resolve_css_urls(ctx: &mut Ctx<'_, '_>, value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find("url(") {
+        out.push_str(&rest[..i + 4]);
+        let after = &rest[i + 4..];
+        let Some(end) = after.find(')') else {
+            rest = after;
+            break;
+        };
+        let raw = after[..end].trim();
+        let url = raw.trim_matches(['"', '\'']);
+        let resolved = ctx.resolve(url, 0);
+        out.push('"');
+        out.push_str(&resolved.replace('"', "%22"));
+        out.push('"');
+        out.push(')');
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Render a header or footer: inline Markdown, without the paragraph around it.
+pub fn inline_markdown(text: &str, allow_html: bool) -> String {
+    let mut out = String::new();
+    let events = Parser::new_ext(text, markdown_options()).filter_map(|ev| match ev {
+        Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => None,
+        Event::Html(h) | Event::InlineHtml(h) if !allow_html => {
+            Some(Event::InlineHtml(html::escape_except_allowlist(&h).into()))
+        }
+        Event::Text(t) => Some(Event::Text(inline::emoji(&t).map_or(t, CowStr::from))),
+        ev => Some(ev),
+    });
+    pulldown_cmark::html::push_html(&mut out, events);
+    out.trim_end().to_string()
+}
+
+/// Render speaker notes (or any loose Markdown) to HTML, raw HTML escaped.
+pub fn notes_html(text: &str) -> String {
+    let mut out = String::new();
+    let events = Parser::new_ext(text, markdown_options()).map(|ev| match ev {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        ev => ev,
+    });
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+/// The rewriting of one slide's events into HTML.
+struct Body<'s> {
+    slide: &'s mut Slide,
+    out: Vec<Event<'static>>,
+    html: String,
+    /// `![](red)` / `![bg](red)`: colour shorthands, applied as spot directives.
+    colour_spots: Vec<(&'static str, String)>,
+    /// Unscoped `<style>` blocks: they apply to the whole deck.
+    deck_css: Vec<String>,
+    /// For each open list: is it fragmented?
+    lists: Vec<bool>,
+    /// For each open list item: was it written as a fragment?
+    items: Vec<bool>,
+    /// Open headings: marked `<!-- fit -->`?
+    headings: Vec<bool>,
+    /// Open paragraphs: left out because they hold only background images?
+    skip_paragraphs: Vec<bool>,
+}
+
+impl<'s> Body<'s> {
+    fn new(slide: &'s mut Slide) -> Self {
+        Body {
+            slide,
+            out: Vec::new(),
+            html: String::new(),
+            colour_spots: Vec::new(),
+            deck_css: Vec::new(),
+            headings: Vec::new(),
+            lists: Vec::new(),
+            items: Vec::new(),
+            skip_paragraphs: Vec::new(),
+        }
+    }
+
+    fn render(&mut self, ctx: &mut Ctx<'_, '_>, items: &[Item<'_>]) {
+        let mut i = 0;
+        while i < items.len() {
+            i = self.item(ctx, items, i);
+        }
+        let events = std::mem::take(&mut self.out);
+        pulldown_cmark::html::push_html(&mut self.html, events.into_iter());
+    }
+
+    fn push_html(&mut self, s: String) {
+        self.out.push(Event::Html(CowStr::from(s)));
+    }
+
+    fn push_inline_html(&mut self, s: String) {
+        self.out.push(Event::InlineHtml(CowStr::from(s)));
+    }
+
+    /// Handle the item at `i`; returns the index of the next item to handle.
+    fn item(&mut self, ctx: &mut Ctx<'_, '_>, items: &[Item<'_>], i: usize) -> usize {
+        let (ev, range) = match &items[i] {
+            Item::HtmlBlock(text, _) => {
+                self.raw_html(ctx, text, true);
+                return i + 1;
+            }
+            Item::Ev(ev, r) => (ev, r.clone()),
+        };
+        match ev {
+            Event::InlineHtml(text) => self.raw_html(ctx, text, false),
+            Event::Html(text) => self.raw_html(ctx, text, true),
+            Event::Start(Tag::Paragraph) => {
+                let bg_only = bg_only_paragraph(items, i);
+                self.skip_paragraphs.push(bg_only);
+                if !bg_only {
+                    self.out.push(Event::Start(Tag::Paragraph));
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if !self.skip_paragraphs.pop().unwrap_or(false) {
+                    self.out.push(Event::End(TagEnd::Paragraph));
+                }
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                let end = find_end(items, i);
+                let inner = &items[i + 1..end];
+                let fit = inner.iter().any(|it| {
+                    matches!(it, Item::Ev(Event::InlineHtml(t), _) if html::segments(t).iter().any(|s| matches!(s, Segment::Comment(c, _) if c.trim() == "fit")))
+                });
+                if self.slide.heading.is_none() {
+                    self.slide.heading = Some(plain_text(inner)).filter(|t| !t.is_empty());
+                }
+                self.headings.push(fit);
+                if fit {
+                    self.push_html(format!(
+                        "<{level} data-deck-fit=\"\"><span data-deck-fit-content=\"\">"
+                    ));
+                } else {
+                    self.push_html(format!("<{level}>"));
+                }
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                let close = if self.headings.pop().unwrap_or(false) {
+                    "</span>"
+                } else {
+                    ""
+                };
+                self.push_html(format!("{close}</{level}>\n"));
+            }
+            Event::Start(Tag::List(first)) => {
+                let fragmented = is_fragment_marker(ctx.source, range.start);
+                self.lists.push(fragmented);
+                self.out.push(Event::Start(Tag::List(*first)));
+            }
+            Event::End(TagEnd::List(ordered)) => {
+                self.lists.pop();
+                self.out.push(Event::End(TagEnd::List(*ordered)));
+            }
+            Event::Start(Tag::Item) => {
+                let fragment = self.lists.last().copied().unwrap_or(false);
+                self.items.push(fragment);
+                if fragment {
+                    self.slide.fragments += 1;
+                    let n = self.slide.fragments;
+                    self.push_html(format!("<li data-marpit-fragment=\"{n}\">"));
+                } else {
+                    self.out.push(Event::Start(Tag::Item));
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                if self.items.pop().unwrap_or(false) {
+                    self.push_html("</li>\n".into());
+                } else {
+                    self.out.push(Event::End(TagEnd::Item));
+                }
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let end = find_end(items, i);
+                let alt = plain_text(&items[i + 1..end]);
+                self.image(ctx, dest_url, title, &alt, range.start);
+                return end + 1;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let end = find_end(items, i);
+                let code: String = items[i + 1..end]
+                    .iter()
+                    .filter_map(|it| match it {
+                        Item::Ev(Event::Text(t), _) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let lang = match kind {
+                    CodeBlockKind::Fenced(lang) => lang.as_ref(),
+                    CodeBlockKind::Indented => "",
+                };
+                self.push_html(inline::code_block(lang, &code));
+                return end + 1;
+            }
+            Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                let display = matches!(ev, Event::DisplayMath(_));
+                match ctx.math.render(tex, display) {
+                    Ok(mathml) => self.push_inline_html(mathml),
+                    Err(e) => {
+                        ctx.warn(
+                            range.start,
+                            range.len(),
+                            format!("cannot render math: {e}"),
+                            "fix the TeX; it is shown as code meanwhile",
+                        );
+                        self.out.push(Event::Code(CowStr::from(tex.to_string())));
+                    }
+                }
+            }
+            Event::Text(t) => {
+                let text = inline::emoji(t).unwrap_or_else(|| t.to_string());
+                self.out.push(Event::Text(CowStr::from(text)));
+            }
+            Event::Rule => self.out.push(Event::Rule),
+            ev => self.out.push(ev.clone().into_static()),
+        }
+        i + 1
+    }
+
+    fn image(&mut self, ctx: &mut Ctx<'_, '_>, url: &str, title: &str, alt: &str, offset: usize) {
+        let spec = images::parse(alt);
+        if spec.bg {
+            if images::is_css_colour(url) {
+                self.colour_spots.push(("backgroundColor", url.to_string()));
+                return;
+            }
+            let resolved = ctx.resolve(url, offset);
+            if let Some((side, pct)) = spec.split {
+                self.slide.split = Some(Split {
+                    side,
+                    percent: pct.unwrap_or(50.0),
+                });
+            }
+            self.slide.backgrounds_vertical |= spec.vertical;
+            self.slide.backgrounds.push(Background {
+                url: resolved,
+                size: spec.background_size(),
+                filter: spec.filter_css(),
+                alt: spec.alt,
+            });
+            return;
+        }
+        if images::is_css_colour(url) {
+            self.colour_spots.push(("color", url.to_string()));
+            return;
+        }
+        let resolved = ctx.resolve(url, offset);
+        let mut tag = format!(
+            "<img src=\"{}\" alt=\"{}\"",
+            html::escape(&resolved),
+            html::escape(&spec.alt)
+        );
+        if !title.is_empty() {
+            tag.push_str(&format!(" title=\"{}\"", html::escape(title)));
+        }
+        if let Some(style) = spec.inline_style() {
+            tag.push_str(&format!(" style=\"{}\"", html::escape(&style)));
+        }
+        tag.push_str(" />");
+        self.push_inline_html(tag);
+    }
+
+    fn raw_html(&mut self, ctx: &mut Ctx<'_, '_>, text: &str, block: bool) {
+        for seg in html::segments(text) {
+            match seg {
+                // Comments were read before; they never reach the output.
+                Segment::Comment(..) => {}
+                Segment::Style { css, scoped, .. } => {
+                    if scoped {
+                        self.slide.scoped_css.push(css.to_string());
+                    } else {
+                        self.deck_css.push(css.to_string());
+                    }
+                }
+                Segment::Other(other) => {
+                    let html = if ctx.opts.html {
+                        other.to_string()
+                    } else {
+                        html::escape_except_allowlist(other)
+                    };
+                    if block {
+                        self.push_html(html);
+                    } else {
+                        self.push_inline_html(html);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Index of the `End` matching the `Start` at `i` (or the last item if unbalanced).
+fn find_end(items: &[Item<'_>], i: usize) -> usize {
+    let mut depth = 0i32;
+    for (j, it) in items.iter().enumerate().skip(i) {
+        match it {
+            Item::Ev(Event::Start(_), _) => depth += 1,
+            Item::Ev(Event::End(_), _) => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    items.len().saturating_sub(1).max(i)
+}
+
+/// The text of some items without markup (alt text, heading names).
+fn plain_text(items: &[Item<'_>]) -> String {
+    let mut s = String::new();
+    for it in items {
+        if let Item::Ev(Event::Text(t) | Event::Code(t) | Event::InlineMath(t), _) = it {
+            s.push_str(t);
+        } else if let Item::Ev(Event::SoftBreak | Event::HardBreak, _) = it {
+            s.push(' ');
+        }
+    }
+    s.trim().to_string()
+}
+
+/// A paragraph holding only `bg` images (and spaces): Marp takes it out of the flow.
+fn bg_only_paragraph(items: &[Item<'_>], start: usize) -> bool {
+    let end = find_end(items, start);
+    let mut j = start + 1;
+    let mut any = false;
+    while j < end {
+        match &items[j] {
+            Item::Ev(Event::Start(Tag::Image { .. }), _) => {
+                let img_end = find_end(items, j);
+                if !images::parse(&plain_text(&items[j + 1..img_end])).bg {
+                    return false;
+                }
+                any = true;
+                j = img_end + 1;
+                continue;
+            }
+            Item::Ev(Event::SoftBreak | Event::HardBreak, _) => {}
+            Item::Ev(Event::Text(t), _) if t.trim().is_empty() => {}
+            _ => return false,
+        }
+        j += 1;
+    }
+    any
+}
+
+/// Lists written with `*` or `1)` are fragmented in Marp; `-`, `+` and `1.` are not.
+fn is_fragment_marker(source: &str, offset: usize) -> bool {
+    let rest = source.get(offset..).unwrap_or("").trim_start();
+    if rest.starts_with('*') {
+        return true;
+    }
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    digits > 0 && rest[digits..].starts_with(')')
+}

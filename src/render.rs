@@ -1,0 +1,263 @@
+//! Deck model + theme to one self-contained HTML page, through a minijinja template.
+//!
+//! The HTML contract follows Marp so existing Marp CSS keeps working: one `<section>` per slide,
+//! carrying the `class` directive's classes, `data-marpit-pagination` for the page number, and
+//! `<header>`/`<footer>` inside the section. All CSS is scoped to the slides (see [`crate::css`]).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::css::{self, SLIDE_ROOT};
+use crate::deck::{Deck, Slide};
+use crate::diagnostics::Diagnostic;
+use crate::markdown::html::escape;
+
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("deck.html", include_str!("../templates/deck.html")),
+    ("viewer.css", include_str!("../templates/viewer.css")),
+    ("viewer.js", include_str!("../templates/viewer.js")),
+];
+
+/// Templates: built-ins, each replaceable by a file of the same name in the project's templates/.
+pub struct Templates {
+    files: BTreeMap<String, (String, Option<PathBuf>)>,
+}
+
+impl Templates {
+    pub fn load(dir: &Path) -> Self {
+        let files = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(name, text)| {
+                let own = dir.join(name);
+                match std::fs::read_to_string(&own) {
+                    Ok(t) => (name.to_string(), (t, Some(own))),
+                    Err(_) => (name.to_string(), (text.to_string(), None)),
+                }
+            })
+            .collect();
+        Templates { files }
+    }
+
+    fn text(&self, name: &str) -> &str {
+        self.files.get(name).map_or("", |(t, _)| t.as_str())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.files
+            .get(name)
+            .and_then(|(_, p)| p.clone())
+            .unwrap_or_else(|| PathBuf::from(format!("<builtin template {name}>")))
+    }
+}
+
+#[derive(Serialize)]
+struct PageSlide {
+    number: usize,
+    label: String,
+    attrs: String,
+    header: Option<String>,
+    footer: Option<String>,
+    backgrounds: String,
+    html: String,
+    notes: String,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    title: String,
+    lang: &'a str,
+    description: Option<&'a str>,
+    author: Option<&'a str>,
+    generator: String,
+    width: u32,
+    height: u32,
+    theme: &'a str,
+    viewer_css: &'a str,
+    viewer_js: &'a str,
+    slide_css: String,
+    slides: Vec<PageSlide>,
+}
+
+/// Render a deck with its theme's CSS. Template errors name the template file and line.
+pub fn render(
+    deck: &Deck,
+    theme: &str,
+    theme_css: &str,
+    templates: &Templates,
+) -> Result<String, Diagnostic> {
+    let size = deck.globals.size;
+    let mut slide_css = String::new();
+    slide_css.push_str(&css::scope(theme_css, "section"));
+    for block in &deck.css {
+        slide_css.push('\n');
+        slide_css.push_str(&css::scope(block, "section"));
+    }
+    for slide in &deck.slides {
+        for block in &slide.scoped_css {
+            slide_css.push('\n');
+            let sel = format!("section[data-deck-scope=\"{}\"]", slide.number);
+            slide_css.push_str(&css::scope(block, &sel));
+        }
+    }
+    // The size directive wins over any width or height a theme or style sets.
+    let _ = write!(
+        slide_css,
+        "\n{SLIDE_ROOT}section {{ width: {}px !important; height: {}px !important; }}\n",
+        size.width, size.height
+    );
+    let slide_css = slide_css.replace("</style", "<\\/style");
+
+    let title = deck
+        .globals
+        .title
+        .clone()
+        .or_else(|| deck.slides.iter().find_map(|s| s.heading.clone()))
+        .or_else(|| {
+            deck.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "deck".into());
+    let slides = deck
+        .slides
+        .iter()
+        .map(|s| page_slide(deck, s, theme))
+        .collect();
+    let page = Page {
+        title,
+        lang: deck.globals.lang.as_deref().unwrap_or("en"),
+        description: deck.globals.description.as_deref(),
+        author: deck.globals.author.as_deref(),
+        generator: format!("deck {}", env!("CARGO_PKG_VERSION")),
+        width: size.width,
+        height: size.height,
+        theme,
+        viewer_css: templates.text("viewer.css"),
+        viewer_js: templates.text("viewer.js"),
+        slide_css,
+        slides,
+    };
+
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let text = templates.text("deck.html");
+    env.add_template("deck.html", text)
+        .and_then(|_| {
+            env.get_template("deck.html")?
+                .render(minijinja::value::Serde(&page))
+        })
+        .map_err(|e| template_error(&e, &templates.path("deck.html"), text))
+}
+
+fn template_error(e: &minijinja::Error, path: &Path, text: &str) -> Diagnostic {
+    let detail = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_string);
+    let mut d = Diagnostic::error(path, format!("template error: {detail}"))
+        .help("fix the template, or delete it to use deck's built-in one");
+    if let Some(line) = e.line() {
+        d = d.at(text, crate::diagnostics::Pos::new(line, 1), 1);
+    }
+    d
+}
+
+fn page_slide(deck: &Deck, s: &Slide, theme: &str) -> PageSlide {
+    let d = &s.directives;
+    let mut attrs = format!("id=\"{}\" data-theme=\"{}\"", s.number, escape(theme));
+    if let Some(class) = &d.class {
+        let _ = write!(attrs, " class=\"{0}\" data-class=\"{0}\"", escape(class));
+    }
+    if let Some(page) = s.page {
+        let _ = write!(
+            attrs,
+            " data-paginate=\"true\" data-marpit-pagination=\"{page}\" data-marpit-pagination-total=\"{}\"",
+            deck.page_total
+        );
+    }
+    if s.fragments > 0 {
+        let _ = write!(attrs, " data-marpit-fragments=\"{}\"", s.fragments);
+    }
+    if !s.scoped_css.is_empty() {
+        let _ = write!(attrs, " data-deck-scope=\"{}\"", s.number);
+    }
+    let mut style = String::new();
+    let props = [
+        ("background-color", &d.background_color),
+        ("background-image", &d.background_image),
+        ("background-position", &d.background_position),
+        ("background-repeat", &d.background_repeat),
+        ("background-size", &d.background_size),
+        ("color", &d.color),
+    ];
+    for (prop, value) in props {
+        if let Some(v) = value {
+            let _ = write!(style, "{prop}:{v};");
+        }
+    }
+    let mut backgrounds = String::new();
+    if !s.backgrounds.is_empty() {
+        let mut layer_style = String::new();
+        if let Some(split) = &s.split {
+            let px = (f64::from(deck.globals.size.width) * split.percent / 100.0).round();
+            let side = split.side.as_str();
+            let _ = write!(style, "border-{side}:{px}px solid transparent;");
+            let _ = write!(layer_style, "{side}:-{px}px;width:{px}px;");
+            let _ = write!(attrs, " data-deck-split=\"{side}\"");
+        }
+        let direction = if s.backgrounds_vertical {
+            "vertical"
+        } else {
+            "horizontal"
+        };
+        let _ = write!(
+            backgrounds,
+            "<div class=\"deck-bg\" data-direction=\"{direction}\""
+        );
+        if !layer_style.is_empty() {
+            let _ = write!(backgrounds, " style=\"{layer_style}\"");
+        }
+        backgrounds.push('>');
+        for bg in &s.backgrounds {
+            let mut fig = format!(
+                "background-image:url(&quot;{}&quot;);background-size:{};",
+                escape(&bg.url),
+                escape(&bg.size)
+            );
+            if let Some(f) = &bg.filter {
+                let _ = write!(fig, "filter:{};", escape(f));
+            }
+            let _ = write!(backgrounds, "<figure style=\"{fig}\">");
+            if !bg.alt.is_empty() {
+                let _ = write!(backgrounds, "<figcaption>{}</figcaption>", escape(&bg.alt));
+            }
+            backgrounds.push_str("</figure>");
+        }
+        backgrounds.push_str("</div>");
+    }
+    if !style.is_empty() {
+        let _ = write!(attrs, " style=\"{}\"", escape(&style));
+    }
+    let label = match &s.heading {
+        Some(h) => format!("Slide {}: {h}", s.number),
+        None => format!("Slide {}", s.number),
+    };
+    let notes = s
+        .notes
+        .iter()
+        .map(|n| crate::markdown::notes_html(n))
+        .collect::<Vec<_>>()
+        .join("\n");
+    PageSlide {
+        number: s.number,
+        label,
+        attrs,
+        header: d.header.clone(),
+        footer: d.footer.clone(),
+        backgrounds,
+        html: s.html.clone(),
+        notes,
+    }
+}
