@@ -169,10 +169,8 @@ impl Project {
     }
 
     fn single_file(file: &Path) -> Project {
-        let root = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        // An empty root (file in the current folder) keeps output paths short: `talk.html`.
+        let root = file.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         Project {
             root,
             config_path: None,

@@ -35,9 +35,11 @@
     box.style.setProperty('--deck-y', ((window.innerHeight - height * scale) / 2) + 'px');
   }
 
+  // `#5` is slide 5; other fragments (footnotes) stay on the current slide.
   function fromHash() {
-    var n = parseInt(location.hash.replace(/^#/, ''), 10);
-    return isNaN(n) ? 0 : Math.max(0, Math.min(slides.length - 1, n - 1));
+    var m = /^#(\d+)$/.exec(location.hash);
+    if (!m) return current < 0 ? 0 : current;
+    return Math.max(0, Math.min(slides.length - 1, parseInt(m[1], 10) - 1));
   }
 
   function show(index, updateHash) {

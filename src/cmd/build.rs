@@ -28,9 +28,14 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
     for d in report.diagnostics.iter() {
         eprintln!("{d}");
     }
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let slides: usize = report.decks.iter().map(|d| d.slides).sum();
     for deck in &report.decks {
-        eprintln!("wrote {} ({} slides)", deck.output.display(), deck.slides);
+        eprintln!(
+            "wrote {} ({})",
+            deck.output.display(),
+            plural(deck.slides, "slide")
+        );
     }
     for failed in &report.failed {
         eprintln!("not written: {} (fix the errors above)", failed.display());
@@ -39,7 +44,6 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         report.diagnostics.error_count(),
         report.diagnostics.warning_count(),
     );
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     eprintln!(
         "{}: {}, {} in {} ms; {}, {}",
         if errors == 0 { "built" } else { "failed" },

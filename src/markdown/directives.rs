@@ -111,6 +111,8 @@ pub struct Entry {
     pub key: String,
     pub value: Value,
     pub line: usize,
+    /// Column (0-based, in characters) where the key starts on that line.
+    pub key_col: usize,
     /// Column (0-based, in characters) where the value starts on that line.
     pub value_col: usize,
 }
@@ -146,7 +148,7 @@ pub fn parse_yaml(text: &str) -> Result<Option<Vec<Entry>>, YamlError> {
         let Some(key) = scalar(&k) else {
             return Ok(None);
         };
-        let (line, value_col) = key_position(&loosened, &key);
+        let (line, key_col, value_col) = key_position(text, &key);
         let value = match v {
             Yaml::Null => Value::Empty,
             Yaml::Array(items) => Value::List(items.iter().filter_map(scalar).collect()),
@@ -159,6 +161,7 @@ pub fn parse_yaml(text: &str) -> Result<Option<Vec<Entry>>, YamlError> {
             key,
             value,
             line,
+            key_col,
             value_col,
         });
     }
@@ -175,18 +178,22 @@ fn scalar(y: &Yaml) -> Option<String> {
     }
 }
 
-/// Line (0-based) of a top-level key and the column where its value begins.
-fn key_position(text: &str, key: &str) -> (usize, usize) {
+/// Line (0-based) of a top-level key, and the columns where the key and its value begin.
+fn key_position(text: &str, key: &str) -> (usize, usize, usize) {
     for (i, line) in text.lines().enumerate() {
-        if let Some(rest) = line.strip_prefix(key) {
-            let trimmed = rest.trim_start();
-            if let Some(after) = trimmed.strip_prefix(':') {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(rest) = line[indent..].strip_prefix(key) {
+            if let Some(after) = rest.trim_start().strip_prefix(':') {
                 let value_start = line.len() - after.trim_start().len();
-                return (i, line[..value_start].chars().count());
+                return (
+                    i,
+                    line[..indent].chars().count(),
+                    line[..value_start].chars().count(),
+                );
             }
         }
     }
-    (0, 0)
+    (0, 0, 0)
 }
 
 /// Quote the values of known directives on top-level lines, the way Marpit does.
@@ -283,6 +290,14 @@ mod tests {
         let e = entries("_footer: \"a: b\"\nheader:\n");
         assert_eq!(e[0].1, Value::Str("a: b".into()));
         assert_eq!(e[1].1, Value::Empty);
+    }
+
+    #[test]
+    fn records_key_and_value_columns() {
+        let e = parse_yaml(" _class: lead ").unwrap().unwrap();
+        assert_eq!((e[0].line, e[0].key_col, e[0].value_col), (0, 1, 9));
+        let e = parse_yaml("\n  paginate:   true\n").unwrap().unwrap();
+        assert_eq!((e[0].line, e[0].key_col, e[0].value_col), (1, 2, 14));
     }
 
     #[test]

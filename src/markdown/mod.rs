@@ -168,7 +168,7 @@ impl Ctx<'_, '_> {
                 .find(|e| directives::suggest(&e.key).is_some())
             {
                 let hint = directives::suggest(&e.key).unwrap_or_default();
-                let pos = entry_pos(base, e.line, 0);
+                let pos = entry_pos(base, e.line, e.key_col);
                 let msg = format!(
                     "unknown directive `{}`: this comment is kept as a speaker note",
                     e.key
@@ -190,7 +190,7 @@ impl Ctx<'_, '_> {
         let mut out = Vec::new();
         for e in entries {
             let Some((kind, name)) = directives::classify(&e.key) else {
-                let pos = entry_pos(base, e.line, 0);
+                let pos = entry_pos(base, e.line, e.key_col);
                 let help = match directives::suggest(&e.key) {
                     Some(s) => format!("did you mean `{s}`? It is ignored otherwise"),
                     None => "it is ignored; see README.md for the directives deck knows".into(),
@@ -614,6 +614,8 @@ struct Body<'s> {
     lists: Vec<bool>,
     /// For each open list item: was it written as a fragment?
     items: Vec<bool>,
+    /// Footnote names in order of first appearance.
+    footnotes: Vec<String>,
     /// Open headings: marked `<!-- fit -->`?
     headings: Vec<bool>,
     /// Open paragraphs: left out because they hold only background images?
@@ -628,6 +630,7 @@ impl<'s> Body<'s> {
             html: String::new(),
             colour_spots: Vec::new(),
             deck_css: Vec::new(),
+            footnotes: Vec::new(),
             headings: Vec::new(),
             lists: Vec::new(),
             items: Vec::new(),
@@ -772,10 +775,36 @@ impl<'s> Body<'s> {
                 let text = inline::emoji(t).unwrap_or_else(|| t.to_string());
                 self.out.push(Event::Text(CowStr::from(text)));
             }
+            Event::FootnoteReference(name) => {
+                let n = self.footnote(name);
+                let id = format!("fn-{}-{n}", self.slide.number);
+                self.push_inline_html(format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#{id}\">{n}</a></sup>"
+                ));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let n = self.footnote(name);
+                let id = format!("fn-{}-{n}", self.slide.number);
+                self.push_html(format!(
+                    "<div class=\"footnote-definition\" id=\"{id}\"><sup class=\"footnote-definition-label\">{n}</sup>\n"
+                ));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => self.push_html("</div>\n".into()),
             Event::Rule => self.out.push(Event::Rule),
             ev => self.out.push(ev.clone().into_static()),
         }
         i + 1
+    }
+
+    /// Footnote number in this slide, by first appearance.
+    fn footnote(&mut self, name: &str) -> usize {
+        match self.footnotes.iter().position(|f| f == name) {
+            Some(i) => i + 1,
+            None => {
+                self.footnotes.push(name.to_string());
+                self.footnotes.len()
+            }
+        }
     }
 
     fn image(&mut self, ctx: &mut Ctx<'_, '_>, url: &str, title: &str, alt: &str, offset: usize) {

@@ -1,0 +1,364 @@
+//! `deck build` as a user runs it: projects and single files in temp folders, the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A throwaway project folder: write files, run deck in it, read what it wrote.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Self {
+        Project {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn file(self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        let p = self.dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+        self
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn deck(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        Run(out)
+    }
+
+    fn read(&self, p: &str) -> String {
+        std::fs::read_to_string(self.path(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+}
+
+struct Run(Output);
+
+impl Run {
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    fn ok(self) -> Self {
+        assert!(self.0.status.success(), "deck failed:\n{}", self.stderr());
+        self
+    }
+
+    fn fails(self) -> Self {
+        assert_eq!(
+            self.0.status.code(),
+            Some(1),
+            "deck should fail:\n{}",
+            self.stderr()
+        );
+        self
+    }
+}
+
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0A, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// A Marp deck in the style of the talk's: gaia, lead title, first-slide footer, style block.
+const MARP_DECK: &str = r#"---
+marp: true
+theme: gaia
+paginate: true
+style: |
+  img[alt~="center"] { display: block; margin: 0 auto; }
+  section { font-size: 32px }
+  section.lead h1 { font-size: 100px }
+---
+<!-- _class: lead -->
+# Containers and Python
+Where did 30% go?
+
+<!--
+_footer: "Speakers - Some Conf - 27 June 2025"
+ -->
+
+---
+
+## Plan
+
+* the container?
+* the build flags?
+
+![width:300px center](img/chart.png)
+
+<!-- Speak slowly here. -->
+
+---
+
+<style scoped>
+h2 { color: tomato }
+</style>
+
+## Last
+"#;
+
+#[test]
+fn single_marp_file_builds_beside_itself() {
+    let p = Project::new()
+        .file("talk.md", MARP_DECK)
+        .file("img/chart.png", PNG);
+    let run = p.deck(&["build", "talk.md"]).ok();
+    assert!(
+        run.stderr().contains("wrote talk.html (3 slides)"),
+        "{}",
+        run.stderr()
+    );
+    let html = p.read("talk.html");
+    assert_eq!(html.matches("<section ").count(), 3);
+    // The HTML contract users' Marp CSS relies on.
+    assert!(
+        html.contains("<section id=\"1\" data-theme=\"gaia\" class=\"lead\" data-class=\"lead\""),
+        "{html}"
+    );
+    assert!(html.contains("<footer>Speakers - Some Conf - 27 June 2025</footer>\n</section>"));
+    assert_eq!(
+        html.matches("<footer>").count(),
+        1,
+        "footer on the first slide only"
+    );
+    assert!(html.contains("data-marpit-pagination=\"2\" data-marpit-pagination-total=\"3\""));
+    // The style directive applies, scoped to slides, after the theme.
+    let theme_at = html.find("@theme gaia").unwrap();
+    let style_at = html
+        .find("div.marpit > div.deck-slide > section.lead h1 { font-size: 100px }")
+        .unwrap();
+    assert!(style_at > theme_at);
+    assert!(html.contains("div.marpit > div.deck-slide > section img[alt~=\"center\"] {"));
+    // Scoped style is limited to its slide.
+    assert!(
+        html.contains(
+            "div.marpit > div.deck-slide > section[data-deck-scope=\"3\"] h2 { color: tomato }"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<section id=\"3\" data-theme=\"gaia\" data-paginate=\"true\" data-marpit-pagination=\"3\" data-marpit-pagination-total=\"3\" data-deck-scope=\"3\""));
+    // Sized image inlined as a data URL; alt keeps `center`.
+    assert!(
+        html.contains("<img src=\"data:image/png;base64,iVBORw0KGgo"),
+        "{html}"
+    );
+    assert!(html.contains("alt=\"center\" style=\"width:300px;\""));
+    // Notes are kept, out of the slide.
+    assert!(html.contains("<aside class=\"deck-notes\" hidden><p>Speak slowly here.</p>"));
+    // Fragments marked.
+    assert!(html.contains("data-marpit-fragments=\"2\""));
+}
+
+#[test]
+fn output_folder_option() {
+    let p = Project::new().file("talk.md", "# Hi\n");
+    p.deck(&["build", "talk.md", "-o", "out/"]).ok();
+    assert!(p.path("out/talk.html").is_file());
+    assert!(!p.path("talk.html").exists());
+}
+
+#[test]
+fn project_builds_every_deck_into_dist() {
+    let p = Project::new()
+        .file("deck.toml", "title = \"Talks\"\ntheme = \"uncover\"\n")
+        .file("slides/a.md", "# A\n")
+        .file("slides/b.md", "---\ntheme: gaia\n---\n# B\n")
+        .file("slides/notes.txt", "not a deck");
+    let run = p.deck(&["build"]).ok();
+    assert!(
+        run.stderr().contains("built: 2 decks, 2 slides"),
+        "{}",
+        run.stderr()
+    );
+    assert!(p.read("dist/a.html").contains("data-theme=\"uncover\""));
+    assert!(p.read("dist/b.html").contains("data-theme=\"gaia\""));
+}
+
+#[test]
+fn deck_toml_errors_name_key_file_line_and_column() {
+    let p = Project::new()
+        .file("deck.toml", "title = \"x\"\noutptu = \"site\"\n")
+        .file("slides/a.md", "# A\n");
+    let run = p.deck(&["build"]).fails();
+    let err = run.stderr();
+    assert!(err.contains("unknown field `outptu`"), "{err}");
+    assert!(err.contains("deck.toml:2:1"), "{err}");
+    let p = Project::new().file("deck.toml", "html = 1\n");
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(err.contains("deck.toml:1:8"), "{err}");
+}
+
+#[test]
+fn every_problem_is_reported_and_good_decks_still_written() {
+    let p = Project::new()
+        .file("deck.toml", "decks = [\"*.md\"]\n")
+        .file("good.md", "# fine\n\n![](missing.png)\n")
+        .file(
+            "bad.md",
+            "---\ntheme: nope\n---\n# x\n\n<!-- paginat: true -->\n",
+        )
+        .file("worse.md", "---\nstyle: |\n  a\n b: [\n---\n");
+    let run = p.deck(&["build"]).fails();
+    let err = run.stderr();
+    assert!(err.contains("unknown theme `nope`"), "{err}");
+    assert!(err.contains("bad.md:2:8"), "{err}");
+    assert!(
+        err.contains("known themes: default, gaia, uncover"),
+        "{err}"
+    );
+    assert!(err.contains("unknown directive `paginat`"), "{err}");
+    assert!(err.contains("bad.md:6:6"), "{err}");
+    assert!(err.contains("broken YAML in front matter"), "{err}");
+    assert!(err.contains("worse.md:"), "{err}");
+    assert!(err.contains("image not found: missing.png"), "{err}");
+    assert!(err.contains("good.md:3:5"), "{err}");
+    assert!(err.contains("2 errors, 2 warnings"), "{err}");
+    assert!(p.path("dist/good.html").is_file());
+    assert!(!p.path("dist/bad.html").exists());
+    assert!(!p.path("dist/worse.html").exists());
+}
+
+#[test]
+fn missing_project_or_file_is_a_clear_error() {
+    let p = Project::new();
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(err.contains("no deck.toml in this folder"), "{err}");
+    assert!(err.contains("deck build talk.md"), "{err}");
+    let err = p.deck(&["build", "nope.md"]).fails().stderr();
+    assert!(err.contains("no such file or folder"), "{err}");
+}
+
+#[test]
+fn non_utf8_file_is_an_error_not_a_crash() {
+    let p = Project::new().file("t.md", b"# ok\n\xff\xfe\n");
+    let err = p.deck(&["build", "t.md"]).fails().stderr();
+    assert!(err.contains("not UTF-8"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let p = Project::new()
+        .file("talk.md", MARP_DECK)
+        .file("img/chart.png", PNG);
+    p.deck(&["build", "talk.md", "-o", "one"]).ok();
+    p.deck(&["build", "talk.md", "-o", "two"]).ok();
+    assert_eq!(p.read("one/talk.html"), p.read("two/talk.html"));
+}
+
+#[test]
+fn project_themes_and_templates_override_builtins() {
+    let p = Project::new()
+        .file("deck.toml", "")
+        .file("themes/corp.css", "/* @theme corp */\n@import 'default';\nsection { background: #123; }\n")
+        .file("themes/gaia.css", "/* @theme gaia */\nsection { color: hotpink; }\n")
+        .file("templates/deck.html", "<html><body>{% for s in slides %}[{{ s.number }}]{% endfor %} {{ title }}</body></html>")
+        .file("slides/a.md", "---\ntheme: corp\ntitle: Corp talk\n---\n# A\n\n---\n\n# B\n")
+        .file("slides/b.md", "---\ntheme: gaia\n---\nx\n");
+    p.deck(&["build"]).ok();
+    assert_eq!(
+        p.read("dist/a.html"),
+        "<html><body>[1][2] Corp talk</body></html>"
+    );
+    std::fs::remove_file(p.path("templates/deck.html")).unwrap();
+    p.deck(&["build"]).ok();
+    let a = p.read("dist/a.html");
+    assert!(
+        a.contains("@theme default") && a.contains("section { background: #123; }"),
+        "imported theme"
+    );
+    let b = p.read("dist/b.html");
+    assert!(
+        b.contains("color: hotpink") && !b.contains("deck's take on Marp's gaia"),
+        "project gaia replaces the built-in"
+    );
+}
+
+#[test]
+fn template_errors_point_into_the_template() {
+    let p = Project::new()
+        .file("deck.toml", "")
+        .file(
+            "templates/deck.html",
+            "<html>\n{{ no_such_variable.x }}\n</html>",
+        )
+        .file("slides/a.md", "# A\n");
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(err.contains("template error"), "{err}");
+    assert!(err.contains("deck.html:2:"), "{err}");
+}
+
+#[test]
+fn html_option_allows_raw_html() {
+    let p = Project::new().file("t.md", "<b class=\"x\">hi</b>\n");
+    p.deck(&["build", "t.md"]).ok();
+    assert!(
+        p.read("t.html")
+            .contains("&lt;b class=&quot;x&quot;&gt;hi&lt;/b&gt;")
+    );
+    p.deck(&["build", "t.md", "--html"]).ok();
+    assert!(p.read("t.html").contains("<b class=\"x\">hi</b>"));
+    let p = Project::new()
+        .file("deck.toml", "html = true\n")
+        .file("slides/t.md", "<b>hi</b>\n");
+    p.deck(&["build"]).ok();
+    assert!(p.read("dist/t.html").contains("<b>hi</b>"));
+}
+
+#[test]
+fn backgrounds_render_as_layers_with_split() {
+    let p = Project::new()
+        .file("t.md", "![bg left:25% grayscale](a.png)\n\n# Text\n\n---\n\n![bg vertical](a.png)\n![bg contain](a.png)\n")
+        .file("a.png", PNG);
+    p.deck(&["build", "t.md"]).ok();
+    let html = p.read("t.html");
+    assert!(
+        html.contains("style=\"border-left:320px solid transparent;\""),
+        "{html}"
+    );
+    assert!(html.contains("<div class=\"deck-bg\" data-direction=\"horizontal\" style=\"left:-320px;width:320px;\"><figure style=\"background-image:url(&quot;data:image/png;base64,"), "{html}");
+    assert!(
+        html.contains("background-size:cover;filter:grayscale(1);\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<div class=\"deck-bg\" data-direction=\"vertical\">"),
+        "{html}"
+    );
+    assert!(html.contains("background-size:contain;"), "{html}");
+}
+
+#[test]
+fn page_is_self_contained() {
+    let p = Project::new()
+        .file("talk.md", MARP_DECK)
+        .file("img/chart.png", PNG);
+    p.deck(&["build", "talk.md"]).ok();
+    let html = p.read("talk.html");
+    for needle in ["<link", "src=\"http", "@import", "url(http", "<script src"] {
+        assert!(!html.contains(needle), "found {needle}");
+    }
+    assert!(html.contains("@page { size: 1280px 720px; margin: 0; }"));
+}
+
+#[test]
+fn help_lists_build() {
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("build"), "{text}");
+    let _ = Path::new(".");
+}
