@@ -158,7 +158,12 @@ impl Project {
         if diags.error_count() > before {
             return None;
         }
-        let root = path.to_path_buf();
+        // The current folder as an empty path keeps paths short in messages: `dist/x.html`.
+        let root = if path == Path::new(".") {
+            PathBuf::new()
+        } else {
+            path.to_path_buf()
+        };
         let decks = expand_decks(&root, &config, &config_path, &text, diags);
         Some(Project {
             root,

@@ -11,7 +11,8 @@
   var height = parseFloat(style.getPropertyValue('--deck-height')) || 720;
   var current = -1;
 
-  // Headings marked <!-- fit --> grow or shrink to the width of their slide.
+  // Headings marked <!-- fit --> grow or shrink to the width of their slide, as in Marp, but
+  // never taller than half the slide, so a short word cannot push the rest off the slide.
   function fitHeadings() {
     var heads = document.querySelectorAll('[data-deck-fit]');
     for (var i = 0; i < heads.length; i++) {
@@ -21,9 +22,11 @@
       inner.style.fontSize = '';
       var avail = h.clientWidth;
       var natural = inner.offsetWidth;
-      if (avail > 0 && natural > 0) {
+      var tall = inner.offsetHeight;
+      if (avail > 0 && natural > 0 && tall > 0) {
         var size = parseFloat(getComputedStyle(inner).fontSize);
-        inner.style.fontSize = (size * avail / natural) + 'px';
+        var scale = Math.min(avail / natural, (height / 2) / tall);
+        inner.style.fontSize = (size * scale) + 'px';
       }
     }
   }

@@ -362,3 +362,17 @@ fn help_lists_build() {
     assert!(text.contains("build"), "{text}");
     let _ = Path::new(".");
 }
+
+/// The slides part of the page for a deck using most features: any change to it is reviewed.
+#[test]
+fn slides_markup_snapshot() {
+    let p = Project::new().file(
+        "t.md",
+        "---\ntheme: default\npaginate: true\nheader: '*Talk*'\n---\n<!-- _class: lead invert -->\n# <!-- fit --> Title\n\n<!-- note: say hi -->\n\n---\n\n![bg left:40% sepia](a.png)\n\n## Points\n\n* one\n* two\n\n1. plain\n\n---\n\n<!-- _paginate: hold -->\n<!-- _backgroundColor: #fff -->\n`code` and $x$ :tada:[^n]\n\n[^n]: Foot.\n",
+    );
+    p.deck(&["build", "t.md"]).ok();
+    let html = p.read("t.html");
+    let start = html.find("<div class=\"marpit\"").unwrap();
+    let end = html.find("<script>").unwrap();
+    insta::assert_snapshot!(&html[start..end]);
+}
