@@ -64,10 +64,16 @@ pub fn classify(key: &str) -> Option<(Kind, &'static str)> {
 /// A known directive name close to `key`, for "did you mean" hints.
 pub fn suggest(key: &str) -> Option<&'static str> {
     let bare = key.trim_start_matches(['_', '$']);
+    // Only a single word can be a misspelt directive; a note such as `Remember: ...` cannot.
+    if bare.is_empty() || !bare.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let lower = bare.to_ascii_lowercase();
     GLOBAL
         .iter()
         .chain(LOCAL)
-        .map(|n| (edit_distance(&bare.to_lowercase(), &n.to_lowercase()), *n))
+        .filter(|n| n.len().abs_diff(bare.len()) <= 2.max(n.len() / 4))
+        .map(|n| (edit_distance(&lower, &n.to_ascii_lowercase()), *n))
         .filter(|(d, n)| *d <= 2.max(n.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
@@ -320,6 +326,8 @@ mod tests {
         assert_eq!(classify("paginat"), None);
         assert_eq!(suggest("paginat"), Some("paginate"));
         assert_eq!(suggest("TODO"), None);
+        assert_eq!(suggest("Notes for slide 1"), None);
+        assert_eq!(suggest("backgroundcolour"), Some("backgroundColor"));
     }
 
     #[test]

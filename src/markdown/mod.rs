@@ -163,11 +163,10 @@ impl Ctx<'_, '_> {
             .map(|e| directives::classify(&e.key).is_some())
             .collect();
         if !known.iter().any(|k| *k) {
-            if let Some(e) = entries
+            let misspelt = entries
                 .iter()
-                .find(|e| directives::suggest(&e.key).is_some())
-            {
-                let hint = directives::suggest(&e.key).unwrap_or_default();
+                .find_map(|e| directives::suggest(&e.key).map(|h| (e, h)));
+            if let Some((e, hint)) = misspelt {
                 let pos = entry_pos(base, e.line, e.key_col);
                 let msg = format!(
                     "unknown directive `{}`: this comment is kept as a speaker note",
