@@ -497,6 +497,21 @@ fn raw_html_is_escaped_unless_allowed() {
 }
 
 #[test]
+fn bare_urls_become_links_but_not_inside_links_or_code() {
+    let d = parse("See https://example.org/a_b. [https://x.org](https://y.org) `https://z.org`\n");
+    let h = &d.slides[0].html;
+    assert!(
+        h.contains("See <a href=\"https://example.org/a_b\">https://example.org/a_b</a>."),
+        "{h}"
+    );
+    assert!(
+        h.contains("<a href=\"https://y.org\">https://x.org</a>"),
+        "{h}"
+    );
+    assert!(h.contains("<code>https://z.org</code>"), "{h}");
+}
+
+#[test]
 fn slide_heading_is_recorded_for_its_accessible_name() {
     let d = parse("intro\n\n## The *plan*\n");
     assert_eq!(d.slides[0].heading.as_deref(), Some("The plan"));

@@ -82,6 +82,19 @@ impl Math {
     }
 }
 
+/// Split text into pieces, each flagged when it is a URL with a scheme (`https://...`).
+pub fn autolinks(text: &str) -> Vec<(&str, bool)> {
+    if !text.contains(':') {
+        return vec![(text, false)];
+    }
+    let mut finder = linkify::LinkFinder::new();
+    finder.kinds(&[linkify::LinkKind::Url]);
+    finder
+        .spans(text)
+        .map(|span| (span.as_str(), span.kind().is_some()))
+        .collect()
+}
+
 /// Replace `:shortcode:` emoji (GitHub's names, as Marp does) in a run of text.
 pub fn emoji(text: &str) -> Option<String> {
     if !text.contains(':') {
@@ -156,6 +169,19 @@ mod tests {
             "{html}"
         );
         assert!(m.render(r"\frac{a}{b", true).is_err());
+    }
+
+    #[test]
+    fn bare_urls_are_found() {
+        assert_eq!(
+            autolinks("see (https://docs.python.org/3/x.html#opts), then"),
+            vec![
+                ("see (", false),
+                ("https://docs.python.org/3/x.html#opts", true),
+                ("), then", false)
+            ]
+        );
+        assert_eq!(autolinks("no link: here"), vec![("no link: here", false)]);
     }
 
     #[test]

@@ -615,6 +615,8 @@ struct Body<'s> {
     items: Vec<bool>,
     /// Footnote names in order of first appearance.
     footnotes: Vec<String>,
+    /// Depth of open links (no autolinking inside them).
+    links: usize,
     /// Open headings: marked `<!-- fit -->`?
     headings: Vec<bool>,
     /// Open paragraphs: left out because they hold only background images?
@@ -630,6 +632,7 @@ impl<'s> Body<'s> {
             colour_spots: Vec::new(),
             deck_css: Vec::new(),
             footnotes: Vec::new(),
+            links: 0,
             headings: Vec::new(),
             lists: Vec::new(),
             items: Vec::new(),
@@ -770,9 +773,29 @@ impl<'s> Body<'s> {
                     }
                 }
             }
-            Event::Text(t) => {
+            Event::Text(t) if self.links > 0 => {
                 let text = inline::emoji(t).unwrap_or_else(|| t.to_string());
                 self.out.push(Event::Text(CowStr::from(text)));
+            }
+            // Outside links, bare URLs become links, as with Marp's linkify.
+            Event::Text(t) => {
+                for (piece, is_url) in inline::autolinks(t) {
+                    if is_url {
+                        let href = html::escape(piece);
+                        self.push_inline_html(format!("<a href=\"{href}\">{href}</a>"));
+                    } else {
+                        let text = inline::emoji(piece).unwrap_or_else(|| piece.to_string());
+                        self.out.push(Event::Text(CowStr::from(text)));
+                    }
+                }
+            }
+            Event::Start(Tag::Link { .. }) => {
+                self.links += 1;
+                self.out.push(ev.clone().into_static());
+            }
+            Event::End(TagEnd::Link) => {
+                self.links = self.links.saturating_sub(1);
+                self.out.push(Event::End(TagEnd::Link));
             }
             Event::FootnoteReference(name) => {
                 let n = self.footnote(name);
