@@ -40,14 +40,13 @@ impl FileAssets {
                 "save the image beside the deck and link the local file to make the deck work offline".into(),
             )));
         }
-        if let Some((scheme, _)) = url.split_once(':') {
-            if scheme.len() > 1
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '+')
-            {
-                return keep(None);
-            }
+        if let Some((scheme, _)) = url.split_once(':')
+            && scheme.len() > 1
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        {
+            return keep(None);
         }
         let clean = url.split(['?', '#']).next().unwrap_or(url);
         let decoded = percent_decode(clean);

@@ -4,6 +4,9 @@
 //! the [`deck`] model, with [`assets`] resolved) → [`render`] (templates, [`themes`], [`css`]) →
 //! [`output`]. [`pipeline`] runs the stages; [`cmd`] holds one module per subcommand.
 
+// A `Diagnostic` is returned only when a user file has a problem, never on a hot path.
+#![allow(clippy::result_large_err)]
+
 pub mod assets;
 pub mod cmd;
 pub mod css;

@@ -188,15 +188,15 @@ fn scalar(y: &Yaml) -> Option<String> {
 fn key_position(text: &str, key: &str) -> (usize, usize, usize) {
     for (i, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
-        if let Some(rest) = line[indent..].strip_prefix(key) {
-            if let Some(after) = rest.trim_start().strip_prefix(':') {
-                let value_start = line.len() - after.trim_start().len();
-                return (
-                    i,
-                    line[..indent].chars().count(),
-                    line[..value_start].chars().count(),
-                );
-            }
+        if let Some(rest) = line[indent..].strip_prefix(key)
+            && let Some(after) = rest.trim_start().strip_prefix(':')
+        {
+            let value_start = line.len() - after.trim_start().len();
+            return (
+                i,
+                line[..indent].chars().count(),
+                line[..value_start].chars().count(),
+            );
         }
     }
     (0, 0, 0)

@@ -59,6 +59,12 @@ pub struct Math {
     converter: Option<math_core::LatexToMathML>,
 }
 
+impl Default for Math {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Math {
     pub fn new() -> Self {
         Math { converter: None }

@@ -428,10 +428,10 @@ fn for_each_comment(item: &Item<'_>, mut f: impl FnMut(&str, usize)) {
         _ => return,
     };
     for seg in html::segments(text) {
-        if let Segment::Comment(c, off) = seg {
-            if c.trim() != "fit" {
-                f(c, base + off);
-            }
+        if let Segment::Comment(c, off) = seg
+            && c.trim() != "fit"
+        {
+            f(c, base + off);
         }
     }
 }
