@@ -11,6 +11,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../themes/default.css")),
     ("gaia", include_str!("../themes/gaia.css")),
     ("uncover", include_str!("../themes/uncover.css")),
+    ("data", include_str!("../themes/data.css")),
 ];
 
 #[derive(Debug, Clone)]
@@ -176,7 +177,7 @@ mod tests {
         let t = Themes::builtin();
         assert_eq!(
             t.names().collect::<Vec<_>>(),
-            vec!["default", "gaia", "uncover"]
+            vec!["data", "default", "gaia", "uncover"]
         );
         for (name, css) in BUILTIN {
             assert_eq!(theme_name(css).as_deref(), Some(*name));

@@ -214,7 +214,7 @@ fn every_problem_is_reported_and_good_decks_still_written() {
     assert!(err.contains("unknown theme `nope`"), "{err}");
     assert!(err.contains("bad.md:2:8"), "{err}");
     assert!(
-        err.contains("known themes: default, gaia, uncover"),
+        err.contains("known themes: data, default, gaia, uncover"),
         "{err}"
     );
     assert!(err.contains("unknown directive `paginat`"), "{err}");

@@ -1,0 +1,436 @@
+//! The viewer in a real browser (Debian's Chromium, driven over the DevTools protocol): keys,
+//! hash and history, fragments, presenter window, overview, wheel and touch, print, fit, and no
+//! console error or network request along the way.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::cdp::{Browser, Page, browser_or_skip};
+use serde_json::{Value, json};
+
+const FEATURES: &str = include_str!("fixtures/features.md");
+const SLIDES: u64 = 7;
+
+/// Build `md` (with the fixture's image beside it) and return the page's file:// URL.
+fn build(dir: &Path, name: &str, md: &str) -> String {
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.svg"),
+        dir.join("chart.svg"),
+    )
+    .unwrap();
+    let src = dir.join(format!("{name}.md"));
+    std::fs::write(&src, md).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("build")
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: PathBuf = dir.join(format!("{name}.html"));
+    format!("file://{}", page.display())
+}
+
+/// No uncaught exception, no console error, and every request stayed on file: or data:.
+fn assert_clean(browser: &Browser) {
+    for e in browser.drain_events() {
+        let method = e["method"].as_str().unwrap_or_default();
+        match method {
+            "Runtime.exceptionThrown" => {
+                panic!("uncaught exception: {}", e["params"]["exceptionDetails"])
+            }
+            "Runtime.consoleAPICalled" if e["params"]["type"] == "error" => {
+                panic!("console error: {}", e["params"])
+            }
+            "Log.entryAdded" if e["params"]["entry"]["level"] == "error" => {
+                panic!("browser error: {}", e["params"]["entry"])
+            }
+            "Network.requestWillBeSent" => {
+                let url = e["params"]["request"]["url"].as_str().unwrap_or_default();
+                assert!(
+                    url.starts_with("file:") || url.starts_with("data:"),
+                    "request left file://: {url}"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn open_features<'b>(browser: &'b Browser, hash: &str) -> (tempfile::TempDir, Page<'b>) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = build(dir.path(), "features", FEATURES);
+    let page = browser.open(&format!("{url}{hash}"));
+    page.wait_viewer();
+    (dir, page)
+}
+
+#[test]
+fn keyboard_navigation_hash_and_history() {
+    let Some(browser) = browser_or_skip("keyboard_navigation_hash_and_history") else {
+        return;
+    };
+    let (_dir, page) = open_features(&browser, "");
+    assert_eq!(page.state(), (1, 0));
+    page.key("ArrowRight");
+    assert_eq!((page.state(), page.hash()), ((2, 0), "#2".to_string()));
+    page.key("End");
+    assert_eq!(page.state(), (SLIDES, 0));
+    page.key("Home");
+    assert_eq!(page.state(), (1, 0));
+    page.key("PageDown");
+    page.key("PageDown");
+    assert_eq!(page.state(), (2, 1), "PageDown steps into the fragments");
+    page.key("PageUp");
+    page.key("PageUp");
+    page.key("PageUp");
+    assert_eq!(page.state(), (1, 0));
+    page.key("ArrowDown");
+    page.key("ArrowUp");
+    assert_eq!(page.state(), (1, 0));
+    page.key("4");
+    page.key("Enter");
+    assert_eq!((page.state(), page.hash()), ((4, 0), "#4".to_string()));
+    page.key(" ");
+    assert_eq!(page.state(), (5, 0));
+    // Back and forward move through the slides visited.
+    page.eval("history.back()");
+    assert_eq!(
+        page.eval_until(
+            "window.deck.state().slide",
+            &json!(4),
+            Duration::from_secs(3)
+        ),
+        json!(4)
+    );
+    page.eval("history.forward()");
+    assert_eq!(
+        page.eval_until(
+            "window.deck.state().slide",
+            &json!(5),
+            Duration::from_secs(3)
+        ),
+        json!(5)
+    );
+    // A hash typed in the address bar is followed.
+    page.eval("location.hash = '#6'");
+    assert_eq!(
+        page.eval_until(
+            "window.deck.state().slide",
+            &json!(6),
+            Duration::from_secs(3)
+        ),
+        json!(6)
+    );
+    // The current slide is the only visible one, and it has an accessible name.
+    let visible = page.eval(
+        "[...document.querySelectorAll('div.marpit > div.deck-slide')].filter(s => getComputedStyle(s).visibility === 'visible').map(s => s.getAttribute('aria-label'))",
+    );
+    assert_eq!(visible, json!(["Slide 6: Inverted, with math"]));
+    assert_clean(&browser);
+}
+
+#[test]
+fn fragments_step_before_slides() {
+    let Some(browser) = browser_or_skip("fragments_step_before_slides") else {
+        return;
+    };
+    let (_dir, page) = open_features(&browser, "#2");
+    let shown = "[...document.querySelectorAll('#slide-2 [data-marpit-fragment]')].map(li => getComputedStyle(li).visibility)";
+    assert_eq!(page.eval(shown), json!(["hidden", "hidden", "hidden"]));
+    for step in 1..=3u64 {
+        page.key("ArrowRight");
+        assert_eq!(page.state(), (2, step));
+        assert_eq!(page.hash(), format!("#2.{step}"));
+    }
+    assert_eq!(page.eval(shown), json!(["visible", "visible", "visible"]));
+    page.key("ArrowRight");
+    assert_eq!(page.state(), (3, 0));
+    // Going back enters the previous slide with all its fragments shown.
+    page.key("ArrowLeft");
+    assert_eq!(page.state(), (2, 3));
+    page.key("ArrowLeft");
+    assert_eq!(page.state(), (2, 2));
+    assert_eq!(page.eval(shown), json!(["visible", "visible", "hidden"]));
+    // A hash can name a step.
+    page.eval("location.hash = '#7.1'");
+    assert_eq!(
+        page.eval_until(
+            "window.deck.state().step",
+            &json!(1),
+            Duration::from_secs(3)
+        ),
+        json!(1)
+    );
+    assert_eq!(page.state(), (7, 1));
+    assert_clean(&browser);
+}
+
+#[test]
+fn presenter_window_follows_and_leads() {
+    let Some(browser) = browser_or_skip("presenter_window_follows_and_leads") else {
+        return;
+    };
+    let (_dir, audience) = open_features(&browser, "#2");
+    audience.key("p");
+    let opener = audience.target_id.clone();
+    let created = browser
+        .wait_event(Duration::from_secs(10), |e| {
+            e["method"] == "Target.targetCreated"
+                && e["params"]["targetInfo"]["openerId"] == json!(opener)
+        })
+        .expect("presenter window opened");
+    let presenter = browser.attach(
+        created["params"]["targetInfo"]["targetId"]
+            .as_str()
+            .unwrap(),
+    );
+    let ready = "document.readyState === 'complete' && typeof window.deck === 'object' && window.deck.state().presenter";
+    assert_eq!(
+        presenter.eval_until(ready, &json!(true), Duration::from_secs(10)),
+        json!(true)
+    );
+    assert_eq!(presenter.state(), (2, 0));
+    let notes = "document.querySelector('.deck-p-notes').textContent";
+    assert!(
+        presenter
+            .eval(notes)
+            .as_str()
+            .unwrap()
+            .contains("reveal the points one by one")
+    );
+    let next = "document.querySelector('.deck-p-next .deck-slide section').id";
+    assert_eq!(
+        presenter.eval(next),
+        json!(""),
+        "the preview has no duplicate ids"
+    );
+    assert!(
+        presenter
+            .eval("document.querySelector('.deck-p-next h2').textContent")
+            .as_str()
+            .unwrap()
+            .contains("Code")
+    );
+    // The audience leads...
+    audience.key("ArrowRight");
+    let slide_step = "[window.deck.state().slide, window.deck.state().step]";
+    assert_eq!(
+        presenter.eval_until(slide_step, &json!([2, 1]), Duration::from_secs(3)),
+        json!([2, 1])
+    );
+    // ...and so does the presenter.
+    presenter.key("ArrowRight");
+    presenter.key("ArrowRight");
+    presenter.key("ArrowRight");
+    assert_eq!(
+        audience.eval_until(slide_step, &json!([3, 0]), Duration::from_secs(3)),
+        json!([3, 0])
+    );
+    assert!(presenter.eval(notes).as_str().unwrap().contains("No notes"));
+    // A reloaded presenter window finds its place again.
+    presenter.call("Page.reload", json!({}));
+    let back = presenter.eval_until(
+        "typeof window.deck === 'object' ? [window.deck.state().slide, window.deck.state().step] : null",
+        &json!([3, 0]),
+        Duration::from_secs(10),
+    );
+    assert_eq!(back, json!([3, 0]));
+    audience.key("End");
+    assert_eq!(
+        presenter.eval_until(slide_step, &json!([7, 0]), Duration::from_secs(3)),
+        json!([7, 0])
+    );
+    let timer = presenter.eval("document.querySelector('.deck-p-timer').textContent");
+    assert!(timer.as_str().unwrap().contains(':'), "{timer}");
+    assert_clean(&browser);
+}
+
+#[test]
+fn overview_jump_help_and_black_screen() {
+    let Some(browser) = browser_or_skip("overview_jump_help_and_black_screen") else {
+        return;
+    };
+    let (_dir, page) = open_features(&browser, "#1");
+    page.key("o");
+    assert_eq!(
+        page.eval("document.documentElement.classList.contains('deck-overview')"),
+        json!(true)
+    );
+    let rect = page.eval("(() => { const r = document.getElementById('slide-5').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()");
+    page.click(rect[0].as_f64().unwrap(), rect[1].as_f64().unwrap());
+    assert_eq!(page.state(), (5, 0));
+    assert_eq!(
+        page.eval("document.documentElement.classList.contains('deck-overview')"),
+        json!(false)
+    );
+    page.key("?");
+    assert_eq!(
+        page.eval("document.querySelector('.deck-help').hidden"),
+        json!(false)
+    );
+    page.key("Escape");
+    assert_eq!(
+        page.eval("document.querySelector('.deck-help').hidden"),
+        json!(true)
+    );
+    page.key("b");
+    assert_eq!(
+        page.eval("getComputedStyle(document.querySelector('.deck-black')).display"),
+        json!("block")
+    );
+    page.key("b");
+    assert_eq!(
+        page.eval("getComputedStyle(document.querySelector('.deck-black')).display"),
+        json!("none")
+    );
+    assert_clean(&browser);
+}
+
+#[test]
+fn wheel_and_touch_change_steps() {
+    let Some(browser) = browser_or_skip("wheel_and_touch_change_steps") else {
+        return;
+    };
+    let (_dir, page) = open_features(&browser, "#3");
+    let wheel = |dy: f64| {
+        page.call(
+            "Input.dispatchMouseEvent",
+            json!({ "type": "mouseWheel", "x": 600, "y": 300, "deltaX": 0, "deltaY": dy }),
+        );
+    };
+    wheel(120.0);
+    assert_eq!(
+        page.eval_until(
+            "window.deck.state().slide",
+            &json!(4),
+            Duration::from_secs(2)
+        ),
+        json!(4)
+    );
+    // A burst of wheel events is one step.
+    for _ in 0..10 {
+        wheel(30.0);
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(page.state().0 <= 5, "{:?}", page.state());
+    std::thread::sleep(Duration::from_millis(500));
+    wheel(-120.0);
+    let before = page.state().0;
+    assert!(before >= 3);
+    let swipe = |from: f64, to: f64| {
+        page.call(
+            "Input.dispatchTouchEvent",
+            json!({ "type": "touchStart", "touchPoints": [{ "x": from, "y": 300 }] }),
+        );
+        page.call(
+            "Input.dispatchTouchEvent",
+            json!({ "type": "touchMove", "touchPoints": [{ "x": to, "y": 305 }] }),
+        );
+        page.call(
+            "Input.dispatchTouchEvent",
+            json!({ "type": "touchEnd", "touchPoints": [] }),
+        );
+    };
+    page.eval("window.deck.go(3)");
+    swipe(900.0, 300.0);
+    assert_eq!(page.state(), (4, 0), "swipe left goes forward");
+    swipe(300.0, 900.0);
+    assert_eq!(page.state(), (3, 0), "swipe right goes back");
+    assert_clean(&browser);
+}
+
+/// Page count and first MediaBox of a PDF.
+fn pdf_pages(pdf: &[u8]) -> (usize, String) {
+    let text = String::from_utf8_lossy(pdf);
+    let pages = text
+        .match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+        .count();
+    let media = text.find("/MediaBox [").map(|i| {
+        let rest = &text[i + 11..];
+        rest[..rest.find(']').unwrap()].trim().to_string()
+    });
+    (pages, media.unwrap_or_default())
+}
+
+#[test]
+fn print_to_pdf_one_page_per_slide_with_fragments_shown() {
+    use base64::Engine;
+    let Some(browser) = browser_or_skip("print_to_pdf_one_page_per_slide_with_fragments_shown")
+    else {
+        return;
+    };
+    let (_dir, page) = open_features(&browser, "#2");
+    page.call("Emulation.setEmulatedMedia", json!({ "media": "print" }));
+    let frags = page.eval("[...document.querySelectorAll('[data-marpit-fragment]')].every(li => getComputedStyle(li).visibility === 'visible')");
+    assert_eq!(frags, json!(true), "fragments are all shown in print");
+    let chrome = page.eval("getComputedStyle(document.querySelector('.deck-controls')).display");
+    assert_eq!(chrome, json!("none"), "no viewer chrome in print");
+    page.call("Emulation.setEmulatedMedia", json!({ "media": "" }));
+    let pdf = page.call(
+        "Page.printToPDF",
+        json!({ "preferCSSPageSize": true, "printBackground": true }),
+    );
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(pdf["data"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        pdf_pages(&bytes),
+        (SLIDES as usize, "0 0 960 540".to_string())
+    );
+    assert_clean(&browser);
+}
+
+/// Slides whose content reaches outside their section (1 px tolerance): [slide number, what].
+const OVERFLOWS: &str = r#"(() => {
+  const out = [];
+  document.querySelectorAll('div.marpit > div.deck-slide > section').forEach((sec, i) => {
+    const box = sec.getBoundingClientRect();
+    const scale = box.width / sec.offsetWidth;
+    for (const el of sec.querySelectorAll('*')) {
+      if (el.closest('.deck-bg')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if ((r.right - box.right) / scale > 1 || (r.bottom - box.bottom) / scale > 1 ||
+          (box.left - r.left) / scale > 1 || (box.top - r.top) / scale > 1) {
+        out.push([i + 1, el.tagName.toLowerCase()]);
+        return;
+      }
+    }
+  });
+  return out;
+})()"#;
+
+#[test]
+fn every_slide_fits_its_box_in_every_theme() {
+    let Some(browser) = browser_or_skip("every_slide_fits_its_box_in_every_theme") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for theme in ["default", "gaia", "uncover", "data"] {
+        let md = FEATURES.replacen("theme: default", &format!("theme: {theme}"), 1);
+        let url = build(dir.path(), theme, &md);
+        let page = browser.open(&url);
+        page.wait_viewer();
+        assert_eq!(
+            page.eval(OVERFLOWS),
+            json!([]),
+            "theme {theme}: content overflows"
+        );
+    }
+    // The check itself finds an overflowing slide.
+    let long: String = (1..40).map(|i| format!("- line {i}\n")).collect();
+    let url = build(dir.path(), "long", &format!("# fits\n\n---\n\n{long}"));
+    let page = browser.open(&url);
+    page.wait_viewer();
+    let found: Value = page.eval(OVERFLOWS);
+    assert_eq!(found[0][0], json!(2), "{found}");
+    assert_clean(&browser);
+}
