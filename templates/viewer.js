@@ -50,7 +50,7 @@
     '<tr><td>&larr; &uarr; Shift+Space PageUp</td><td>previous step or slide</td></tr>' +
     '<tr><td>Home / End</td><td>first / last slide</td></tr>' +
     '<tr><td>number, Enter</td><td>go to that slide</td></tr>' +
-    '<tr><td>O</td><td>overview (click a slide to go there)</td></tr>' +
+    '<tr><td>O</td><td>overview: click a slide, or arrows then Enter</td></tr>' +
     '<tr><td>P</td><td>presenter view (notes, next slide, timer)</td></tr>' +
     '<tr><td>F</td><td>fullscreen</td></tr>' +
     '<tr><td>B or .</td><td>black screen</td></tr>' +
@@ -290,6 +290,11 @@
       e.preventDefault();
       return;
     }
+    if (k === 'Enter' && !typed && root.classList.contains('deck-overview')) {
+      toggleOverview(false);
+      e.preventDefault();
+      return;
+    }
     if (k === 'Enter' && typed && Date.now() - typedAt < 2000) {
       go(parseInt(typed, 10) - 1, 0, { history: 'push' });
       typed = '';
@@ -303,7 +308,10 @@
       root.classList.remove('deck-blacked');
       return;
     }
-    if (k === 'ArrowRight' || k === 'ArrowDown' || k === 'PageDown' || (k === ' ' && !e.shiftKey)) next();
+    var overview = root.classList.contains('deck-overview');
+    if (overview && (k === 'ArrowRight' || k === 'ArrowDown')) { go(state.slide + 1, 0, { history: 'push' }); slides[state.slide].scrollIntoView({ block: 'nearest' }); }
+    else if (overview && (k === 'ArrowLeft' || k === 'ArrowUp')) { go(state.slide - 1, 0, { history: 'push' }); slides[state.slide].scrollIntoView({ block: 'nearest' }); }
+    else if (k === 'ArrowRight' || k === 'ArrowDown' || k === 'PageDown' || (k === ' ' && !e.shiftKey)) next();
     else if (k === 'ArrowLeft' || k === 'ArrowUp' || k === 'PageUp' || (k === ' ' && e.shiftKey)) prev();
     else if (k === 'Home') go(0, 0, { history: 'push' });
     else if (k === 'End') go(total - 1, 0, { history: 'push' });

@@ -270,6 +270,14 @@ fn overview_jump_help_and_black_screen() {
         page.eval("document.documentElement.classList.contains('deck-overview')"),
         json!(false)
     );
+    // Keyboard only: arrows move the highlight, Enter opens the slide.
+    page.key("o");
+    page.key("ArrowRight");
+    page.key("ArrowRight");
+    page.key("Enter");
+    assert_eq!(page.state(), (7, 0));
+    let overview = "document.documentElement.classList.contains('deck-overview')";
+    assert_eq!(page.eval(overview), json!(false));
     page.key("?");
     assert_eq!(
         page.eval("document.querySelector('.deck-help').hidden"),
