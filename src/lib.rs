@@ -17,4 +17,5 @@ pub mod output;
 pub mod pipeline;
 pub mod project;
 pub mod render;
+pub mod results;
 pub mod themes;

@@ -11,6 +11,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{self, ParseOptions};
 use crate::project::Project;
 use crate::render::{self, Templates};
+use crate::results::{FigureRecord, Results, template};
 use crate::themes::Themes;
 
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,24 @@ pub struct BuildReport {
     /// Decks not written because of errors.
     pub failed: Vec<PathBuf>,
     pub diagnostics: Diagnostics,
+    /// Every chart and table, with its inputs.
+    pub figures: Vec<FigureRecord>,
+    /// Data files the figures read, relative to the project root.
+    pub data_files: Vec<String>,
+    pub root: PathBuf,
+    pub out_dir: PathBuf,
+}
+
+/// Where deck keeps what it can recompute (figure cache, file hashes), inside the project.
+pub const CACHE_DIR: &str = ".deck-cache";
+
+/// What every deck of a build shares.
+struct DeckContext<'a> {
+    project: &'a Project,
+    out_dir: &'a Path,
+    opts: &'a BuildOptions,
+    themes: &'a Themes,
+    templates: &'a Templates,
 }
 
 /// Render every deck of the project in memory; nothing is written.
@@ -61,20 +80,38 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
     let themes = Themes::load(&project.themes_dir(), &mut report.diagnostics);
     let templates = Templates::load(&project.templates_dir());
     let out_dir = output_dir(&project, opts);
+    // One data engine (one SQL context) for the whole build; figures cached in the project.
+    let cache = project
+        .config_path
+        .as_ref()
+        .map(|_| project.root.join(CACHE_DIR).join("figures"));
+    let mut results = Results::new(
+        &project.root,
+        project.config.datasets.clone(),
+        project.config.colors.clone(),
+        cache,
+    );
+    let ctx = DeckContext {
+        project: &project,
+        out_dir: &out_dir,
+        opts,
+        themes: &themes,
+        templates: &templates,
+    };
     let mut seen_outputs: Vec<PathBuf> = Vec::new();
     for source in &project.decks {
         let mut diags = Diagnostics::default();
-        let built = build_deck(
-            &project, source, &out_dir, opts, &themes, &templates, &mut diags,
-        );
+        results.deck = source
+            .strip_prefix(&project.root)
+            .unwrap_or(source)
+            .display()
+            .to_string();
+        let built = build_deck(&ctx, source, &mut results, &mut diags);
         if let Some(b) = &built {
             if seen_outputs.contains(&b.output) {
+                let msg = format!("another deck also writes {}", b.output.display());
                 diags.push(
-                    Diagnostic::error(
-                        source,
-                        format!("another deck also writes {}", b.output.display()),
-                    )
-                    .help("give the decks different file names"),
+                    Diagnostic::error(source, msg).help("give the decks different file names"),
                 );
             }
             seen_outputs.push(b.output.clone());
@@ -86,6 +123,17 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
             _ => report.failed.push(source.clone()),
         }
     }
+    results.save();
+    report.figures = std::mem::take(&mut results.records);
+    report.data_files = report
+        .figures
+        .iter()
+        .flat_map(|f| f.inputs.iter().map(|i| i.path.clone()))
+        .collect();
+    report.data_files.sort();
+    report.data_files.dedup();
+    report.root = project.root.clone();
+    report.out_dir = out_dir;
     report
 }
 
@@ -99,7 +147,38 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                 .push(Diagnostic::error(&deck.output, format!("{e:#}")));
         }
     }
+    if !report.figures.is_empty()
+        && let Err(e) = write_provenance(&report)
+    {
+        report
+            .diagnostics
+            .push(Diagnostic::error(&report.out_dir, format!("{e:#}")));
+    }
     report
+}
+
+/// `provenance.json` lists every figure with its inputs; the data files go to `data/` beside it,
+/// so attendees can download what the deck was computed from.
+fn write_provenance(report: &BuildReport) -> anyhow::Result<()> {
+    let doc = serde_json::json!({
+        "generator": format!("deck {}", env!("CARGO_PKG_VERSION")),
+        "figures": report.figures,
+    });
+    let json = serde_json::to_vec_pretty(&doc)?;
+    crate::output::write_atomic(&report.out_dir.join("provenance.json"), &json)?;
+    for rel in &report.data_files {
+        let from = report.root.join(rel);
+        let bytes = std::fs::read(&from)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
+        // Keep the path under the project's data folder: data/runs.csv -> dist/data/runs.csv.
+        let clean: PathBuf = Path::new(rel)
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .collect();
+        let inner = clean.strip_prefix("data").unwrap_or(&clean);
+        crate::output::write_atomic(&report.out_dir.join("data").join(inner), &bytes)?;
+    }
+    Ok(())
 }
 
 fn output_dir(project: &Project, opts: &BuildOptions) -> PathBuf {
@@ -110,8 +189,13 @@ fn output_dir(project: &Project, opts: &BuildOptions) -> PathBuf {
     }
 }
 
-/// Parse a deck file into the model (no rendering).
-pub fn parse_file(source: &Path, html: bool, diags: &mut Diagnostics) -> Option<Deck> {
+/// Parse a deck file into the model (no rendering), with figures drawn by `results` when given.
+pub fn parse_file(
+    source: &Path,
+    html: bool,
+    results: Option<&mut Results>,
+    diags: &mut Diagnostics,
+) -> Option<Deck> {
     let text = match std::fs::read(source) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
@@ -119,13 +203,8 @@ pub fn parse_file(source: &Path, html: bool, diags: &mut Diagnostics) -> Option<
                 let offset = e.utf8_error().valid_up_to();
                 let bytes = e.as_bytes();
                 let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-                diags.push(
-                    Diagnostic::error(
-                        source,
-                        format!("not UTF-8 text (invalid byte at line {line})"),
-                    )
-                    .help("save the file as UTF-8"),
-                );
+                let msg = format!("not UTF-8 text (invalid byte at line {line})");
+                diags.push(Diagnostic::error(source, msg).help("save the file as UTF-8"));
                 return None;
             }
         },
@@ -133,6 +212,18 @@ pub fn parse_file(source: &Path, html: bool, diags: &mut Diagnostics) -> Option<
             diags.push(Diagnostic::error(source, format!("cannot read: {e}")));
             return None;
         }
+    };
+    let text = match &results {
+        Some(r) if template::uses_templates(&text) => {
+            match template::expand(source, &text, &r.engine) {
+                Ok(t) => t,
+                Err(d) => {
+                    diags.push(d);
+                    return None;
+                }
+            }
+        }
+        _ => text,
     };
     let base = source
         .parent()
@@ -142,24 +233,23 @@ pub fn parse_file(source: &Path, html: bool, diags: &mut Diagnostics) -> Option<
     let opts = ParseOptions {
         html,
         resolver: &mut assets,
+        figures: results.map(|r| r as &mut dyn markdown::FigureRenderer),
     };
     Some(markdown::parse(source, &text, opts, diags))
 }
 
 fn build_deck(
-    project: &Project,
+    ctx: &DeckContext<'_>,
     source: &Path,
-    out_dir: &Path,
-    opts: &BuildOptions,
-    themes: &Themes,
-    templates: &Templates,
+    results: &mut Results,
     diags: &mut Diagnostics,
 ) -> Option<BuiltDeck> {
-    let html_allowed = opts.html || project.config.html;
-    let deck = parse_file(source, html_allowed, diags)?;
-    let theme_name = theme_for(&deck, project, themes, source, diags)?;
-    let theme_css = themes.css(&theme_name, diags).unwrap_or_default();
-    let html = match render::render(&deck, &theme_name, &theme_css, templates) {
+    let project = ctx.project;
+    let html_allowed = ctx.opts.html || project.config.html;
+    let deck = parse_file(source, html_allowed, Some(results), diags)?;
+    let theme_name = theme_for(&deck, project, ctx.themes, source, diags)?;
+    let theme_css = ctx.themes.css(&theme_name, diags).unwrap_or_default();
+    let html = match render::render(&deck, &theme_name, &theme_css, ctx.templates) {
         Ok(h) => h,
         Err(d) => {
             diags.push(d);
@@ -172,7 +262,7 @@ fn build_deck(
         .unwrap_or_else(|| "deck".into());
     Some(BuiltDeck {
         source: source.to_path_buf(),
-        output: out_dir.join(format!("{stem}.html")),
+        output: ctx.out_dir.join(format!("{stem}.html")),
         html,
         slides: deck.slides.len(),
     })

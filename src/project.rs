@@ -5,9 +5,12 @@
 //! typed [`Config`] (unknown keys and wrong types fail with the file, line and column), then
 //! [`Config::validate`] checks what types cannot express.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::results::data::DatasetSpec;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex};
 
@@ -32,6 +35,12 @@ pub struct Config {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for a small allowlist).
     #[serde(default)]
     pub html: bool,
+    /// Data files by name, queried with SQL from charts, tables and `{{ sql(...) }}`.
+    #[serde(default)]
+    pub datasets: BTreeMap<String, DatasetSpec>,
+    /// Series name -> colour: the same series keeps its colour in every chart.
+    #[serde(default)]
+    pub colors: BTreeMap<String, String>,
 }
 
 fn default_decks() -> Vec<String> {
@@ -50,6 +59,8 @@ impl Default for Config {
             output: default_output(),
             theme: None,
             html: false,
+            datasets: BTreeMap::new(),
+            colors: BTreeMap::new(),
         }
     }
 }

@@ -1,67 +1,11 @@
 //! `deck build` as a user runs it: projects and single files in temp folders, the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// A throwaway project folder: write files, run deck in it, read what it wrote.
-struct Project {
-    dir: tempfile::TempDir,
-}
+use std::path::Path;
+use std::process::Command;
 
-impl Project {
-    fn new() -> Self {
-        Project {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(self, path: &str, contents: impl AsRef<[u8]>) -> Self {
-        let p = self.dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, contents).unwrap();
-        self
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-
-    fn deck(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
-        Run(out)
-    }
-
-    fn read(&self, p: &str) -> String {
-        std::fs::read_to_string(self.path(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
-}
-
-struct Run(Output);
-
-impl Run {
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-
-    fn ok(self) -> Self {
-        assert!(self.0.status.success(), "deck failed:\n{}", self.stderr());
-        self
-    }
-
-    fn fails(self) -> Self {
-        assert_eq!(
-            self.0.status.code(),
-            Some(1),
-            "deck should fail:\n{}",
-            self.stderr()
-        );
-        self
-    }
-}
+use common::project::Project;
 
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,

@@ -15,6 +15,7 @@ fn parse_with(md: &str, html: bool) -> (Deck, Diagnostics) {
         ParseOptions {
             html,
             resolver: &mut keep,
+            figures: None,
         },
         &mut diags,
     );

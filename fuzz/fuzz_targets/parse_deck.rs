@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let mut diags = Diagnostics::default();
     let mut resolver = KeepUrls;
     let html = data.first().is_some_and(|b| b & 1 == 1);
-    let opts = ParseOptions { html, resolver: &mut resolver };
+    let opts = ParseOptions { html, resolver: &mut resolver, figures: None };
     let deck = markdown::parse(Path::new("fuzz.md"), text, opts, &mut diags);
     assert!(!deck.slides.is_empty());
     for d in diags.iter() {

@@ -50,10 +50,27 @@ impl AssetResolver for KeepUrls {
     }
 }
 
+/// What the parser asks the caller to draw: ```` ```chart ```` and ```` ```table ```` blocks.
+pub trait FigureRenderer {
+    /// Render the block's spec (YAML) to HTML. Errors carry a line within the spec (0-based) when
+    /// they can point at one.
+    fn figure(&mut self, kind: &str, spec: &str) -> Result<String, FigureError>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureError {
+    pub message: String,
+    pub help: String,
+    /// 0-based line in the block's spec.
+    pub line: Option<usize>,
+}
+
 pub struct ParseOptions<'r> {
     /// Raw HTML allowed (`html: true` / `--html`).
     pub html: bool,
     pub resolver: &'r mut dyn AssetResolver,
+    /// Draws `chart` and `table` blocks; without one they stay code blocks.
+    pub figures: Option<&'r mut dyn FigureRenderer>,
 }
 
 fn markdown_options() -> Options {
@@ -755,6 +772,27 @@ impl<'s> Body<'s> {
                     CodeBlockKind::Fenced(lang) => lang.as_ref(),
                     CodeBlockKind::Indented => "",
                 };
+                let figure_kind = lang.split_whitespace().next().unwrap_or("");
+                if matches!(figure_kind, "chart" | "table")
+                    && let Some(figures) = ctx.opts.figures.as_deref_mut()
+                {
+                    match figures.figure(figure_kind, &code) {
+                        Ok(html) => self.push_html(html),
+                        Err(e) => {
+                            // The spec starts on the line after the opening fence.
+                            let fence = ctx.pos(range.start);
+                            let line = fence.line + 1 + e.line.unwrap_or(0);
+                            let d = Diagnostic::error(
+                                ctx.path,
+                                format!("{figure_kind}: {}", e.message),
+                            )
+                            .at(ctx.source, Pos::new(line, 1), 1)
+                            .help(e.help);
+                            ctx.diags.push(d);
+                        }
+                    }
+                    return end + 1;
+                }
                 self.push_html(inline::code_block(lang, &code));
                 return end + 1;
             }

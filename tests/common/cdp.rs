@@ -103,10 +103,10 @@ impl Browser {
             let mut buf = Vec::new();
             while reader.read_until(0, &mut buf).is_ok_and(|n| n > 0) {
                 buf.pop();
-                if let Ok(v) = serde_json::from_slice::<Value>(&buf) {
-                    if tx.send(v).is_err() {
-                        break;
-                    }
+                if let Ok(v) = serde_json::from_slice::<Value>(&buf)
+                    && tx.send(v).is_err()
+                {
+                    break;
                 }
                 buf.clear();
             }

@@ -1,0 +1,122 @@
+//! ```` ```table ```` blocks: a query's rows as an HTML table, numbers formatted and right-aligned,
+//! the best value of chosen columns highlighted.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use polars::prelude::DataFrame;
+
+use super::data::{cell_f64, cell_text};
+use super::format;
+use crate::markdown::FigureError;
+use crate::markdown::html::escape;
+
+pub const KEYS: &[&str] = &["sql", "decimals", "highlight", "format", "caption"];
+
+pub struct TableOptions {
+    pub decimals: usize,
+    /// Column -> `min` or `max`: the best value of that column is highlighted.
+    pub highlight: BTreeMap<String, String>,
+    /// Column -> `percent`, `bytes`, `duration`, `thousands` or `integer`.
+    pub format: BTreeMap<String, String>,
+}
+
+pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError> {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for (col, how) in opts.highlight.iter().chain(opts.format.iter()) {
+        if !names.contains(col) {
+            return Err(FigureError {
+                message: format!("unknown column `{col}`"),
+                help: format!("columns of the query: {}", names.join(", ")),
+                line: None,
+            });
+        }
+        let _ = how;
+    }
+    for (col, how) in &opts.highlight {
+        if how != "min" && how != "max" {
+            return Err(FigureError {
+                message: format!("highlight of `{col}` must be `min` or `max`, not `{how}`"),
+                help: "write e.g. `highlight: { median: min }`".into(),
+                line: None,
+            });
+        }
+    }
+    let cols = df.columns();
+    let numeric: Vec<bool> = cols
+        .iter()
+        .map(|c| c.dtype().is_primitive_numeric())
+        .collect();
+    // Row index of the best value, per highlighted column.
+    let mut best: BTreeMap<usize, usize> = BTreeMap::new();
+    for (col, how) in &opts.highlight {
+        let i = names.iter().position(|n| n == col).unwrap_or(0);
+        let values = (0..df.height()).filter_map(|r| cell_f64(&cols[i], r).map(|v| (r, v)));
+        let pick = if how == "min" {
+            values.min_by(|a, b| a.1.total_cmp(&b.1))
+        } else {
+            values.max_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        if let Some((row, _)) = pick {
+            best.insert(i, row);
+        }
+    }
+    let mut html = String::from("<table class=\"deck-table\">\n<thead><tr>");
+    for (i, name) in names.iter().enumerate() {
+        let align = if numeric[i] {
+            " class=\"deck-num\" style=\"text-align: right\""
+        } else {
+            ""
+        };
+        let _ = write!(html, "<th{align}>{}</th>", escape(name));
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for row in 0..df.height() {
+        html.push_str("<tr>");
+        for (i, col) in cols.iter().enumerate() {
+            let text = match (numeric[i], cell_f64(col, row)) {
+                (true, Some(v)) => format_cell(
+                    v,
+                    opts.format.get(&names[i]).map(String::as_str),
+                    opts.decimals,
+                ),
+                _ => cell_text(col, row),
+            };
+            let mut classes = Vec::new();
+            if numeric[i] {
+                classes.push("deck-num");
+            }
+            if best.get(&i) == Some(&row) {
+                classes.push("deck-best");
+            }
+            let class = if classes.is_empty() {
+                String::new()
+            } else {
+                format!(" class=\"{}\"", classes.join(" "))
+            };
+            let align = if numeric[i] {
+                " style=\"text-align: right\""
+            } else {
+                ""
+            };
+            let _ = write!(html, "<td{class}{align}>{}</td>", escape(&text));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>");
+    Ok(html)
+}
+
+fn format_cell(v: f64, how: Option<&str>, decimals: usize) -> String {
+    match how {
+        Some("percent") => format::percent(v, decimals.min(1)),
+        Some("bytes") => format::bytes(v, 1),
+        Some("duration") => format::duration(v),
+        Some("integer") => format::thousands(v, 0, ","),
+        _ => format::number(v, decimals),
+    }
+}

@@ -1,0 +1,346 @@
+//! Figures and numbers computed from data at build time: charts (asserted on their SVG), tables,
+//! inline values and loops, hyperfine input, errors, provenance and the cache.
+
+mod common;
+
+use common::project::Project;
+
+const RUNS: &str = "variant,rep,wall_s,mem_mb\n\
+debian,1,10.0,100\ndebian,2,12.0,104\ndebian,3,11.0,102\n\
+official,1,14.0,120\nofficial,2,15.0,121\nofficial,3,16.0,119\n\
+pyenv,1,9.0,98\npyenv,2,9.5,99\npyenv,3,10.5,97\n";
+
+const TOML: &str = "[datasets]\nruns = \"data/runs.csv\"\nhf = { path = \"data/hf.json\", format = \"hyperfine\" }\n\n[colors]\ndebian = \"#A80030\"\nofficial = \"#FFD43B\"\n";
+
+const HYPERFINE: &str = r#"{"results":[
+ {"command":"python3 a.py","mean":1.5,"stddev":0.1,"median":1.49,"user":1.4,"system":0.1,"min":1.4,"max":1.6,"times":[1.4,1.5,1.6]},
+ {"command":"python3 b.py","mean":2.5,"stddev":0.2,"median":2.51,"user":2.3,"system":0.2,"min":2.3,"max":2.7,"times":[2.3,2.5,2.7]}]}"#;
+
+fn project(deck: &str) -> Project {
+    Project::new()
+        .file("deck.toml", TOML)
+        .file("data/runs.csv", RUNS)
+        .file("data/hf.json", HYPERFINE)
+        .file("slides/t.md", deck)
+}
+
+/// The first SVG of the page.
+fn svg(html: &str) -> &str {
+    let start = html.find("<svg").expect("an svg");
+    &html[start..start + html[start..].find("</svg>").unwrap() + 6]
+}
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+fn chart(spec: &str) -> String {
+    let p = project(&format!("```chart\n{spec}\n```\n"));
+    p.deck(&["build"]).ok();
+    svg(&p.read("dist/t.html")).to_string()
+}
+
+#[test]
+fn bar_chart_one_bar_per_row_with_deck_colours_and_labels() {
+    let s = chart(
+        "type: bar\nsql: SELECT variant, median(wall_s) AS seconds FROM runs GROUP BY variant ORDER BY seconds\nx: variant\ny: seconds\ntitle: Median run time\nunit: s",
+    );
+    assert_eq!(
+        count(&s, "fill=\"#A80030\""),
+        1,
+        "debian's colour from deck.toml"
+    );
+    assert_eq!(count(&s, "fill=\"#FFD43B\""), 1, "official's colour");
+    assert_eq!(
+        count(&s, "fill=\"var(--deck-chart-"),
+        1,
+        "pyenv takes a palette colour"
+    );
+    for label in [
+        ">pyenv<",
+        ">debian<",
+        ">official<",
+        ">Median run time<",
+        ">seconds (s)<",
+    ] {
+        assert!(s.contains(label), "missing {label} in {s}");
+    }
+    assert!(s.contains("role=\"img\" aria-label=\"Median run time\""));
+    // Every text at least 18 px on a 1280x720 slide.
+    let sizes: Vec<f64> = s
+        .split("font-size=\"")
+        .skip(1)
+        .map(|r| r[..r.find('"').unwrap()].parse().unwrap())
+        .collect();
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|px| *px >= 18.0),
+        "{sizes:?}"
+    );
+    assert!(!s.contains("#010203"), "sentinel colours are replaced");
+    // Order follows the query: pyenv (9.5) first.
+    assert!(s.find(">pyenv<").unwrap() < s.find(">official<").unwrap());
+}
+
+#[test]
+fn repeated_runs_need_an_error_rule_and_get_error_bars() {
+    let p =
+        project("```chart\nsql: SELECT variant, wall_s FROM runs\nx: variant\ny: wall_s\n```\n");
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(err.contains("3 rows for `debian`"), "{err}");
+    assert!(err.contains("error: stddev"), "{err}");
+    assert!(err.contains("t.md:2:"), "{err}");
+    let s = chart("sql: SELECT variant, wall_s FROM runs\nx: variant\ny: wall_s\nerror: stddev");
+    // Three bars, each with an error bar of three strokes.
+    assert_eq!(count(&s, "<rect"), 3, "{s}");
+    assert!(count(&s, "<polyline") >= 9, "{s}");
+}
+
+#[test]
+fn grouped_stacked_and_horizontal_bars() {
+    let grouped =
+        chart("sql: SELECT variant, rep, wall_s FROM runs\nx: rep\ny: wall_s\nseries: variant");
+    assert_eq!(
+        count(&grouped, "fill=\"#A80030\""),
+        3 + 1,
+        "3 debian bars and a legend square"
+    );
+    assert!(grouped.contains(">official<"), "legend");
+    let stacked = chart(
+        "sql: SELECT variant, rep, wall_s FROM runs\nx: variant\ny: wall_s\nseries: rep\nstacked: true",
+    );
+    assert_eq!(
+        count(&stacked, "<rect"),
+        9 + 3,
+        "9 segments and 3 legend squares"
+    );
+    let hbar = chart(
+        "type: hbar\nsql: SELECT variant, avg(mem_mb) AS mb FROM runs GROUP BY variant\nx: variant\ny: mb\nbaseline: 100\nbaseline_label: budget",
+    );
+    assert_eq!(count(&hbar, "<rect"), 3);
+    assert!(hbar.contains(">budget<"));
+}
+
+#[test]
+fn line_area_scatter_box_histogram() {
+    let line = chart(
+        "type: line\nsql: SELECT variant, rep, wall_s FROM runs ORDER BY rep\nx: rep\ny: wall_s\nseries: variant",
+    );
+    assert_eq!(
+        count(&line, "<polyline"),
+        3 + count(&line, "<polyline") - 3,
+        "three series lines"
+    );
+    assert!(count(&line, "<circle") >= 9, "points on the lines");
+    let area = chart(
+        "type: area\nsql: SELECT rep, sum(wall_s) AS total FROM runs GROUP BY rep ORDER BY rep\nx: rep\ny: total",
+    );
+    assert!(area.contains("<polygon"), "{area}");
+    let scatter = chart(
+        "type: scatter\nsql: SELECT mem_mb, wall_s, variant FROM runs\nx: mem_mb\ny: wall_s\nseries: variant",
+    );
+    assert_eq!(count(&scatter, "<circle"), 9);
+    let boxes = chart("type: box\nsql: SELECT variant, wall_s FROM runs\nx: variant\ny: wall_s");
+    assert_eq!(
+        count(&boxes, "fill=\"#A80030\""),
+        1,
+        "debian's box in its colour"
+    );
+    assert_eq!(
+        count(&boxes, "<rect"),
+        6,
+        "a filled and an outlined box per variant"
+    );
+    let hist = chart("type: histogram\nsql: SELECT wall_s FROM runs\nx: wall_s\nbins: 4");
+    assert_eq!(count(&hist, "<rect"), 8, "4 bins, each filled and outlined");
+    assert!(hist.contains(">count<"));
+}
+
+#[test]
+fn log_scale_and_size() {
+    let s = chart(
+        "sql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: s\nlog_y: true\nwidth: 640\nheight: 320",
+    );
+    assert!(
+        s.contains("width=\"640\"") && s.contains("height=\"320\""),
+        "{s}"
+    );
+    assert!(
+        s.contains(">10<") || s.contains(">100<"),
+        "decade ticks: {s}"
+    );
+    let p = project(
+        "```chart\nsql: SELECT variant, 0 AS z FROM runs GROUP BY variant\nx: variant\ny: z\nlog_y: true\n```\n",
+    );
+    assert!(
+        p.deck(&["build"])
+            .fails()
+            .stderr()
+            .contains("log scale needs values above zero")
+    );
+}
+
+#[test]
+fn charts_are_deterministic() {
+    let spec = "type: line\nsql: SELECT variant, rep, wall_s FROM runs ORDER BY variant, rep\nx: rep\ny: wall_s\nseries: variant";
+    assert_eq!(chart(spec), chart(spec));
+}
+
+#[test]
+fn tables_format_align_and_highlight() {
+    let p = project(
+        "```table\nsql: SELECT variant, median(wall_s) AS \"median (s)\", max(mem_mb) * 1048576 AS peak FROM runs GROUP BY variant ORDER BY 2\nhighlight:\n  \"median (s)\": min\nformat:\n  peak: bytes\ncaption: Lower is better\n```\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    assert!(
+        html.contains("<th class=\"deck-num\" style=\"text-align: right\">median (s)</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"deck-num deck-best\" style=\"text-align: right\">9.50</td>"),
+        "{html}"
+    );
+    assert!(html.contains(">104.0 MiB</td>"), "{html}");
+    assert!(html.contains("<figcaption>Lower is better</figcaption>"));
+}
+
+#[test]
+fn inline_values_loops_and_raw() {
+    let p = project(
+        "Containers were {{ sql(\"SELECT round(100 * (max(s) / min(s) - 1)) FROM (SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant)\") }}% slower.\n\n{% for r in sql(\"SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant ORDER BY variant\") %}\n---\n\n## {{ r.variant }}: {{ r.s | num(1) }} s\n{% endfor %}\n\n{% raw %}`{{ literal }}`{% endraw %}\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    // median official 15 s / median pyenv 9.5 s - 1 = 58 %
+    assert!(html.contains("Containers were 58.0% slower."), "{html}");
+    assert_eq!(count(&html, "<section "), 4);
+    assert!(
+        html.contains("<h2>debian: 11.0 s</h2>") && html.contains("<h2>pyenv: 9.5 s</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("<code>{{ literal }}</code>"));
+}
+
+#[test]
+fn hyperfine_results_as_summary_and_runs() {
+    let p = project(
+        "```table\nsql: SELECT command, mean, stddev FROM hf ORDER BY mean\n```\n\n```chart\ntype: box\nsql: SELECT command, time_s FROM hf_runs\nx: command\ny: time_s\n```\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    assert!(
+        html.contains(
+            "<td>python3 a.py</td><td class=\"deck-num\" style=\"text-align: right\">1.50</td>"
+        ),
+        "{html}"
+    );
+    assert!(svg(&html).contains(">python3 b.py<"));
+}
+
+#[test]
+fn every_error_is_reported_with_its_line() {
+    let p = project(
+        "# errors\n\n```chart\nsql: SELECT nope FROM runs\nx: nope\ny: wall_s\n```\n\n```chart\nsql: SELECT variant FROM missing\nx: variant\ny: v\n```\n\n```chart\nsql: SELECT variant, wall_s FROM runs WHERE wall_s > 100\nx: variant\ny: wall_s\n```\n\n```chart\nsql: SELECT variant, rep FROM runs\nx: variant\ny: variant\n```\n\n```chart\ntype: pie\nsql: SELECT 1 AS a FROM runs\n```\n\n```table\nsql: SELECT variant FROM runs\ncolour: red\n```\n\n```chart\nsql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: secs\n```\n",
+    );
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(
+        err.contains("nope") && err.contains("t.md:4:"),
+        "SQL error with polars' message: {err}"
+    );
+    assert!(
+        err.contains("known datasets: hf, hf_runs, runs") && err.contains("t.md:10:"),
+        "unknown dataset: {err}"
+    );
+    assert!(
+        err.contains("the query returned no rows") && err.contains("t.md:16:"),
+        "empty result: {err}"
+    );
+    assert!(
+        err.contains("must be numeric") && err.contains("t.md:24:"),
+        "wrong type: {err}"
+    );
+    assert!(
+        err.contains("unknown chart type `pie`") && err.contains("t.md:28:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown key `colour`") && err.contains("t.md:34:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown column `secs`") && err.contains("columns of the query: variant, s"),
+        "{err}"
+    );
+    assert!(err.contains("7 errors"), "{err}");
+    let missing = Project::new()
+        .file("deck.toml", "[datasets]\nruns = \"data/gone.csv\"\n")
+        .file("slides/t.md", "```table\nsql: SELECT * FROM runs\n```\n");
+    let err = missing.deck(&["build"]).fails().stderr();
+    assert!(err.contains("no file matches \"data/gone.csv\""), "{err}");
+}
+
+#[test]
+fn provenance_is_in_the_page_and_in_provenance_json_with_the_data() {
+    let p = project(
+        "```chart\nsql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: s\n```\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    let sha = deck::results::sha256_file(&p.path("data/runs.csv")).unwrap();
+    assert!(
+        html.contains(&format!("data-inputs=\"data/runs.csv sha256:{sha}\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "data-sql=\"SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\""
+        )
+    );
+    assert!(html.contains("<figcaption class=\"deck-source\">Source: data/runs.csv (sha256 "));
+    let prov: serde_json::Value = serde_json::from_str(&p.read("dist/provenance.json")).unwrap();
+    let fig = &prov["figures"][0];
+    assert_eq!(fig["deck"], "slides/t.md");
+    assert_eq!(fig["kind"], "chart");
+    assert_eq!(fig["inputs"][0]["path"], "data/runs.csv");
+    assert_eq!(fig["inputs"][0]["sha256"], sha.as_str());
+    assert!(
+        fig["inputs"][0]["modified"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    assert_eq!(
+        p.read("dist/data/runs.csv"),
+        RUNS,
+        "data copied for attendees"
+    );
+    assert!(
+        !p.path("dist/data/hf.json").exists(),
+        "only data the figures used"
+    );
+}
+
+#[test]
+fn unchanged_figures_come_from_the_cache() {
+    let p = project(
+        "```chart\nsql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: s\n```\n",
+    );
+    p.deck(&["build"]).ok();
+    let first = p.read("dist/t.html");
+    let prov = |p: &Project| {
+        serde_json::from_str::<serde_json::Value>(&p.read("dist/provenance.json")).unwrap()
+    };
+    assert_eq!(prov(&p)["figures"][0]["cached"], false);
+    p.deck(&["build"]).ok();
+    assert_eq!(prov(&p)["figures"][0]["cached"], true);
+    assert_eq!(
+        p.read("dist/t.html"),
+        first,
+        "a cached figure is the same figure"
+    );
+    // Changed data: recomputed.
+    std::fs::write(p.path("data/runs.csv"), RUNS.replace("9.0", "8.0")).unwrap();
+    p.deck(&["build"]).ok();
+    assert_eq!(prov(&p)["figures"][0]["cached"], false);
+    assert_ne!(p.read("dist/t.html"), first);
+}
