@@ -442,3 +442,55 @@ fn every_slide_fits_its_box_in_every_theme() {
     assert_eq!(found[0][0], json!(2), "{found}");
     assert_clean(&browser);
 }
+
+/// Copy a fixture project into a temp folder (builds must not write into the repository).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "dist" || name == ".deck-cache" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(name));
+        } else {
+            std::fs::copy(entry.path(), to.join(name)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn chart_gallery_fits_and_shows_every_chart_type() {
+    let Some(browser) = browser_or_skip("chart_gallery_fits_and_shows_every_chart_type") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts");
+    copy_dir(&fixture, dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("build")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = browser.open(&format!(
+        "file://{}",
+        dir.path().join("dist/charts.html").display()
+    ));
+    page.wait_viewer();
+    assert_eq!(page.eval(OVERFLOWS), json!([]), "chart gallery overflows");
+    let charts = page.eval("document.querySelectorAll('figure.deck-chart svg').length");
+    assert_eq!(charts, json!(10));
+    let tables = page.eval("document.querySelectorAll('figure.deck-table td.deck-best').length");
+    assert_eq!(tables, json!(2));
+    // Chart text is drawn in the slide's font and colour.
+    let font = page
+        .eval("getComputedStyle(document.querySelector('figure.deck-chart svg text')).fontFamily");
+    assert!(font.as_str().unwrap().contains("sans-serif"), "{font}");
+    assert_clean(&browser);
+}

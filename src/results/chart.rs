@@ -352,19 +352,28 @@ fn category_labels<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Width to keep right of the plot for a legend of these names (0 when none is drawn).
+fn legend_width(names: &[String], shown: bool) -> u32 {
+    let named: Vec<&String> = names.iter().filter(|n| !n.is_empty()).collect();
+    if !shown || named.len() < 2 {
+        return 0;
+    }
+    let longest = named
+        .iter()
+        .map(|n| n.chars().count().min(24))
+        .max()
+        .unwrap_or(0) as u32;
+    48 + longest * LABEL * 6 / 10
+}
+
+/// The legend, in the strip kept right of the plot (`right` is the plot's right edge).
 fn legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     names: &[(String, Paint)],
     right: i32,
     top: i32,
 ) -> Result<(), FigureError> {
-    let longest = names
-        .iter()
-        .map(|(n, _)| n.chars().count())
-        .max()
-        .unwrap_or(0) as i32;
-    let w = 36 + longest * (LABEL as i32) * 6 / 10;
-    let x = right - w - 8;
+    let x = right + 24;
     for (i, (name, paint)) in names.iter().enumerate() {
         let y = top + 8 + i as i32 * 28;
         root.draw(&Rectangle::new(
@@ -652,7 +661,9 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
-    builder.margin(14).margin_right(24);
+    builder
+        .margin(14)
+        .margin_right(24 + legend_width(&p.series, frame.legend));
     let longest = p
         .cats
         .iter()
@@ -880,7 +891,7 @@ where
     }
     builder
         .margin(14)
-        .margin_right(24)
+        .margin_right(24 + legend_width(&p.series, frame.legend))
         .x_label_area_size(70)
         .y_label_area_size(96);
     let mut chart = builder

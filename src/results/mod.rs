@@ -262,6 +262,28 @@ pub fn query_error(e: &QueryError) -> FigureError {
     }
 }
 
+/// FNV-1a, usable at compile time.
+const fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// A fingerprint of the code that draws figures: a cached figure from another build of deck (even
+/// of the same version) is not reused.
+const RENDERER: u64 = {
+    let mut h = 0xcbf2_9ce4_8422_2325;
+    h = fnv1a(include_str!("chart.rs").as_bytes(), h);
+    h = fnv1a(include_str!("table.rs").as_bytes(), h);
+    h = fnv1a(include_str!("format.rs").as_bytes(), h);
+    h = fnv1a(include_str!("data.rs").as_bytes(), h);
+    fnv1a(include_str!("mod.rs").as_bytes(), h)
+};
+
 fn cache_key(
     kind: &str,
     spec: &str,
@@ -270,6 +292,7 @@ fn cache_key(
 ) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(RENDERER.to_le_bytes());
     h.update(kind.as_bytes());
     h.update([0]);
     h.update(spec.as_bytes());
