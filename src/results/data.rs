@@ -1,8 +1,8 @@
 //! Datasets and SQL: the project's data files as polars frames in one SQL context per build.
 //!
-//! A dataset is registered in the context only when a query names it, so a deck pays only for the
-//! data it uses. CSV, TSV, NDJSON and Parquet are scanned lazily; a JSON array and hyperfine's
-//! `--export-json` are read eagerly (their format needs the whole file). A hyperfine dataset `hf`
+//! A dataset is loaded and registered in the context only when a query names it, so a deck pays
+//! only for the data it uses; it is read once per build (all files of a glob concatenated), and
+//! every query of the build runs on that frame. A hyperfine dataset `hf`
 //! gives two tables: `hf` (one row per command) and `hf_runs` (one row per run).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -253,7 +253,10 @@ impl Engine {
             concat(frames, UnionArgs::default())
                 .map_err(|e| err(clean_polars_message(&e.to_string())))?
         };
-        self.ctx.register(name, lf);
+        // Read once per build: a deck's queries then run on memory instead of re-reading the
+        // files, and a malformed file is reported against its dataset here.
+        let df = lf.collect().map_err(|e| err(clean_polars_message(&e.to_string())))?;
+        self.ctx.register(name, df.lazy());
         Ok(())
     }
 }
