@@ -146,6 +146,23 @@ impl Engine {
 
     /// Run a query; an empty result is an error (a figure of nothing is a mistake).
     pub fn query(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
+        // A panic inside polars must not take the build down: it becomes this query's error.
+        let run = std::panic::AssertUnwindSafe(|| self.query_unguarded(sql));
+        std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(QueryError::Sql {
+                message: format!("polars failed on this query: {what}"),
+                help: "simplify the query; this is a bug in polars or deck, please report it"
+                    .into(),
+            })
+        })
+    }
+
+    fn query_unguarded(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
         self.register_used(sql)?;
         let lf = self.ctx.execute(sql).map_err(|e| self.sql_error(e))?;
         let df = lf.collect().map_err(|e| self.sql_error(e))?;
@@ -255,7 +272,9 @@ impl Engine {
         };
         // Read once per build: a deck's queries then run on memory instead of re-reading the
         // files, and a malformed file is reported against its dataset here.
-        let df = lf.collect().map_err(|e| err(clean_polars_message(&e.to_string())))?;
+        let df = lf
+            .collect()
+            .map_err(|e| err(clean_polars_message(&e.to_string())))?;
         self.ctx.register(name, df.lazy());
         Ok(())
     }

@@ -102,7 +102,10 @@ impl Results {
     /// The data files a query reads: those of every declared dataset it names.
     fn inputs_of(&mut self, sql: &str) -> Result<Vec<Input>, FigureError> {
         let paths: Vec<PathBuf> = {
-            let engine = self.engine.lock().map_err(|_| internal())?;
+            let engine = self
+                .engine
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             engine.files_named_in(sql)
         };
         paths.iter().map(|p| self.input(p)).collect()
@@ -146,9 +149,36 @@ impl Results {
         })
     }
 
+    /// Compute a figure; a panic inside polars or plotters becomes an error on the block, not a
+    /// crash of the build.
     fn compute(&mut self, kind: &str, spec_text: &str, sql: &str) -> Result<String, FigureError> {
+        let run = std::panic::AssertUnwindSafe(|| self.compute_unguarded(kind, spec_text, sql));
+        std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(FigureError {
+                message: format!("internal error while computing the figure: {what}"),
+                help: "this is a bug in deck or a library it uses: please report it with the block"
+                    .into(),
+                line: None,
+            })
+        })
+    }
+
+    fn compute_unguarded(
+        &mut self,
+        kind: &str,
+        spec_text: &str,
+        sql: &str,
+    ) -> Result<String, FigureError> {
         let df = {
-            let mut engine = self.engine.lock().map_err(|_| internal())?;
+            let mut engine = self
+                .engine
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             engine.query(sql).map_err(|e| query_error(&e))?
         };
         match kind {
@@ -243,14 +273,6 @@ impl FigureRenderer for Results {
             cached: hit,
         });
         Ok(html)
-    }
-}
-
-fn internal() -> FigureError {
-    FigureError {
-        message: "internal error: the data engine is unusable after a panic".into(),
-        help: String::new(),
-        line: None,
     }
 }
 
