@@ -25,6 +25,38 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copy a file (streamed, through a temporary file and a rename). A destination with the same
+/// size that is not older than the source is left alone: data files can be large.
+pub fn copy_atomic(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let src = std::fs::metadata(from).with_context(|| format!("cannot read {}", from.display()))?;
+    if let Ok(dst) = std::fs::metadata(to) {
+        let newer = match (dst.modified(), src.modified()) {
+            (Ok(d), Ok(s)) => d >= s,
+            _ => false,
+        };
+        if dst.len() == src.len() && newer {
+            return Ok(());
+        }
+    }
+    let dir = to
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".deck-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut input =
+        std::fs::File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    std::io::copy(&mut input, tmp.as_file_mut())
+        .with_context(|| format!("cannot write {}", to.display()))?;
+    tmp.persist(to)
+        .with_context(|| format!("cannot replace {}", to.display()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -35,5 +67,24 @@ mod tests {
         super::write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
         assert_eq!(std::fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn copies_and_skips_an_unchanged_destination() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("out/a.csv"));
+        std::fs::write(&a, "x\n1\n").unwrap();
+        super::copy_atomic(&a, &b).unwrap();
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "x\n1\n");
+        let before = std::fs::metadata(&b).unwrap().modified().unwrap();
+        super::copy_atomic(&a, &b).unwrap();
+        assert_eq!(
+            std::fs::metadata(&b).unwrap().modified().unwrap(),
+            before,
+            "not rewritten"
+        );
+        std::fs::write(&a, "x\n1\n2\n").unwrap();
+        super::copy_atomic(&a, &b).unwrap();
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "x\n1\n2\n");
     }
 }

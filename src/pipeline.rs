@@ -168,15 +168,13 @@ fn write_provenance(report: &BuildReport) -> anyhow::Result<()> {
     crate::output::write_atomic(&report.out_dir.join("provenance.json"), &json)?;
     for rel in &report.data_files {
         let from = report.root.join(rel);
-        let bytes = std::fs::read(&from)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
         // Keep the path under the project's data folder: data/runs.csv -> dist/data/runs.csv.
         let clean: PathBuf = Path::new(rel)
             .components()
             .filter(|c| matches!(c, std::path::Component::Normal(_)))
             .collect();
         let inner = clean.strip_prefix("data").unwrap_or(&clean);
-        crate::output::write_atomic(&report.out_dir.join("data").join(inner), &bytes)?;
+        crate::output::copy_atomic(&from, &report.out_dir.join("data").join(inner))?;
     }
     Ok(())
 }
