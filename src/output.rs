@@ -7,22 +7,27 @@ use std::path::Path;
 use anyhow::Context;
 
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".deck-tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut tmp = temp_beside(path)?;
     tmp.write_all(contents)
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.as_file().sync_all().ok();
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// A temporary file in the folder of `path` (created if needed), to be renamed over it.
+fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    tempfile::Builder::new()
+        .prefix(".deck-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
 }
 
 /// Copy a file (streamed, through a temporary file and a rename). A destination with the same
@@ -38,16 +43,7 @@ pub fn copy_atomic(from: &Path, to: &Path) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    let dir = to
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".deck-tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut tmp = temp_beside(to)?;
     let mut input =
         std::fs::File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
     std::io::copy(&mut input, tmp.as_file_mut())

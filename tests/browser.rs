@@ -5,38 +5,12 @@
 //! Without Chromium these tests print why and pass, except when `DECK_REQUIRE_BROWSER=1` (set by
 //! `.ci/run`): then a missing browser is a failure, so CI never skips them silently.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROME_PATH") {
-        return Some(PathBuf::from(p));
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
-}
-
-/// The browser, or `None` after saying why the test is skipped.
-fn browser(test: &str) -> Option<PathBuf> {
-    let found = chromium();
-    if found.is_none() {
-        if std::env::var_os("DECK_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
-            panic!(
-                "{test}: DECK_REQUIRE_BROWSER=1 but no Chromium found (install Debian's `chromium` or set CHROME_PATH)"
-            );
-        }
-        eprintln!(
-            "SKIPPED {test}: no Chromium found (install Debian's `chromium` or set CHROME_PATH)"
-        );
-    }
-    found
-}
+use common::cdp::{chromium_or_skip as browser, pdf_pages};
 
 fn run_chromium(bin: &Path, args: &[&str], url: &str) -> Vec<u8> {
     let profile = tempfile::tempdir().unwrap();
@@ -138,20 +112,6 @@ fn fit_heading_is_sized_to_the_slide() {
     let px: f64 = rest[..rest.find("px").unwrap()].parse().unwrap();
     // "Short" at the theme's h1 size is far narrower than the slide: it must grow.
     assert!(px > 150.0, "fit heading font-size {px}px");
-}
-
-/// Page count and the first page's size in points, read from the PDF's page objects.
-fn pdf_pages(pdf: &[u8]) -> (usize, String) {
-    let text = String::from_utf8_lossy(pdf);
-    let pages = text
-        .match_indices("/Type /Page")
-        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
-        .count();
-    let media = text.find("/MediaBox [").map(|i| {
-        let rest = &text[i + 11..];
-        rest[..rest.find(']').unwrap()].trim().to_string()
-    });
-    (pages, media.unwrap_or_default())
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::cdp::{Browser, Page, browser_or_skip};
+use common::cdp::{Browser, Page, browser_or_skip, pdf_pages};
 use serde_json::{Value, json};
 
 const FEATURES: &str = include_str!("fixtures/features.md");
@@ -352,20 +352,6 @@ fn wheel_and_touch_change_steps() {
     swipe(300.0, 900.0);
     assert_eq!(page.state(), (3, 0), "swipe right goes back");
     assert_clean(&browser);
-}
-
-/// Page count and first MediaBox of a PDF.
-fn pdf_pages(pdf: &[u8]) -> (usize, String) {
-    let text = String::from_utf8_lossy(pdf);
-    let pages = text
-        .match_indices("/Type /Page")
-        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
-        .count();
-    let media = text.find("/MediaBox [").map(|i| {
-        let rest = &text[i + 11..];
-        rest[..rest.find(']').unwrap()].trim().to_string()
-    });
-    (pages, media.unwrap_or_default())
 }
 
 #[test]

@@ -174,7 +174,8 @@ pub fn parse_yaml(text: &str) -> Result<Option<Vec<Entry>>, YamlError> {
     Ok(Some(entries))
 }
 
-fn scalar(y: &Yaml) -> Option<String> {
+/// A YAML scalar as text (directive values and figure specs are text).
+pub fn scalar(y: &Yaml) -> Option<String> {
     match y {
         Yaml::String(s) => Some(s.clone()),
         Yaml::Integer(i) => Some(i.to_string()),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::markdown::FigureError;
+use crate::markdown::directives::scalar;
 
 /// A block's keys with their values and 0-based lines.
 pub struct Spec {
@@ -121,16 +122,6 @@ impl Spec {
                 "indent one `name: value` per line under it",
             )),
         }
-    }
-}
-
-fn scalar(y: &Yaml) -> Option<String> {
-    match y {
-        Yaml::String(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Real(r) => Some(r.clone()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 

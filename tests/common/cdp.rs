@@ -29,23 +29,40 @@ pub fn chromium() -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-/// The browser, or `None` after saying why the test is skipped. With `DECK_REQUIRE_BROWSER=1`
+/// Chromium's path, or `None` after saying why the test is skipped. With `DECK_REQUIRE_BROWSER=1`
 /// (set by `.ci/run`) a missing browser fails the test instead.
-pub fn browser_or_skip(test: &str) -> Option<Browser> {
-    match chromium() {
-        Some(bin) => Some(Browser::launch(&bin)),
-        None if std::env::var_os("DECK_REQUIRE_BROWSER").is_some_and(|v| v == "1") => {
+pub fn chromium_or_skip(test: &str) -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        if std::env::var_os("DECK_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
             panic!(
                 "{test}: DECK_REQUIRE_BROWSER=1 but no Chromium found (install Debian's `chromium` or set CHROME_PATH)"
-            )
-        }
-        None => {
-            eprintln!(
-                "SKIPPED {test}: no Chromium found (install Debian's `chromium` or set CHROME_PATH)"
             );
-            None
         }
+        eprintln!(
+            "SKIPPED {test}: no Chromium found (install Debian's `chromium` or set CHROME_PATH)"
+        );
     }
+    found
+}
+
+/// The browser, started, or `None` after saying why the test is skipped.
+pub fn browser_or_skip(test: &str) -> Option<Browser> {
+    chromium_or_skip(test).map(|bin| Browser::launch(&bin))
+}
+
+/// Page count and the first page's MediaBox (points) of a PDF Chromium printed.
+pub fn pdf_pages(pdf: &[u8]) -> (usize, String) {
+    let text = String::from_utf8_lossy(pdf);
+    let pages = text
+        .match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+        .count();
+    let media = text.find("/MediaBox [").map(|i| {
+        let rest = &text[i + 11..];
+        rest[..rest.find(']').unwrap_or(0)].trim().to_string()
+    });
+    (pages, media.unwrap_or_default())
 }
 
 pub struct Browser {
