@@ -149,11 +149,7 @@ impl Engine {
         // A panic inside polars must not take the build down: it becomes this query's error.
         let run = std::panic::AssertUnwindSafe(|| self.query_unguarded(sql));
         std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic");
+            let what = super::panic_message(panic.as_ref());
             Err(QueryError::Sql {
                 message: format!("polars failed on this query: {what}"),
                 help: "simplify the query; this is a bug in polars or deck, please report it"

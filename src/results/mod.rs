@@ -154,11 +154,7 @@ impl Results {
     fn compute(&mut self, kind: &str, spec_text: &str, sql: &str) -> Result<String, FigureError> {
         let run = std::panic::AssertUnwindSafe(|| self.compute_unguarded(kind, spec_text, sql));
         std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic");
+            let what = panic_message(panic.as_ref());
             Err(FigureError {
                 message: format!("internal error while computing the figure: {what}"),
                 help: "this is a bug in deck or a library it uses: please report it with the block"
@@ -282,6 +278,15 @@ pub fn query_error(e: &QueryError) -> FigureError {
         help: e.help(),
         line: None,
     }
+}
+
+/// The text of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic")
 }
 
 /// FNV-1a, usable at compile time.
