@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use polars::prelude::{Column, DataFrame};
@@ -809,22 +810,8 @@ where
             }
         }
         if let Some((b, label)) = &frame.baseline {
-            let y = ty(*b, log);
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(0.0, y), (n as f64, y)],
-                    TEXT.stroke_width(2),
-                )))
-                .map_err(draw_err)?;
-            if let Some(l) = label {
-                let (px, py) = chart.backend_coord(&(n as f64, y));
-                root.draw(&Text::new(
-                    l.clone(),
-                    (px - 4, py - 6),
-                    font(TICK).pos(Pos::new(HPos::Right, VPos::Bottom)),
-                ))
-                .map_err(draw_err)?;
-            }
+            let (x0, x1) = (0.0, n as f64);
+            horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
         }
         let coord = |i: usize| {
             let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
@@ -835,6 +822,28 @@ where
             let (right, top) = chart.backend_coord(&(n as f64, hi));
             legend(root, &named, right, top)?;
         }
+    }
+    Ok(())
+}
+
+/// A horizontal reference line across the plot at `y`, its label above the right end.
+fn horizontal_baseline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    (x0, x1): (f64, f64),
+    y: f64,
+    label: Option<&str>,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let line = PathElement::new(vec![(x0, y), (x1, y)], TEXT.stroke_width(2));
+    chart.draw_series(std::iter::once(line)).map_err(draw_err)?;
+    if let Some(l) = label {
+        let (px, py) = chart.backend_coord(&(x1, y));
+        let style = font(TICK).pos(Pos::new(HPos::Right, VPos::Bottom));
+        root.draw(&Text::new(l.to_string(), (px - 4, py - 6), style))
+            .map_err(draw_err)?;
     }
     Ok(())
 }
@@ -978,22 +987,8 @@ where
         }
     }
     if let Some((b, label)) = &frame.baseline {
-        let y = ty(*b, log);
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(x0, y), (x1, y)],
-                TEXT.stroke_width(2),
-            )))
-            .map_err(draw_err)?;
-        if let Some(l) = label {
-            let (px, py) = chart.backend_coord(&(x1, y));
-            root.draw(&Text::new(
-                l.clone(),
-                (px - 4, py - 6),
-                font(TICK).pos(Pos::new(HPos::Right, VPos::Bottom)),
-            ))
-            .map_err(draw_err)?;
-        }
+        let (x0, x1) = (x0, x1);
+        horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
     }
     if categorical {
         let coord = |i: usize| {
@@ -1115,22 +1110,8 @@ where
             .map_err(draw_err)?;
     }
     if let Some((b, label)) = &frame.baseline {
-        let y = ty(*b, log);
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, y), (n as f64, y)],
-                TEXT.stroke_width(2),
-            )))
-            .map_err(draw_err)?;
-        if let Some(l) = label {
-            let (px, py) = chart.backend_coord(&(n as f64, y));
-            root.draw(&Text::new(
-                l.clone(),
-                (px - 4, py - 6),
-                font(TICK).pos(Pos::new(HPos::Right, VPos::Bottom)),
-            ))
-            .map_err(draw_err)?;
-        }
+        let (x0, x1) = (0.0, n as f64);
+        horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
     }
     let coord = |i: usize| {
         let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
