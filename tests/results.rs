@@ -338,6 +338,14 @@ fn unchanged_figures_come_from_the_cache() {
         first,
         "a cached figure is the same figure"
     );
+    // Same content rewritten (new modification time) or hash memo lost: still from the cache.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(p.path("data/runs.csv"), RUNS).unwrap();
+    p.deck(&["build"]).ok();
+    assert_eq!(prov(&p)["figures"][0]["cached"], true);
+    std::fs::remove_file(p.path(".deck-cache/figures/hashes.json")).unwrap();
+    p.deck(&["build"]).ok();
+    assert_eq!(prov(&p)["figures"][0]["cached"], true);
     // Changed data: recomputed.
     std::fs::write(p.path("data/runs.csv"), RUNS.replace("9.0", "8.0")).unwrap();
     p.deck(&["build"]).ok();

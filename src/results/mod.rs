@@ -12,12 +12,11 @@ pub mod spec;
 pub mod table;
 pub mod template;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::markdown::html::escape;
 use crate::markdown::{FigureError, FigureRenderer};
@@ -63,6 +62,19 @@ pub struct Results {
     cache_dir: Option<PathBuf>,
     memo: HashMemo,
     memo_dirty: bool,
+    /// Spec keys (prefixes) with a figure in the cache.
+    cached_specs: HashSet<String>,
+    /// Files being hashed in the background, by path relative to the root.
+    hashing: HashMap<String, std::thread::JoinHandle<std::io::Result<String>>>,
+}
+
+/// An input file whose SHA-256 may still be computed by a background thread.
+struct PendingInput {
+    path: PathBuf,
+    rel: String,
+    bytes: u64,
+    mtime_ns: u128,
+    sha256: Option<String>,
 }
 
 impl Results {
@@ -78,6 +90,20 @@ impl Results {
             .and_then(|d| std::fs::read(d.join("hashes.json")).ok())
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
+        let cached_specs = cache_dir
+            .as_ref()
+            .and_then(|d| std::fs::read_dir(d).ok())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let name = e.file_name().into_string().ok()?;
+                        let (prefix, _) = name.split_once('-')?;
+                        name.ends_with(".html").then(|| prefix.to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Results {
             root: root.to_path_buf(),
             engine: Arc::new(Mutex::new(Engine::new(root, datasets))),
@@ -87,6 +113,8 @@ impl Results {
             cache_dir,
             memo,
             memo_dirty: false,
+            cached_specs,
+            hashing: HashMap::new(),
         }
     }
 
@@ -99,8 +127,10 @@ impl Results {
         }
     }
 
-    /// The data files a query reads: those of every declared dataset it names.
-    fn inputs_of(&mut self, sql: &str) -> Result<Vec<Input>, FigureError> {
+    /// The data files a query reads: those of every declared dataset it names. A file whose hash
+    /// is not remembered (by size and modification time) starts hashing in the background, so that
+    /// reading it for the hash and loading it into polars overlap.
+    fn inputs_of(&mut self, sql: &str) -> Result<Vec<PendingInput>, FigureError> {
         let paths: Vec<PathBuf> = {
             let engine = self
                 .engine
@@ -108,45 +138,88 @@ impl Results {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             engine.files_named_in(sql)
         };
-        paths.iter().map(|p| self.input(p)).collect()
+        paths.into_iter().map(|p| self.start_input(p)).collect()
     }
 
-    fn input(&mut self, path: &Path) -> Result<Input, FigureError> {
-        let meta = std::fs::metadata(path).map_err(|e| FigureError {
+    fn start_input(&mut self, path: PathBuf) -> Result<PendingInput, FigureError> {
+        let meta = std::fs::metadata(&path).map_err(|e| FigureError {
             message: format!("cannot read {}: {e}", path.display()),
             help: "check the dataset's path in deck.toml".into(),
             line: None,
         })?;
-        let modified = meta.modified().ok();
-        let mtime_ns = modified
+        let mtime_ns = meta
+            .modified()
+            .ok()
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
         let rel = path
             .strip_prefix(&self.root)
-            .unwrap_or(path)
+            .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        let sha = match self.memo.files.get(&rel) {
-            Some((size, m, sha)) if *size == meta.len() && *m == mtime_ns => sha.clone(),
+        let sha256 = match self.memo.files.get(&rel) {
+            Some((size, m, sha)) if *size == meta.len() && *m == mtime_ns => Some(sha.clone()),
             _ => {
-                let sha = sha256_file(path).map_err(|e| FigureError {
-                    message: format!("cannot read {}: {e}", path.display()),
-                    help: "check the file's permissions".into(),
-                    line: None,
-                })?;
-                self.memo
-                    .files
-                    .insert(rel.clone(), (meta.len(), mtime_ns, sha.clone()));
-                self.memo_dirty = true;
-                sha
+                if !self.hashing.contains_key(&rel) {
+                    let file = path.clone();
+                    let job = std::thread::spawn(move || sha256_file(&file));
+                    self.hashing.insert(rel.clone(), job);
+                }
+                None
             }
         };
-        Ok(Input {
-            path: rel,
-            sha256: sha,
+        Ok(PendingInput {
+            path,
+            rel,
             bytes: meta.len(),
-            modified: rfc3339(mtime_ns / 1_000_000_000),
+            mtime_ns,
+            sha256,
         })
+    }
+
+    /// Wait for the inputs' hashes.
+    fn finish_inputs(&mut self, pending: Vec<PendingInput>) -> Result<Vec<Input>, FigureError> {
+        pending
+            .into_iter()
+            .map(|p| {
+                let sha256 = match p.sha256 {
+                    Some(sha) => sha,
+                    None => self.joined_hash(&p)?,
+                };
+                Ok(Input {
+                    path: p.rel,
+                    sha256,
+                    bytes: p.bytes,
+                    modified: rfc3339(p.mtime_ns / 1_000_000_000),
+                })
+            })
+            .collect()
+    }
+
+    fn joined_hash(&mut self, p: &PendingInput) -> Result<String, FigureError> {
+        if let Some(job) = self.hashing.remove(&p.rel) {
+            let hashed = job
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the hashing thread panicked")));
+            let sha = hashed.map_err(|e| FigureError {
+                message: format!("cannot read {}: {e}", p.path.display()),
+                help: "check the file's permissions".into(),
+                line: None,
+            })?;
+            self.memo
+                .files
+                .insert(p.rel.clone(), (p.bytes, p.mtime_ns, sha.clone()));
+            self.memo_dirty = true;
+        }
+        // Another figure may have joined this file's job first.
+        match self.memo.files.get(&p.rel) {
+            Some((_, _, sha)) => Ok(sha.clone()),
+            None => Err(FigureError {
+                message: format!("cannot hash {}", p.path.display()),
+                help: "check the file's permissions".into(),
+                line: None,
+            }),
+        }
     }
 
     /// Compute a figure; a panic inside polars or plotters becomes an error on the block, not a
@@ -208,33 +281,44 @@ impl FigureRenderer for Results {
         let spec = spec::Spec::parse(spec_text, known)?;
         let sql = spec.required("sql")?;
         let caption = spec.str("caption")?;
-        let inputs = self.inputs_of(&sql)?;
-        let key = cache_key(kind, spec_text, &inputs, &self.colors);
-        let cached = self
-            .cache_dir
-            .as_ref()
-            .and_then(|d| std::fs::read_to_string(d.join(format!("{key}.html"))).ok());
-        let (body, hit) = match cached {
-            Some(html) => (html, true),
-            None => {
-                let html = self
-                    .compute(kind, spec_text, &sql)
-                    .map_err(|e| match e.line {
-                        Some(_) => e,
-                        None => FigureError {
-                            line: spec.line("sql"),
-                            ..e
-                        },
-                    })?;
-                if let Some(dir) = &self.cache_dir {
-                    let _ = crate::output::write_atomic(
-                        &dir.join(format!("{key}.html")),
-                        html.as_bytes(),
-                    );
-                }
-                (html, false)
-            }
+        let pending = self.inputs_of(&sql)?;
+        let with_sql_line = |e: FigureError| match e.line {
+            Some(_) => e,
+            None => FigureError {
+                line: spec.line("sql"),
+                ..e
+            },
         };
+        let skey = spec_key(kind, spec_text, &self.colors);
+        let hashes_known = pending.iter().all(|p| p.sha256.is_some());
+        // A figure that may be in the cache waits for its inputs' hashes and looks; one never
+        // cached (new spec) is computed while its new or changed files are hashed.
+        let (inputs, key, body, hit) =
+            if hashes_known || self.cached_specs.contains(&skey[..SPEC_PREFIX]) {
+                let inputs = self.finish_inputs(pending)?;
+                let key = cache_key(&skey, &inputs);
+                let cached = self
+                    .cache_dir
+                    .as_ref()
+                    .and_then(|d| std::fs::read_to_string(d.join(cache_file(&skey, &key))).ok());
+                match cached {
+                    Some(html) => (inputs, key, html, true),
+                    None => {
+                        let html = self.compute(kind, spec_text, &sql).map_err(with_sql_line)?;
+                        (inputs, key, html, false)
+                    }
+                }
+            } else {
+                let computed = self.compute(kind, spec_text, &sql).map_err(with_sql_line);
+                let inputs = self.finish_inputs(pending)?;
+                let key = cache_key(&skey, &inputs);
+                (inputs, key, computed?, false)
+            };
+        if let (Some(dir), false) = (&self.cache_dir, hit) {
+            let _ =
+                crate::output::write_atomic(&dir.join(cache_file(&skey, &key)), body.as_bytes());
+            self.cached_specs.insert(skey[..SPEC_PREFIX].to_string());
+        }
         let sources: Vec<String> = inputs
             .iter()
             .map(|i| format!("{} (sha256 {})", i.path, &i.sha256[..12]))
@@ -311,35 +395,46 @@ const RENDERER: u64 = {
     fnv1a(include_str!("mod.rs").as_bytes(), h)
 };
 
-fn cache_key(
-    kind: &str,
-    spec: &str,
-    inputs: &[Input],
-    colors: &BTreeMap<String, String>,
-) -> String {
-    let mut h = Sha256::new();
+/// What a figure is drawn from besides its data: deck's renderer, the block and the colours.
+fn spec_key(kind: &str, spec: &str, colors: &BTreeMap<String, String>) -> String {
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(RENDERER.to_le_bytes());
+    h.update(&RENDERER.to_le_bytes());
     h.update(kind.as_bytes());
-    h.update([0]);
+    h.update(&[0]);
     h.update(spec.as_bytes());
-    for i in inputs {
-        h.update([0]);
-        h.update(i.path.as_bytes());
-        h.update(i.sha256.as_bytes());
-    }
     for (k, v) in colors {
-        h.update([1]);
+        h.update(&[1]);
         h.update(k.as_bytes());
         h.update(v.as_bytes());
     }
-    hex(&h.finalize())
+    hex(h.finish().as_ref())
 }
+
+/// A figure's cache key: its spec key and the content of its input files.
+fn cache_key(spec_key: &str, inputs: &[Input]) -> String {
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+    h.update(spec_key.as_bytes());
+    for i in inputs {
+        h.update(&[0]);
+        h.update(i.path.as_bytes());
+        h.update(i.sha256.as_bytes());
+    }
+    hex(h.finish().as_ref())
+}
+
+/// The cache file of a figure: named by its spec key first, so that whether a spec was ever
+/// cached is known before its inputs are hashed.
+fn cache_file(spec_key: &str, key: &str) -> String {
+    format!("{}-{key}.html", &spec_key[..SPEC_PREFIX])
+}
+
+const SPEC_PREFIX: usize = 16;
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = f.read(&mut buf)?;
@@ -348,7 +443,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(hex(&h.finalize()))
+    Ok(hex(h.finish().as_ref()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -384,5 +479,34 @@ mod tests {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::rfc3339(1_763_769_600), "2025-11-22T00:00:00Z");
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn sha256_of_files_matches_the_standard_vectors() {
+        let dir = std::env::temp_dir().join(format!("deck-sha-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            (
+                &b""[..],
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (
+                &b"abc"[..],
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
+        ];
+        for (i, (content, want)) in cases.iter().enumerate() {
+            let path = dir.join(format!("{i}.bin"));
+            std::fs::write(&path, content).unwrap();
+            assert_eq!(super::sha256_file(&path).unwrap(), *want);
+        }
+        // Longer than the read buffer: 1,000,000 times 'a' (FIPS 180-2's long vector).
+        let path = dir.join("long.bin");
+        std::fs::write(&path, vec![b'a'; 1_000_000]).unwrap();
+        assert_eq!(
+            super::sha256_file(&path).unwrap(),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
