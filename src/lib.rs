@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per stage: [`project`] (deck.toml) → [`markdown`] (Marp Markdown to
 //! the [`deck`] model, with [`assets`] resolved) → [`render`] (templates, [`themes`], [`css`]) →
-//! [`output`]. [`pipeline`] runs the stages; [`cmd`] holds one module per subcommand.
+//! [`output`]. [`pipeline`] runs the stages; [`results`] computes figures from data; [`serve`] keeps a
+//! pipeline session open behind a live-reloading server; [`cmd`] holds one module per subcommand.
 
 // A `Diagnostic` is returned only when a user file has a problem, never on a hot path.
 #![allow(clippy::result_large_err)]
@@ -18,4 +19,5 @@ pub mod pipeline;
 pub mod project;
 pub mod render;
 pub mod results;
+pub mod serve;
 pub mod themes;

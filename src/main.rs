@@ -7,6 +7,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => deck::cmd::build::execute(args),
+        Command::Serve(args) => deck::cmd::serve::execute(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

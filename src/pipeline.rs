@@ -50,22 +50,141 @@ pub struct BuildReport {
 /// Where deck keeps what it can recompute (figure cache, file hashes), inside the project.
 pub const CACHE_DIR: &str = ".deck-cache";
 
-/// What every deck of a build shares.
-struct DeckContext<'a> {
-    project: &'a Project,
-    out_dir: &'a Path,
-    opts: &'a BuildOptions,
-    themes: &'a Themes,
-    templates: &'a Templates,
+/// A project opened for building: what every deck of a build shares (themes, templates, one data
+/// engine with one SQL context, the figure cache). `deck serve` keeps one open and renders decks
+/// again as their files change.
+pub struct Session {
+    pub project: Project,
+    pub opts: BuildOptions,
+    pub themes: Themes,
+    pub templates: Templates,
+    pub results: Results,
+    pub out_dir: PathBuf,
+}
+
+/// One deck rendered by a [`Session`], with everything it read.
+#[derive(Debug, Default)]
+pub struct DeckBuild {
+    /// `None` when the deck has errors.
+    pub deck: Option<BuiltDeck>,
+    pub diagnostics: Diagnostics,
+    pub figures: Vec<FigureRecord>,
+    /// Local files the deck read besides its source (images), for the watcher.
+    pub files: Vec<PathBuf>,
+}
+
+impl Session {
+    /// Load the project, its themes and templates; `None` (with diagnostics) if deck.toml is bad.
+    pub fn open(opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Session> {
+        let path = opts.path.clone().unwrap_or_else(|| PathBuf::from("."));
+        let project = Project::load(&path, diags)?;
+        let themes = Themes::load(&project.themes_dir(), diags);
+        let templates = Templates::load(&project.templates_dir());
+        let out_dir = output_dir(&project, opts);
+        // Figures are cached in the project (not for a lone Markdown file).
+        let cache = project
+            .config_path
+            .as_ref()
+            .map(|_| project.root.join(CACHE_DIR).join("figures"));
+        let results = Results::new(
+            &project.root,
+            project.config.datasets.clone(),
+            project.config.colors.clone(),
+            cache,
+        );
+        Some(Session {
+            project,
+            opts: opts.clone(),
+            themes,
+            templates,
+            results,
+            out_dir,
+        })
+    }
+
+    /// Read the project's themes again (a theme file changed).
+    pub fn reload_themes(&mut self, diags: &mut Diagnostics) {
+        self.themes = Themes::load(&self.project.themes_dir(), diags);
+    }
+
+    /// Read the project's templates again (a template file changed).
+    pub fn reload_templates(&mut self) {
+        self.templates = Templates::load(&self.project.templates_dir());
+    }
+
+    /// A data file changed: datasets read from it are loaded again by the next query that needs
+    /// them. Returns whether a declared dataset reads it.
+    pub fn data_changed(&mut self, path: &Path) -> bool {
+        self.results
+            .engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .forget(path)
+    }
+
+    /// Render one deck in memory.
+    pub fn render_deck(&mut self, source: &Path) -> DeckBuild {
+        let mut out = DeckBuild::default();
+        self.results.deck = source
+            .strip_prefix(&self.project.root)
+            .unwrap_or(source)
+            .display()
+            .to_string();
+        let html_allowed = self.opts.html || self.project.config.html;
+        let (deck, files) = parse_source(
+            source,
+            html_allowed,
+            Some(&mut self.results),
+            &mut out.diagnostics,
+        );
+        out.files = files;
+        out.figures = std::mem::take(&mut self.results.records);
+        let Some(deck) = deck else {
+            return out;
+        };
+        let built = self.render_model(source, &deck, &mut out.diagnostics);
+        if !out.diagnostics.has_errors() {
+            out.deck = built;
+        }
+        out
+    }
+
+    fn render_model(
+        &self,
+        source: &Path,
+        deck: &Deck,
+        diags: &mut Diagnostics,
+    ) -> Option<BuiltDeck> {
+        let theme_name = theme_for(deck, &self.project, &self.themes, source, diags)?;
+        let theme_css = self.themes.css(&theme_name, diags).unwrap_or_default();
+        let html = match render::render(deck, &theme_name, &theme_css, &self.templates) {
+            Ok(h) => h,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
+        Some(BuiltDeck {
+            source: source.to_path_buf(),
+            output: self.out_dir.join(output_name(source)),
+            html,
+            slides: deck.slides.len(),
+        })
+    }
+
+    /// Keep the figure cache's file-hash memo for the next build.
+    pub fn save(&self) {
+        self.results.save();
+    }
 }
 
 /// Render every deck of the project in memory; nothing is written.
 pub fn render_project(opts: &BuildOptions) -> BuildReport {
     let mut report = BuildReport::default();
-    let path = opts.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    let Some(project) = Project::load(&path, &mut report.diagnostics) else {
+    let Some(mut session) = Session::open(opts, &mut report.diagnostics) else {
         return report;
     };
+    let project = &session.project;
     if project.decks.is_empty() && !report.diagnostics.has_errors() {
         let at = project
             .config_path
@@ -77,54 +196,32 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
         );
         return report;
     }
-    let themes = Themes::load(&project.themes_dir(), &mut report.diagnostics);
-    let templates = Templates::load(&project.templates_dir());
-    let out_dir = output_dir(&project, opts);
-    // One data engine (one SQL context) for the whole build; figures cached in the project.
-    let cache = project
-        .config_path
-        .as_ref()
-        .map(|_| project.root.join(CACHE_DIR).join("figures"));
-    let mut results = Results::new(
-        &project.root,
-        project.config.datasets.clone(),
-        project.config.colors.clone(),
-        cache,
-    );
-    let ctx = DeckContext {
-        project: &project,
-        out_dir: &out_dir,
-        opts,
-        themes: &themes,
-        templates: &templates,
-    };
     let mut seen_outputs: Vec<PathBuf> = Vec::new();
-    for source in &project.decks {
-        let mut diags = Diagnostics::default();
-        results.deck = source
-            .strip_prefix(&project.root)
-            .unwrap_or(source)
-            .display()
-            .to_string();
-        let built = build_deck(&ctx, source, &mut results, &mut diags);
+    for source in session.project.decks.clone() {
+        let DeckBuild {
+            deck: built,
+            mut diagnostics,
+            figures,
+            ..
+        } = session.render_deck(&source);
+        report.figures.extend(figures);
         if let Some(b) = &built {
             if seen_outputs.contains(&b.output) {
                 let msg = format!("another deck also writes {}", b.output.display());
-                diags.push(
-                    Diagnostic::error(source, msg).help("give the decks different file names"),
+                diagnostics.push(
+                    Diagnostic::error(&source, msg).help("give the decks different file names"),
                 );
             }
             seen_outputs.push(b.output.clone());
         }
-        let failed = diags.has_errors();
-        report.diagnostics.extend(diags);
+        let failed = diagnostics.has_errors();
+        report.diagnostics.extend(diagnostics);
         match built {
             Some(b) if !failed => report.decks.push(b),
             _ => report.failed.push(source.clone()),
         }
     }
-    results.save();
-    report.figures = std::mem::take(&mut results.records);
+    session.save();
     report.data_files = report
         .figures
         .iter()
@@ -132,8 +229,8 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
         .collect();
     report.data_files.sort();
     report.data_files.dedup();
-    report.root = project.root.clone();
-    report.out_dir = out_dir;
+    report.root = session.project.root.clone();
+    report.out_dir = session.out_dir.clone();
     report
 }
 
@@ -168,15 +265,33 @@ fn write_provenance(report: &BuildReport) -> anyhow::Result<()> {
     crate::output::write_atomic(&report.out_dir.join("provenance.json"), &json)?;
     for rel in &report.data_files {
         let from = report.root.join(rel);
-        // Keep the path under the project's data folder: data/runs.csv -> dist/data/runs.csv.
-        let clean: PathBuf = Path::new(rel)
-            .components()
-            .filter(|c| matches!(c, std::path::Component::Normal(_)))
-            .collect();
-        let inner = clean.strip_prefix("data").unwrap_or(&clean);
-        crate::output::copy_atomic(&from, &report.out_dir.join("data").join(inner))?;
+        crate::output::copy_atomic(&from, &report.out_dir.join(data_url(rel)))?;
     }
     Ok(())
+}
+
+/// The output file of a deck: its name with `.html`.
+pub fn output_name(source: &Path) -> String {
+    let stem = source
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "deck".into());
+    format!("{stem}.html")
+}
+
+/// Where a data file goes in the output, under `data/` (the project's data folder's own prefix
+/// dropped: `data/runs.csv` -> `data/runs.csv`, `bench/x.csv` -> `data/bench/x.csv`).
+pub fn data_url(rel: &str) -> String {
+    let clean: PathBuf = Path::new(rel)
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .collect();
+    let inner = clean.strip_prefix("data").unwrap_or(&clean);
+    let parts: Vec<String> = inner
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("data/{}", parts.join("/"))
 }
 
 fn output_dir(project: &Project, opts: &BuildOptions) -> PathBuf {
@@ -194,6 +309,16 @@ pub fn parse_file(
     results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> Option<Deck> {
+    parse_source(source, html, results, diags).0
+}
+
+/// [`parse_file`], also returning the local files the deck read (images).
+fn parse_source(
+    source: &Path,
+    html: bool,
+    results: Option<&mut Results>,
+    diags: &mut Diagnostics,
+) -> (Option<Deck>, Vec<PathBuf>) {
     let text = match std::fs::read(source) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
@@ -203,12 +328,12 @@ pub fn parse_file(
                 let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
                 let msg = format!("not UTF-8 text (invalid byte at line {line})");
                 diags.push(Diagnostic::error(source, msg).help("save the file as UTF-8"));
-                return None;
+                return (None, Vec::new());
             }
         },
         Err(e) => {
             diags.push(Diagnostic::error(source, format!("cannot read: {e}")));
-            return None;
+            return (None, Vec::new());
         }
     };
     let text = match &results {
@@ -217,7 +342,7 @@ pub fn parse_file(
                 Ok(t) => t,
                 Err(d) => {
                     diags.push(d);
-                    return None;
+                    return (None, Vec::new());
                 }
             }
         }
@@ -233,37 +358,8 @@ pub fn parse_file(
         resolver: &mut assets,
         figures: results.map(|r| r as &mut dyn markdown::FigureRenderer),
     };
-    Some(markdown::parse(source, &text, opts, diags))
-}
-
-fn build_deck(
-    ctx: &DeckContext<'_>,
-    source: &Path,
-    results: &mut Results,
-    diags: &mut Diagnostics,
-) -> Option<BuiltDeck> {
-    let project = ctx.project;
-    let html_allowed = ctx.opts.html || project.config.html;
-    let deck = parse_file(source, html_allowed, Some(results), diags)?;
-    let theme_name = theme_for(&deck, project, ctx.themes, source, diags)?;
-    let theme_css = ctx.themes.css(&theme_name, diags).unwrap_or_default();
-    let html = match render::render(&deck, &theme_name, &theme_css, ctx.templates) {
-        Ok(h) => h,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
-    let stem = source
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "deck".into());
-    Some(BuiltDeck {
-        source: source.to_path_buf(),
-        output: ctx.out_dir.join(format!("{stem}.html")),
-        html,
-        slides: deck.slides.len(),
-    })
+    let deck = markdown::parse(source, &text, opts, diags);
+    (Some(deck), assets.files)
 }
 
 /// The deck's theme: its `theme` directive, else deck.toml's `theme`, else `default`.

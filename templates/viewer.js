@@ -19,11 +19,7 @@
   if (presenter) root.classList.add('deck-presenter');
 
   // Fragments of each slide, in step order.
-  var fragments = slides.map(function (s) {
-    var items = Array.prototype.slice.call(s.querySelectorAll('[data-marpit-fragment]'));
-    items.sort(function (a, b) { return a.getAttribute('data-marpit-fragment') - b.getAttribute('data-marpit-fragment'); });
-    return items;
-  });
+  var fragments = slides.map(function (s) { return fragmentsOf(s); });
   var state = { slide: -1, step: 0 };
 
   function el(tag, attrs, html) {
@@ -255,15 +251,39 @@
     if (document.fullscreenElement) document.exitFullscreen();
     else if (root.requestFullscreen) root.requestFullscreen().catch(function () { /* refused */ });
   }
-  slides.forEach(function (s, i) {
+  function wire(s) {
     s.setAttribute('tabindex', '-1');
     s.addEventListener('click', function () {
       if (root.classList.contains('deck-overview')) {
-        go(i, 0, { history: 'push' });
+        go(slides.indexOf(s), 0, { history: 'push' });
         toggleOverview(false);
       }
     });
-  });
+  }
+  slides.forEach(wire);
+  function fragmentsOf(s) {
+    var items = Array.prototype.slice.call(s.querySelectorAll('[data-marpit-fragment]'));
+    items.sort(function (a, b) { return a.getAttribute('data-marpit-fragment') - b.getAttribute('data-marpit-fragment'); });
+    return items;
+  }
+
+  // Replace slide i by `node` (a div.deck-slide from a newer build), keeping the slide, the step
+  // and the presenter's panes: the live server's in-place update.
+  function replaceSlide(i, node) {
+    if (i < 0 || i >= total) return false;
+    var fresh = document.importNode(node, true);
+    slides[i].parentNode.replaceChild(fresh, slides[i]);
+    slides[i] = fresh;
+    fragments[i] = fragmentsOf(fresh);
+    wire(fresh);
+    if (i === state.slide || i === state.slide + 1) {
+      var keep = state;
+      state = { slide: -1, step: 0 };
+      go(keep.slide, keep.step, { history: 'none', remote: true });
+    }
+    fitHeadings();
+    return true;
+  }
   controls.addEventListener('click', function (e) {
     var action = e.target.closest && e.target.closest('[data-deck-action]');
     if (!action) return;
@@ -383,6 +403,7 @@
   // For tests and tools: the viewer's state.
   window.deck = {
     state: function () { return { slide: state.slide + 1, step: state.step, total: total, presenter: presenter }; },
-    go: function (slide, step) { go(slide - 1, step || 0, { history: 'push' }); }
+    go: function (slide, step) { go(slide - 1, step || 0, { history: 'push' }); },
+    replaceSlide: replaceSlide
   };
 })();

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its clap arguments and `execute`.
 
 pub mod build;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Render decks to self-contained HTML (a project's slides/ to dist/, or one Markdown file)
     Build(build::Args),
+    /// Serve the decks on a local server that updates open pages as files change
+    Serve(serve::Args),
 }
 
 #[cfg(test)]

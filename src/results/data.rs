@@ -144,6 +144,30 @@ impl Engine {
         out
     }
 
+    /// Forget every dataset read from `path` (or whose pattern matches it: a new file in a glob),
+    /// so the next query that names it loads it again. Returns whether a dataset matches.
+    pub fn forget(&mut self, path: &Path) -> bool {
+        let mut matched = false;
+        for (name, spec) in &self.specs {
+            let pattern = self.root.join(spec.path()).to_string_lossy().into_owned();
+            let hit = glob::Pattern::new(&pattern).is_ok_and(|p| p.matches_path(path))
+                || self
+                    .files
+                    .get(name)
+                    .is_some_and(|f| f.iter().any(|p| p == path));
+            if !hit {
+                continue;
+            }
+            matched = true;
+            if self.registered.remove(name) {
+                self.ctx.unregister(name);
+                self.ctx.unregister(&format!("{name}_runs"));
+                self.files.remove(name);
+            }
+        }
+        matched
+    }
+
     /// Run a query; an empty result is an error (a figure of nothing is a mistake).
     pub fn query(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
         // A panic inside polars must not take the build down: it becomes this query's error.

@@ -1,0 +1,805 @@
+//! `deck serve`: the decks rendered in memory, served over HTTP, rebuilt as their files change.
+//!
+//! Three parts along the data flow: the watcher ([`watch`]) reports batches of changed paths; the
+//! [`Builder`] decides what they touch (one deck, the decks reading a data file, every deck for a
+//! theme, a template or deck.toml), renders it with a [`Session`] kept open (datasets stay loaded,
+//! figures come from the cache) and, when a deck's page or errors changed, gives it a new version
+//! and tells every open page ([`events`]). The pages fetch the new version and patch the changed
+//! slides in place (`templates/live.js`). Requests are answered from memory ([`http`]): nothing is
+//! rendered per request and nothing is written but the figure cache.
+
+pub mod events;
+pub mod http;
+pub mod watch;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use notify::RecursiveMode;
+use tiny_http::{Header, Method, Request, Response, Server};
+
+use crate::diagnostics::Diagnostics;
+use crate::pipeline::{self, BuildOptions, Session};
+use crate::results::FigureRecord;
+use events::{Event, Hub};
+use http::Route;
+
+const LIVE_JS: &str = include_str!("../../templates/live.js");
+
+pub struct Options {
+    pub build: BuildOptions,
+    pub host: IpAddr,
+    /// `None`: 8080, or the next free port.
+    pub port: Option<u16>,
+    pub open: bool,
+    /// Jump to the first changed slide after an edit.
+    pub follow: bool,
+}
+
+/// One deck as served.
+#[derive(Default)]
+struct LiveDeck {
+    source: PathBuf,
+    /// Bumped whenever the page or its errors change.
+    version: u64,
+    /// The last good build (kept under the error overlay while the source is broken).
+    html: Option<Arc<str>>,
+    /// Errors of the latest build, as printed in the terminal.
+    errors: Vec<String>,
+    /// Local files the deck read (images), for the watcher.
+    files: Vec<PathBuf>,
+    figures: Vec<FigureRecord>,
+}
+
+/// What the server answers from.
+#[derive(Default)]
+struct Site {
+    /// By URL name (`talk.html`).
+    decks: BTreeMap<String, LiveDeck>,
+    /// Data files the figures read, by URL name (`data/runs.csv`).
+    data: BTreeMap<String, PathBuf>,
+    /// The project's folder, resolved: nothing outside it is served.
+    root: PathBuf,
+    follow: bool,
+}
+
+impl Site {
+    fn state(&self, name: &str, deck: &LiveDeck) -> serde_json::Value {
+        serde_json::json!({"deck": name, "version": deck.version, "errors": deck.errors})
+    }
+
+    fn hello(&self) -> Event {
+        let decks: serde_json::Map<String, serde_json::Value> = self
+            .decks
+            .iter()
+            .map(|(name, d)| (name.clone(), self.state(name, d)))
+            .collect();
+        Event {
+            name: "hello",
+            data: serde_json::json!({ "decks": decks }),
+        }
+    }
+}
+
+pub fn run(opts: Options) -> anyhow::Result<bool> {
+    let hub = Arc::new(Hub::default());
+    let site = Arc::new(RwLock::new(Site {
+        follow: opts.follow,
+        ..Site::default()
+    }));
+    let (tx, rx) = mpsc::channel::<Vec<PathBuf>>();
+    let mut watcher = watch::Watch::new(tx).context("cannot watch the project's files")?;
+    let mut builder = Builder::new(opts.build.clone(), site.clone(), hub.clone());
+    let started = Instant::now();
+    builder.quiet = true;
+    builder.full();
+    builder.quiet = false;
+    watcher.set(&builder.watch_list());
+    let (ok, failed) = builder.counts();
+    eprintln!(
+        "built {ok} deck{} in {} ms{}",
+        if ok == 1 { "" } else { "s" },
+        started.elapsed().as_millis(),
+        if failed > 0 {
+            format!("; {failed} with errors (shown in the browser until fixed)")
+        } else {
+            String::new()
+        }
+    );
+
+    let server = Arc::new(bind(opts.host, opts.port)?);
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .context("the server has no IP address")?;
+    let base = format!("http://{}/", display_addr(addr));
+    if !opts.host.is_loopback() {
+        eprintln!(
+            "warning: serving on {} — anyone who can reach this machine can see the decks",
+            opts.host
+        );
+    }
+    {
+        let site = site
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for name in site.decks.keys() {
+            eprintln!("  {base}{name}");
+        }
+    }
+    println!("serving {base} (Ctrl-C to stop)");
+    if opts.open {
+        let single = {
+            let site = site
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (site.decks.len() == 1)
+                .then(|| site.decks.keys().next().cloned())
+                .flatten()
+        };
+        open_browser(&format!("{base}{}", single.unwrap_or_default()));
+    }
+
+    // Requests: a few threads, each answering from memory.
+    for _ in 0..4 {
+        let (server, site, hub) = (server.clone(), site.clone(), hub.clone());
+        std::thread::spawn(move || {
+            while let Ok(request) = server.recv() {
+                handle(request, &site, &hub);
+            }
+        });
+    }
+    // Keep idle event streams alive and drop the dead ones.
+    {
+        let hub = hub.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(15));
+                hub.ping();
+            }
+        });
+    }
+    // Builds: one at a time, on this lock; Ctrl-C takes it so no build is cut short.
+    let builder = Arc::new(Mutex::new((builder, watcher)));
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    {
+        let builder = builder.clone();
+        std::thread::spawn(move || {
+            while let Ok(mut batch) = rx.recv() {
+                // Saves that land while a build runs are taken together.
+                while let Ok(more) = rx.try_recv() {
+                    batch.extend(more);
+                }
+                if std::env::var_os("DECK_DEBUG_WATCH").is_some() {
+                    eprintln!("watch: {batch:?}");
+                }
+                let mut guard = builder
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (b, w) = &mut *guard;
+                if b.changed(&batch) {
+                    w.set(&b.watch_list());
+                }
+            }
+        });
+    }
+    let _ = stop_rx.recv();
+    let guard = builder
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.0.save();
+    eprintln!("stopped");
+    Ok(true)
+}
+
+fn display_addr(addr: SocketAddr) -> String {
+    match addr.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]:{}", addr.port()),
+        IpAddr::V4(ip) => format!("{ip}:{}", addr.port()),
+    }
+}
+
+/// Listen on `port`; without an explicit port, 8080 or the next free one.
+fn bind(host: IpAddr, port: Option<u16>) -> anyhow::Result<Server> {
+    let candidates: Vec<u16> = match port {
+        Some(p) => vec![p],
+        None => (8080..8100).collect(),
+    };
+    let mut last = String::new();
+    for p in &candidates {
+        match Server::http(SocketAddr::new(host, *p)) {
+            Ok(s) => {
+                if port.is_none() && *p != candidates[0] {
+                    eprintln!("port {} is in use; using {p}", candidates[0]);
+                }
+                return Ok(s);
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    match port {
+        Some(p) => anyhow::bail!(
+            "cannot listen on {host}:{p}: {last}\n  help: another program uses the port: pick another with --port, or stop it"
+        ),
+        None => anyhow::bail!(
+            "cannot listen on {host} ports 8080-8099: {last}\n  help: pick a port with --port"
+        ),
+    }
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        eprintln!("warning: cannot open a browser ({opener}: {e}); open {url} yourself");
+    }
+}
+
+// ---- Requests ------------------------------------------------------------------------------------
+
+fn handle(request: Request, site: &RwLock<Site>, hub: &Hub) {
+    let method = request.method().clone();
+    if method != Method::Get && method != Method::Head {
+        let response = text(405, "only GET and HEAD\n").with_header(header("Allow", "GET, HEAD"));
+        let _ = request.respond(response);
+        return;
+    }
+    let route = http::route(request.url());
+    if route == Route::Events {
+        if method == Method::Head {
+            let _ = request.respond(
+                Response::empty(200)
+                    .with_header(header("Content-Type", "text/event-stream; charset=utf-8")),
+            );
+            return;
+        }
+        let hello = {
+            let site = site
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            site.hello()
+        };
+        hub.add(request.into_writer(), &hello);
+        return;
+    }
+    let response = {
+        let site = site
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        answer(&route, &site)
+    };
+    let _ = request.respond(response);
+}
+
+type Body = Response<Cursor<Vec<u8>>>;
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+}
+
+fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Body {
+    Response::from_data(body)
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("X-Content-Type-Options", "nosniff"))
+}
+
+fn text(status: u16, body: &str) -> Body {
+    bytes(
+        status,
+        "text/plain; charset=utf-8",
+        body.as_bytes().to_vec(),
+    )
+}
+
+fn not_found() -> Body {
+    text(404, "not found\n")
+}
+
+fn answer(route: &Route, site: &Site) -> Body {
+    match route {
+        Route::Index => bytes(
+            200,
+            "text/html; charset=utf-8",
+            index_page(site).into_bytes(),
+        ),
+        Route::Events | Route::NotFound => not_found(),
+        Route::File(name) => {
+            if let Some(deck) = site.decks.get(name) {
+                let page = deck_page(name, deck, site.follow);
+                return bytes(200, "text/html; charset=utf-8", page.into_bytes())
+                    .with_header(header("X-Deck-Version", &deck.version.to_string()));
+            }
+            if name == "provenance.json" {
+                let figures: Vec<&FigureRecord> =
+                    site.decks.values().flat_map(|d| &d.figures).collect();
+                let doc = serde_json::json!({
+                    "generator": format!("deck {}", env!("CARGO_PKG_VERSION")),
+                    "figures": figures,
+                });
+                let body = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+                return bytes(200, "application/json", body);
+            }
+            match site.data.get(name).and_then(|p| inside(&site.root, p)) {
+                Some(file) => match std::fs::read(&file) {
+                    Ok(body) => bytes(200, http::content_type(name), body),
+                    Err(_) => not_found(),
+                },
+                None => not_found(),
+            }
+        }
+    }
+}
+
+/// The file, resolved through symlinks, if it is still inside the project.
+fn inside(root: &Path, file: &Path) -> Option<PathBuf> {
+    let real = file.canonicalize().ok()?;
+    (real.starts_with(root) && real.is_file()).then_some(real)
+}
+
+/// A deck's page: its last good build (or its errors) with the live client.
+fn deck_page(name: &str, deck: &LiveDeck, follow: bool) -> String {
+    let config = serde_json::json!({"deck": name, "version": deck.version, "follow": follow});
+    let live = format!(
+        "<script data-deck-live>window.__deckLive = {config};</script>\n<script data-deck-live>\n{LIVE_JS}</script>\n"
+    );
+    match &deck.html {
+        Some(html) => match html.rfind("</body>") {
+            Some(at) => format!("{}{live}{}", &html[..at], &html[at..]),
+            None => format!("{html}{live}"),
+        },
+        None => format!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — not built yet</title></head>\n<body style=\"font:16px system-ui,sans-serif;margin:2em\">\n<h1>{}</h1>\n<p>This deck has errors and has not been built yet; they are shown above and in the terminal. The page updates by itself when they are fixed.</p>\n{live}</body></html>\n",
+            escape(name),
+            escape(&deck.source.display().to_string())
+        ),
+    }
+}
+
+fn index_page(site: &Site) -> String {
+    let mut items = String::new();
+    for (name, deck) in &site.decks {
+        let status = if deck.errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " <span class=\"err\">{} error{}</span>",
+                deck.errors.len(),
+                if deck.errors.len() == 1 { "" } else { "s" }
+            )
+        };
+        items.push_str(&format!(
+            "<li><a href=\"{0}\">{0}</a> <small>{1}</small>{status} · <a href=\"{0}?view=presenter\">presenter</a></li>\n",
+            escape(name),
+            escape(&deck.source.display().to_string()),
+        ));
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>deck serve</title>\n<style>body{{font:18px/1.5 system-ui,sans-serif;margin:2em auto;max-width:44em;padding:0 1em}}small{{color:#666}}.err{{color:#b00020;font-weight:600}}</style></head>\n<body><h1>Decks</h1>\n<ul>\n{items}</ul>\n<p><small>deck {} · live reload on · <a href=\"provenance.json\">provenance.json</a></small></p>\n</body></html>\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn escape(s: &str) -> String {
+    crate::markdown::html::escape(s)
+}
+
+// ---- Builds --------------------------------------------------------------------------------------
+
+/// Renders what a change touches and tells the open pages.
+struct Builder {
+    opts: BuildOptions,
+    session: Option<Session>,
+    site: Arc<RwLock<Site>>,
+    hub: Arc<Hub>,
+    next_version: u64,
+    /// The current folder, resolved: event paths are made relative to it, like the project's.
+    cwd: PathBuf,
+    /// Errors of deck.toml itself, shown on every page.
+    project_errors: Vec<String>,
+    /// Say nothing per deck (the first build is summed up once).
+    quiet: bool,
+}
+
+impl Builder {
+    fn new(opts: BuildOptions, site: Arc<RwLock<Site>>, hub: Arc<Hub>) -> Builder {
+        let cwd = std::env::current_dir()
+            .and_then(|d| d.canonicalize())
+            .unwrap_or_default();
+        Builder {
+            opts,
+            session: None,
+            site,
+            hub,
+            next_version: 1,
+            cwd,
+            project_errors: Vec::new(),
+            quiet: false,
+        }
+    }
+
+    fn site(&self) -> std::sync::RwLockWriteGuard<'_, Site> {
+        self.site
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        let site = self
+            .site
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let failed = site.decks.values().filter(|d| !d.errors.is_empty()).count();
+        (site.decks.len() - failed, failed)
+    }
+
+    fn save(&self) {
+        if let Some(s) = &self.session {
+            s.save();
+        }
+    }
+
+    /// Open the project again and render every deck.
+    fn full(&mut self) {
+        let mut diags = Diagnostics::default();
+        let session = Session::open(&self.opts, &mut diags);
+        print_diagnostics(&diags);
+        let Some(session) = session else {
+            // deck.toml is broken: every page keeps its slides and shows why.
+            self.project_errors = diags.iter().map(|d| d.to_string()).collect();
+            let names: Vec<String> = self.site().decks.keys().cloned().collect();
+            for name in names {
+                let errors = self.project_errors.clone();
+                self.publish(&name, None, errors);
+            }
+            return;
+        };
+        self.project_errors.clear();
+        let root = if session.project.root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            session.project.root.clone()
+        };
+        let decks = session.project.decks.clone();
+        self.site().root = root.canonicalize().unwrap_or(root);
+        self.session = Some(session);
+        // Decks that are gone: their pages are told, then dropped.
+        let keep: BTreeSet<String> = decks.iter().map(|d| pipeline::output_name(d)).collect();
+        let gone: Vec<String> = self
+            .site()
+            .decks
+            .keys()
+            .filter(|n| !keep.contains(*n))
+            .cloned()
+            .collect();
+        for name in gone {
+            let errors = vec![format!("this deck is no longer part of the project")];
+            self.publish(&name, None, errors);
+            self.site().decks.remove(&name);
+        }
+        for source in decks {
+            self.build(&source);
+        }
+    }
+
+    /// Render one deck; publish it if its page or its errors changed.
+    fn build(&mut self, source: &Path) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let started = Instant::now();
+        let run = std::panic::AssertUnwindSafe(|| session.render_deck(source));
+        let built = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+            let mut d = Diagnostics::default();
+            d.push(crate::diagnostics::Diagnostic::error(
+                source,
+                format!(
+                    "internal error: {}",
+                    crate::results::panic_message(panic.as_ref())
+                ),
+            ));
+            pipeline::DeckBuild {
+                diagnostics: d,
+                ..Default::default()
+            }
+        });
+        print_diagnostics(&built.diagnostics);
+        let name = pipeline::output_name(source);
+        let errors: Vec<String> = built
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
+        {
+            let mut site = self.site();
+            let root = site.root.clone();
+            let entry = site.decks.entry(name.clone()).or_default();
+            entry.source = source.to_path_buf();
+            entry.files = built.files.clone();
+            if built.deck.is_some() {
+                entry.figures = built.figures.clone();
+            }
+            let data: Vec<(String, PathBuf)> = site
+                .decks
+                .values()
+                .flat_map(|d| &d.figures)
+                .flat_map(|f| &f.inputs)
+                .map(|i| (pipeline::data_url(&i.path), root.join(&i.path)))
+                .collect();
+            site.data = data.into_iter().collect();
+        }
+        let html = built.deck.map(|d| Arc::<str>::from(d.html));
+        let changed = self.publish(&name, html, errors);
+        if changed && !self.quiet {
+            eprintln!(
+                "rebuilt {} in {} ms",
+                source.display(),
+                started.elapsed().as_millis()
+            );
+        }
+    }
+
+    /// Store a deck's new page (`None`: keep the last good one) and errors; when either changed,
+    /// give it a new version and tell the pages. Returns whether it changed.
+    fn publish(&mut self, name: &str, html: Option<Arc<str>>, errors: Vec<String>) -> bool {
+        let event = {
+            let mut site = self
+                .site
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let entry = site.decks.entry(name.to_string()).or_default();
+            let page_changed = html
+                .as_ref()
+                .is_some_and(|h| entry.html.as_deref() != Some(&**h));
+            if !page_changed && entry.errors == errors && entry.version != 0 {
+                return false;
+            }
+            if let Some(h) = html {
+                entry.html = Some(h);
+            }
+            entry.errors = errors;
+            if page_changed || entry.version == 0 {
+                entry.version = self.next_version;
+                self.next_version += 1;
+            }
+            let entry = &site.decks[name];
+            Event {
+                name: "deck",
+                data: site.state(name, entry),
+            }
+        };
+        self.hub.broadcast(&event);
+        true
+    }
+
+    /// A batch of changed paths: render what they touch. Returns whether the set of watched
+    /// folders may have changed.
+    fn changed(&mut self, paths: &[PathBuf]) -> bool {
+        let paths: Vec<PathBuf> = paths.iter().map(|p| self.relative(p)).collect();
+        let plan = self.plan(&paths);
+        if plan.full {
+            self.full();
+            return true;
+        }
+        if let Some(session) = self.session.as_mut() {
+            if plan.themes {
+                let mut diags = Diagnostics::default();
+                session.reload_themes(&mut diags);
+                print_diagnostics(&diags);
+            }
+            if plan.templates {
+                session.reload_templates();
+            }
+        }
+        let all: Vec<PathBuf> = self
+            .session
+            .as_ref()
+            .map(|s| s.project.decks.clone())
+            .unwrap_or_default();
+        let targets: Vec<PathBuf> = if plan.themes || plan.templates || plan.data {
+            all
+        } else {
+            all.into_iter()
+                .filter(|d| plan.decks.contains(&tidy(d)))
+                .collect()
+        };
+        for source in targets {
+            self.build(&source);
+        }
+        false
+    }
+
+    /// An event path as the project spells its paths (relative to the current folder).
+    fn relative(&self, path: &Path) -> PathBuf {
+        let absolute_project = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.project.root.is_absolute());
+        if absolute_project {
+            return path.to_path_buf();
+        }
+        path.strip_prefix(&self.cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    fn plan(&mut self, paths: &[PathBuf]) -> Plan {
+        let mut plan = Plan::default();
+        let Some(session) = self.session.as_mut() else {
+            // No project yet (deck.toml was broken): any change may fix it.
+            plan.full = true;
+            return plan;
+        };
+        let project = &session.project;
+        let root = project.root.clone();
+        let themes = tidy(&project.themes_dir());
+        let templates = tidy(&project.templates_dir());
+        let out_dir = tidy(&session.out_dir);
+        let cache = tidy(&root.join(pipeline::CACHE_DIR));
+        let config = project.config_path.as_deref().map(tidy);
+        let decks: Vec<PathBuf> = project.decks.iter().map(|d| tidy(d)).collect();
+        let patterns: Vec<glob::Pattern> = if config.is_some() {
+            project
+                .config
+                .decks
+                .iter()
+                .filter_map(|p| glob::Pattern::new(&root.join(p).to_string_lossy()).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let site = self
+            .site
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for p in paths {
+            let p = &tidy(p);
+            if p.starts_with(&cache) || p.starts_with(&out_dir) && out_dir != root {
+                continue;
+            }
+            if config.as_deref() == Some(p.as_path()) {
+                plan.full = true;
+            } else if p.starts_with(&themes) {
+                plan.themes = true;
+            } else if p.starts_with(&templates) {
+                plan.templates = true;
+            } else if decks.contains(p) {
+                if p.exists() {
+                    plan.decks.insert(p.clone());
+                } else {
+                    plan.full = true; // a deck was deleted
+                }
+            } else if patterns.iter().any(|pat| pat.matches_path(p)) {
+                plan.full = true; // a new deck
+            } else if p.parent() == Some(root.as_path()) && p.is_dir() {
+                plan.full = true; // a new folder (themes/, data/...) to watch
+            }
+            if session.data_changed(p) {
+                plan.data = true;
+            }
+            for d in site.decks.values() {
+                if d.files.iter().any(|f| tidy(f) == *p) {
+                    plan.decks.insert(tidy(&d.source));
+                }
+            }
+        }
+        plan
+    }
+
+    /// The folders to watch: the project's root (deck.toml), each deck's folder, themes/,
+    /// templates/, the datasets' folders and those of the images the decks read.
+    fn watch_list(&self) -> Vec<(PathBuf, RecursiveMode)> {
+        let mut dirs: BTreeMap<PathBuf, RecursiveMode> = BTreeMap::new();
+        let abs = |p: &Path| -> Option<PathBuf> {
+            let p = if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            };
+            p.canonicalize().ok().filter(|p| p.is_dir())
+        };
+        let mut add = |p: &Path, mode: RecursiveMode| {
+            if let Some(dir) = abs(p) {
+                let e = dir
+                    .clone()
+                    .ancestors()
+                    .any(|a| dirs.get(a) == Some(&RecursiveMode::Recursive));
+                if !e {
+                    dirs.entry(dir).or_insert(mode);
+                }
+            }
+        };
+        let Some(session) = &self.session else {
+            let path = self.opts.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            let dir = if path.is_file() {
+                path.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                path
+            };
+            add(&dir, RecursiveMode::NonRecursive);
+            return dirs.into_iter().collect();
+        };
+        let project = &session.project;
+        add(&project.themes_dir(), RecursiveMode::Recursive);
+        add(&project.templates_dir(), RecursiveMode::Recursive);
+        for spec in project.config.datasets.values() {
+            let path = project.root.join(spec.path());
+            let fixed: PathBuf = path
+                .components()
+                .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+                .collect();
+            let dir = if fixed == path {
+                fixed.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                fixed
+            };
+            add(&dir, RecursiveMode::Recursive);
+        }
+        for deck in &project.decks {
+            let dir = deck.parent().map(Path::to_path_buf).unwrap_or_default();
+            if dir == project.root {
+                add(&dir, RecursiveMode::NonRecursive);
+            } else {
+                add(&dir, RecursiveMode::Recursive);
+            }
+        }
+        let site = self
+            .site
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for d in site.decks.values() {
+            for f in &d.files {
+                if let Some(dir) = f.parent() {
+                    add(dir, RecursiveMode::NonRecursive);
+                }
+            }
+        }
+        add(&project.root, RecursiveMode::NonRecursive);
+        dirs.into_iter().collect()
+    }
+}
+
+/// A path without `.` components (`./deck.toml` is `deck.toml`).
+fn tidy(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+#[derive(Default)]
+struct Plan {
+    full: bool,
+    themes: bool,
+    templates: bool,
+    data: bool,
+    decks: BTreeSet<PathBuf>,
+}
+
+fn print_diagnostics(diags: &Diagnostics) {
+    for d in diags.iter() {
+        eprintln!("{d}");
+    }
+}

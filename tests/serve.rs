@@ -1,0 +1,505 @@
+//! `deck serve` as a user meets it: the real binary on a free port, plain HTTP from a socket, and
+//! the event stream read as a browser's EventSource would. One end-to-end test in Chromium.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use common::cdp::browser_or_skip;
+use common::project::Project;
+use serde_json::{Value, json};
+
+const DECK_TOML: &str = "[datasets]\nruns = \"data/runs.csv\"\n";
+const RUNS: &str = "variant,wall_s\ndebian,1.5\nofficial,2.5\n";
+const SLIDES: &str = "# One\n\n---\n\n# Two\n\n---\n\n# Three\n\nThe third slide.\n\n---\n\n```table\nsql: SELECT variant, wall_s FROM runs ORDER BY variant\n```\n";
+
+fn project() -> Project {
+    Project::new()
+        .file("deck.toml", DECK_TOML)
+        .file("data/runs.csv", RUNS)
+        .file("slides/talk.md", SLIDES)
+}
+
+/// A running `deck serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    _stderr: std::thread::JoinHandle<()>,
+}
+
+impl Server {
+    fn start(p: &Project, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+            .args(["serve", "--port", "0"])
+            .args(extra)
+            .current_dir(p.path(""))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        // Keep reading stderr so the server never blocks on a full pipe.
+        let mut err = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = err.read_to_end(&mut sink);
+        });
+        Server {
+            child,
+            port,
+            _stderr: stderr,
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        self.request("GET", path)
+    }
+
+    fn request(&self, method: &str, path: &str) -> (u16, String, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, head.to_string(), body)
+    }
+
+    /// Connect to the event stream; events arrive on the receiver as (name, data).
+    fn events(&self) -> Receiver<(String, Value)> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "GET /_deck/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let reader = BufReader::new(s);
+            let mut name = String::new();
+            for line in reader.lines() {
+                let Ok(line) = line else { return };
+                if let Some(n) = line.strip_prefix("event: ") {
+                    name = n.to_string();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    let v: Value = serde_json::from_str(d).unwrap();
+                    if tx.send((name.clone(), v)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        rx
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = &tail[n + 2..];
+    }
+    out
+}
+
+/// The `deck` events that arrive within `window` (after the first, if any, within `wait`).
+fn deck_events(rx: &Receiver<(String, Value)>, wait: Duration, window: Duration) -> Vec<Value> {
+    let mut got = Vec::new();
+    let mut deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((name, data)) if name == "deck" => {
+                if got.is_empty() {
+                    deadline = Instant::now() + window;
+                }
+                got.push(data);
+            }
+            Ok(_) => {}
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => return got,
+        }
+    }
+}
+
+fn hello(rx: &Receiver<(String, Value)>) -> Value {
+    let (name, data) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(name, "hello");
+    data
+}
+
+const WAIT: Duration = Duration::from_secs(5);
+const QUIET: Duration = Duration::from_millis(700);
+
+#[test]
+fn pages_and_data_are_served_with_their_types() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let (status, head, body) = s.get("/");
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("Content-Type: text/html; charset=utf-8"),
+        "{head}"
+    );
+    assert!(
+        body.contains("<a href=\"talk.html\">talk.html</a>"),
+        "{body}"
+    );
+
+    let (status, head, body) = s.get("/talk.html");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"));
+    assert!(head.contains("X-Deck-Version: "), "{head}");
+    assert!(body.contains("The third slide."));
+    assert!(body.contains("<script data-deck-live>window.__deckLive = {\"deck\":\"talk.html\""));
+    assert_eq!(body.matches("<section").count(), 4);
+
+    let (status, head, body) = s.get("/data/runs.csv");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/csv"), "{head}");
+    assert_eq!(body, RUNS);
+    let (status, head, body) = s.get("/provenance.json");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: application/json"));
+    let prov: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(prov["figures"][0]["inputs"][0]["path"], "data/runs.csv");
+
+    // HEAD: headers only; anything else but GET is refused.
+    let (status, head, body) = s.request("HEAD", "/talk.html");
+    assert_eq!((status, body.as_str()), (200, ""));
+    assert!(head.contains("text/html"));
+    let (status, head, _) = s.request("POST", "/talk.html");
+    assert_eq!(status, 405);
+    assert!(head.contains("Allow: GET, HEAD"), "{head}");
+    assert_eq!(s.request("DELETE", "/data/runs.csv").0, 405);
+    // Nothing is written while serving: no dist/.
+    assert!(!p.path("dist").exists());
+}
+
+#[test]
+fn traversal_and_files_outside_the_output_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.csv"),
+        "variant,wall_s\nsecret,1\n",
+    )
+    .unwrap();
+    let p = project()
+        .file(
+            "deck.toml",
+            format!("{DECK_TOML}leak = \"data/leak.csv\"\n"),
+        )
+        .file(
+            "slides/talk.md",
+            format!("{SLIDES}\n---\n\n```table\nsql: SELECT * FROM leak\n```\n"),
+        );
+    // A data file that is a symlink leaving the project.
+    std::os::unix::fs::symlink(outside.path().join("secret.csv"), p.path("data/leak.csv")).unwrap();
+    let s = Server::start(&p, &[]);
+    assert_eq!(s.get("/data/runs.csv").0, 200);
+    for url in [
+        "/../deck.toml",
+        "/%2e%2e/deck.toml",
+        "/%2E%2E%2Fdeck.toml",
+        "/data/..%2f..%2fdeck.toml",
+        "/data/%2e%2e/deck.toml",
+        "/..%5cdeck.toml",
+        "/data\\..\\deck.toml",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/deck.toml",
+        "/slides/talk.md",
+        "/slides/",
+        "/data/",
+        "/data/leak.csv",
+        "/.deck-cache/figures/hashes.json",
+    ] {
+        let (status, _, body) = s.get(url);
+        assert_eq!(status, 404, "{url}: {body}");
+        assert!(!body.contains("secret"), "{url}");
+    }
+}
+
+#[test]
+fn every_way_an_editor_saves_gives_exactly_one_update() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let rx = s.events();
+    let first = hello(&rx)["decks"]["talk.html"]["version"]
+        .as_u64()
+        .unwrap();
+    let file = p.path("slides/talk.md");
+    let dir = p.path("slides");
+    let saves: Vec<(&str, Box<dyn Fn(&str)>)> = vec![
+        (
+            "write in place",
+            Box::new(|text: &str| std::fs::write(&file, text).unwrap()),
+        ),
+        (
+            "write a temp file, rename it over",
+            Box::new(|text: &str| {
+                let tmp = dir.join(".talk.md.swp");
+                std::fs::write(&tmp, text).unwrap();
+                std::fs::rename(&tmp, &file).unwrap();
+            }),
+        ),
+        (
+            "delete, then create",
+            Box::new(|text: &str| {
+                std::fs::remove_file(&file).unwrap();
+                std::fs::write(&file, text).unwrap();
+            }),
+        ),
+        (
+            "truncate, then write in two parts",
+            Box::new(|text: &str| {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&file)
+                    .unwrap();
+                let (a, b) = text.split_at(text.len() / 2);
+                f.write_all(a.as_bytes()).unwrap();
+                f.flush().unwrap();
+                f.write_all(b.as_bytes()).unwrap();
+            }),
+        ),
+        (
+            "backup copy, then write (Vim's backupcopy=yes)",
+            Box::new(|text: &str| {
+                std::fs::copy(&file, dir.join("talk.md~")).unwrap();
+                std::fs::write(&file, text).unwrap();
+            }),
+        ),
+    ];
+    let mut version = first;
+    for (i, (how, save)) in saves.iter().enumerate() {
+        let text = SLIDES.replace("The third slide.", &format!("Edit number {i}."));
+        save(&text);
+        let got = deck_events(&rx, WAIT, QUIET);
+        assert_eq!(got.len(), 1, "{how}: {got:?}");
+        let v = got[0]["version"].as_u64().unwrap();
+        assert!(v > version, "{how}: the version grows");
+        assert_eq!(got[0]["errors"], json!([]), "{how}");
+        version = v;
+        let (_, head, body) = s.get("/talk.html");
+        assert!(body.contains(&format!("Edit number {i}.")), "{how}");
+        assert!(
+            head.contains(&format!("X-Deck-Version: {v}")),
+            "{how}: {head}"
+        );
+    }
+    // A save that changes nothing in the output sends nothing.
+    std::fs::write(&file, std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        deck_events(&rx, Duration::from_millis(1500), QUIET),
+        vec![] as Vec<Value>
+    );
+}
+
+#[test]
+fn an_error_shows_until_the_file_is_fixed_and_the_server_lives_on() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let rx = s.events();
+    hello(&rx);
+    let good = s.get("/talk.html").2;
+    std::fs::write(
+        p.path("slides/talk.md"),
+        "---\ntheme: nosuch\n---\n\n# One\n",
+    )
+    .unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let errors = got[0]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    let text = errors[0].as_str().unwrap();
+    assert!(text.contains("unknown theme `nosuch`"), "{text}");
+    assert!(text.contains("slides/talk.md:2:8"), "{text}");
+    // The last good slides are still served under the overlay.
+    let (_, _, body) = s.get("/talk.html");
+    assert!(body.contains("The third slide."));
+    assert_eq!(body.len(), good.len(), "same page as before the error");
+    // A broken query and a broken deck.toml are errors too, never a dead server.
+    std::fs::write(
+        p.path("slides/talk.md"),
+        "```table\nsql: SELECT nope FROM runs\n```\n",
+    )
+    .unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    let text = got[0]["errors"][0].as_str().unwrap().to_string();
+    assert!(text.contains("slides/talk.md:2"), "{text}");
+    std::fs::write(p.path("deck.toml"), "[datasets\n").unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    let text = got[0]["errors"][0].as_str().unwrap().to_string();
+    assert!(text.contains("deck.toml:1"), "{text}");
+    assert_eq!(s.get("/").0, 200);
+    // Fixed: the errors clear and the new slides are served.
+    std::fs::write(p.path("deck.toml"), DECK_TOML).unwrap();
+    std::fs::write(p.path("slides/talk.md"), SLIDES.replace("third", "fixed")).unwrap();
+    let got = deck_events(&rx, WAIT, Duration::from_millis(1500));
+    let last = got.last().expect("an update");
+    assert_eq!(last["errors"], json!([]), "{got:?}");
+    assert!(s.get("/talk.html").2.contains("The fixed slide."));
+}
+
+#[test]
+fn data_theme_and_new_decks_are_picked_up() {
+    let p = project().file(
+        "themes/mine.css",
+        "/* @theme mine */\nsection { background: #fff; }\n",
+    );
+    std::fs::write(
+        p.path("slides/talk.md"),
+        format!("---\ntheme: mine\n---\n\n{SLIDES}"),
+    )
+    .unwrap();
+    let s = Server::start(&p, &[]);
+    let rx = s.events();
+    hello(&rx);
+    // New data: the table is computed again.
+    std::fs::write(p.path("data/runs.csv"), RUNS.replace("2.5", "7.25")).unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(s.get("/talk.html").2.contains("7.25"));
+    // The theme.
+    std::fs::write(
+        p.path("themes/mine.css"),
+        "/* @theme mine */\nsection { background: #abcdef; }\n",
+    )
+    .unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(s.get("/talk.html").2.contains("#abcdef"));
+    // A new deck appears in the index.
+    std::fs::write(p.path("slides/second.md"), "# Another deck\n").unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert!(got.iter().any(|e| e["deck"] == "second.html"), "{got:?}");
+    assert!(s.get("/").2.contains("second.html"));
+    assert!(s.get("/second.html").2.contains("Another deck"));
+}
+
+#[test]
+fn many_pages_all_get_the_update() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    // Connected one after the other (tiny_http's pool starves a burst of simultaneous
+    // connections: see ARCHITECTURE.md), then all open at once.
+    let streams: Vec<_> = (0..50)
+        .map(|_| {
+            let rx = s.events();
+            hello(&rx);
+            rx
+        })
+        .collect();
+    std::fs::write(p.path("slides/talk.md"), SLIDES.replace("third", "new")).unwrap();
+    for (i, rx) in streams.iter().enumerate() {
+        let got = deck_events(rx, WAIT, Duration::from_millis(100));
+        assert_eq!(got.len(), 1, "page {i}");
+    }
+}
+
+#[test]
+fn a_port_in_use_is_an_error_that_says_what_to_do() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let p = project();
+    let out = p.deck(&["serve", "--port", &port]).fails();
+    let err = out.stderr();
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(err.contains("--port"), "{err}");
+}
+
+#[test]
+fn an_edited_slide_changes_in_the_open_page_without_a_reload() {
+    let Some(browser) =
+        browser_or_skip("an_edited_slide_changes_in_the_open_page_without_a_reload")
+    else {
+        return;
+    };
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let page = browser.open("about:blank");
+    page.navigate(&format!("http://127.0.0.1:{}/talk.html#3", s.port));
+    page.wait_viewer();
+    // Wait until the live client has its first copy of the page.
+    let ready = "document.readyState === 'complete' && !!window.__deckLive";
+    assert_eq!(page.eval_until(ready, &json!(true), WAIT), json!(true));
+    std::thread::sleep(Duration::from_millis(300));
+    page.eval("window.__sameDocument = true");
+    assert_eq!(page.state(), (3, 0));
+    std::fs::write(
+        p.path("slides/talk.md"),
+        SLIDES.replace("The third slide.", "Changed on disk."),
+    )
+    .unwrap();
+    let text = "document.querySelector('#slide-3').textContent.includes('Changed on disk.')";
+    assert_eq!(page.eval_until(text, &json!(true), WAIT), json!(true));
+    assert_eq!(
+        page.eval("window.__sameDocument === true"),
+        json!(true),
+        "no reload"
+    );
+    assert_eq!(page.state(), (3, 0), "still on slide 3");
+    assert_eq!(
+        page.eval("document.querySelector('#slide-3').getAttribute('aria-current')"),
+        json!("true")
+    );
+    // An error shows over the slides and goes away when fixed.
+    std::fs::write(p.path("slides/talk.md"), "---\ntheme: nosuch\n---\n# x\n").unwrap();
+    let overlay = "!!document.querySelector('.deck-live-errors')";
+    assert_eq!(page.eval_until(overlay, &json!(true), WAIT), json!(true));
+    let shown = page.eval("document.querySelector('.deck-live-errors').textContent");
+    assert!(
+        shown.as_str().unwrap().contains("unknown theme `nosuch`"),
+        "{shown}"
+    );
+    std::fs::write(p.path("slides/talk.md"), SLIDES).unwrap();
+    assert_eq!(page.eval_until(overlay, &json!(false), WAIT), json!(false));
+    assert_eq!(page.eval_until(text, &json!(false), WAIT), json!(false));
+    assert_eq!(page.eval("window.__sameDocument === true"), json!(true));
+}
