@@ -441,6 +441,43 @@ fn many_pages_all_get_the_update() {
 }
 
 #[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let p = project();
+    let mut s = Server::start(&p, &[]);
+    assert_eq!(s.get("/talk.html").0, 200);
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(s.child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    // Nothing half-written left behind.
+    let leftovers: Vec<_> = walk(&p.path(""))
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains(".deck-tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
 fn a_port_in_use_is_an_error_that_says_what_to_do() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

@@ -151,7 +151,14 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
         let (server, site, hub) = (server.clone(), site.clone(), hub.clone());
         std::thread::spawn(move || {
             while let Ok(request) = server.recv() {
-                handle(request, &site, &hub);
+                // A bug in one answer must not take a serving thread down.
+                let answer = std::panic::AssertUnwindSafe(|| handle(request, &site, &hub));
+                if let Err(panic) = std::panic::catch_unwind(answer) {
+                    eprintln!(
+                        "error: internal error while answering a request: {}",
+                        crate::results::panic_message(panic.as_ref())
+                    );
+                }
             }
         });
     }
