@@ -9,6 +9,7 @@ at slide 50, then EDITS times per tool (interleaved): rewrites slide 50's text o
 the page until the new text is in the DOM. Prints median / p90 / min per tool and the ratio.
 Then checks that 50 pages connected at once to deck's event stream all get one update.
 """
+import fcntl
 import json
 import os
 import random
@@ -51,15 +52,18 @@ class Chromium:
         self.profile = tempfile.mkdtemp()
         to_r, self.to_w = os.pipe()
         self.from_r, from_w = os.pipe()
-        # The child sees our pipe ends as fds 3 and 4.
+        # The child sees our pipe ends as fds 3 and 4 (moved out of the way first, in case one
+        # of them already is fd 3 or 4).
         def setup():
-            os.dup2(to_r, 3)
-            os.dup2(from_w, 4)
+            a = fcntl.fcntl(to_r, fcntl.F_DUPFD, 10)
+            b = fcntl.fcntl(from_w, fcntl.F_DUPFD, 10)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--disable-background-networking", "--remote-debugging-pipe",
              f"--user-data-dir={self.profile}", "about:blank"],
-            preexec_fn=setup, pass_fds=(to_r, from_w),
+            preexec_fn=setup, close_fds=False,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_r)
         os.close(from_w)

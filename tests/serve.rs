@@ -271,7 +271,8 @@ fn every_way_an_editor_saves_gives_exactly_one_update() {
         .unwrap();
     let file = p.path("slides/talk.md");
     let dir = p.path("slides");
-    let saves: Vec<(&str, Box<dyn Fn(&str)>)> = vec![
+    type Save<'a> = Box<dyn Fn(&str) + 'a>;
+    let saves: Vec<(&str, Save)> = vec![
         (
             "write in place",
             Box::new(|text: &str| std::fs::write(&file, text).unwrap()),
