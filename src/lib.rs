@@ -19,5 +19,6 @@ pub mod pipeline;
 pub mod project;
 pub mod render;
 pub mod results;
+pub mod run;
 pub mod serve;
 pub mod themes;

@@ -1,0 +1,333 @@
+//! Local variants: the workload runs on this machine, measured like a container run.
+//!
+//! Wall time around spawn and reap; user and system CPU and peak RSS from the child's `rusage`
+//! (`wait4`, which covers the descendants it waited for); CPU and memory sampled from `/proc` for
+//! the whole process tree while it runs. The workload runs in its own process group, so a timeout or
+//! Ctrl-C kills everything it started.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Failed,
+    Timeout,
+    /// Killed by the kernel for want of memory (containers: the engine says so).
+    Oom,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Oom => "oom",
+        }
+    }
+}
+
+/// One sample of the running workload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub t_s: f64,
+    pub cpu_pct: f64,
+    pub mem_bytes: u64,
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub wall_s: f64,
+    pub cpu_user_s: f64,
+    pub cpu_sys_s: f64,
+    /// Mean CPU over the run (100 = one core busy).
+    pub cpu_avg_pct: f64,
+    pub cpu_peak_pct: f64,
+    pub mem_peak_bytes: u64,
+    pub exit_code: Option<i32>,
+    pub status: Status,
+    /// The last 4 KiB of stdout and stderr.
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+}
+
+const TAIL: usize = 4096;
+
+/// Run `command` in `cwd`; `on_sample` gets each sample as it is taken.
+pub fn run(
+    command: &[String],
+    cwd: &Path,
+    env: &BTreeMap<String, String>,
+    timeout: Duration,
+    interval: Duration,
+    mut on_sample: impl FnMut(&Sample),
+) -> io::Result<Measured> {
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
+    let started = Instant::now();
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let stdout = tail_reader(child.stdout.take());
+    let stderr = tail_reader(child.stderr.take());
+    let tick = clock_ticks();
+    let page = page_size();
+    let mut last_ticks = 0u64;
+    let mut last_t = 0.0f64;
+    let mut peak_cpu = 0.0f64;
+    let mut peak_mem = 0u64;
+    let mut timed_out = false;
+    let (status, usage) = loop {
+        if let Some(done) = try_reap(pid)? {
+            break done;
+        }
+        let t = started.elapsed().as_secs_f64();
+        if started.elapsed() >= timeout {
+            timed_out = true;
+            // SAFETY: signalling the process group we created for the workload.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            break reap(pid)?;
+        }
+        let (ticks, rss_pages) = tree_usage(pid);
+        if t > 0.0 && ticks >= last_ticks {
+            let cpu_pct = (ticks - last_ticks) as f64 / tick / (t - last_t).max(1e-6) * 100.0;
+            let sample = Sample {
+                t_s: t,
+                cpu_pct,
+                mem_bytes: rss_pages * page,
+            };
+            if last_t > 0.0 || last_ticks > 0 {
+                peak_cpu = peak_cpu.max(cpu_pct);
+                on_sample(&sample);
+            }
+            peak_mem = peak_mem.max(sample.mem_bytes);
+        }
+        last_ticks = ticks;
+        last_t = t;
+        std::thread::sleep(
+            interval
+                .min(timeout.saturating_sub(started.elapsed()))
+                .max(Duration::from_millis(1)),
+        );
+    };
+    let wall_s = started.elapsed().as_secs_f64();
+    // The child is reaped: make sure nothing it left in its group keeps running.
+    // SAFETY: as above.
+    unsafe { libc::killpg(pid, libc::SIGKILL) };
+    let _ = child.try_wait();
+    let user = timeval(usage.ru_utime);
+    let sys = timeval(usage.ru_stime);
+    let rusage_peak = (usage.ru_maxrss as u64) * 1024;
+    let (exit_code, signal) = if libc::WIFEXITED(status) {
+        (Some(libc::WEXITSTATUS(status)), None)
+    } else if libc::WIFSIGNALED(status) {
+        (None, Some(libc::WTERMSIG(status)))
+    } else {
+        (None, None)
+    };
+    let stderr_tail = stderr.join().unwrap_or_default();
+    let status = if timed_out {
+        Status::Timeout
+    } else if exit_code == Some(0) {
+        Status::Ok
+    } else {
+        Status::Failed
+    };
+    Ok(Measured {
+        wall_s,
+        cpu_user_s: user,
+        cpu_sys_s: sys,
+        cpu_avg_pct: if wall_s > 0.0 {
+            (user + sys) / wall_s * 100.0
+        } else {
+            0.0
+        },
+        cpu_peak_pct: peak_cpu.max(if wall_s > 0.0 {
+            (user + sys) / wall_s * 100.0
+        } else {
+            0.0
+        }),
+        mem_peak_bytes: peak_mem.max(rusage_peak),
+        exit_code: exit_code.or(signal.map(|s| 128 + s)),
+        status,
+        stdout_tail: stdout.join().unwrap_or_default(),
+        stderr_tail,
+    })
+}
+
+fn tail_reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let Some(mut pipe) = pipe else {
+            return String::new();
+        };
+        let mut keep: Vec<u8> = Vec::new();
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            keep.extend_from_slice(&buf[..n]);
+            if keep.len() > 4 * TAIL {
+                keep.drain(..keep.len() - TAIL);
+            }
+        }
+        let start = keep.len().saturating_sub(TAIL);
+        String::from_utf8_lossy(&keep[start..]).into_owned()
+    })
+}
+
+type Reaped = (libc::c_int, libc::rusage);
+
+fn try_reap(pid: libc::pid_t) -> io::Result<Option<Reaped>> {
+    wait(pid, libc::WNOHANG)
+}
+
+fn reap(pid: libc::pid_t) -> io::Result<Reaped> {
+    loop {
+        if let Some(done) = wait(pid, 0)? {
+            return Ok(done);
+        }
+    }
+}
+
+fn wait(pid: libc::pid_t, flags: libc::c_int) -> io::Result<Option<Reaped>> {
+    let mut status = 0;
+    // SAFETY: rusage is plain data, filled in by the kernel.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child with valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
+    match r {
+        0 => Ok(None),
+        r if r == pid => Ok(Some((status, usage))),
+        _ => {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+fn timeval(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 { t as f64 } else { 100.0 }
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as u64 } else { 4096 }
+}
+
+/// CPU ticks (user + system, of live processes) and resident pages of `root` and its descendants.
+fn tree_usage(root: libc::pid_t) -> (u64, u64) {
+    let mut parent: HashMap<i32, i32> = HashMap::new();
+    let mut stats: HashMap<i32, (u64, u64)> = HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return (0, 0);
+    };
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The command name may hold spaces and parentheses: fields start after the last ')'.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // After the name: state(0) ppid(1) ... utime(11) stime(12) ... rss(21).
+        let num = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        parent.insert(pid, num(1) as i32);
+        stats.insert(pid, (num(11) + num(12), num(21)));
+    }
+    let mut ticks = 0;
+    let mut rss = 0;
+    for (pid, (t, r)) in &stats {
+        let mut p = *pid;
+        let mut hops = 0;
+        while p != root && p > 1 && hops < 64 {
+            p = parent.get(&p).copied().unwrap_or(0);
+            hops += 1;
+        }
+        if p == root {
+            ticks += t;
+            rss += r;
+        }
+    }
+    (ticks, rss)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str, timeout: Duration) -> (Measured, Vec<Sample>) {
+        let mut samples = Vec::new();
+        let m = run(
+            &["sh".into(), "-c".into(), script.into()],
+            Path::new("."),
+            &BTreeMap::new(),
+            timeout,
+            Duration::from_millis(20),
+            |s| samples.push(*s),
+        )
+        .unwrap();
+        (m, samples)
+    }
+
+    #[test]
+    fn a_busy_workload_is_measured() {
+        // About 0.4 s of pure CPU, then exit 0 with a last line of JSON.
+        let (m, samples) = sh(
+            "i=0; end=$(($(date +%s%N) + 400000000)); while [ $(date +%s%N) -lt $end ]; do i=$((i+1)); done; echo '{\"loops\": 1}'",
+            Duration::from_secs(20),
+        );
+        assert_eq!(m.status, Status::Ok);
+        assert_eq!(m.exit_code, Some(0));
+        assert!(m.wall_s >= 0.35 && m.wall_s < 10.0, "{m:?}");
+        assert!(m.cpu_user_s + m.cpu_sys_s > 0.2, "{m:?}");
+        assert!(m.cpu_avg_pct > 40.0, "{m:?}");
+        assert!(m.mem_peak_bytes > 100_000, "{m:?}");
+        assert!(samples.len() >= 5, "{samples:?}");
+        assert!(samples.windows(2).all(|w| w[1].t_s > w[0].t_s));
+        assert!(samples.iter().any(|s| s.cpu_pct > 20.0), "{samples:?}");
+        assert_eq!(m.stdout_tail.trim(), "{\"loops\": 1}");
+    }
+
+    #[test]
+    fn failure_and_timeout() {
+        let (m, _) = sh("echo oops >&2; exit 3", Duration::from_secs(20));
+        assert_eq!((m.status, m.exit_code), (Status::Failed, Some(3)));
+        assert_eq!(m.stderr_tail, "oops\n");
+        // The timeout kills the whole group, the grandchild `sleep` too.
+        let t0 = Instant::now();
+        let (m, _) = sh("sleep 30 & sleep 30; wait", Duration::from_millis(300));
+        assert_eq!(m.status, Status::Timeout);
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    }
+}
