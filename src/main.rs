@@ -8,6 +8,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => deck::cmd::build::execute(args),
         Command::Serve(args) => deck::cmd::serve::execute(args),
+        Command::Run(args) => {
+            return match deck::cmd::run::execute(args) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -41,6 +41,9 @@ pub struct Config {
     /// Series name -> colour: the same series keeps its colour in every chart.
     #[serde(default)]
     pub colors: BTreeMap<String, String>,
+    /// What `deck run` measures (checked when `deck run` reads it).
+    #[serde(default)]
+    pub bench: Option<crate::run::config::BenchToml>,
 }
 
 fn default_decks() -> Vec<String> {
@@ -61,6 +64,7 @@ impl Default for Config {
             html: false,
             datasets: BTreeMap::new(),
             colors: BTreeMap::new(),
+            bench: None,
         }
     }
 }

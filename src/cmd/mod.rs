@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its clap arguments and `execute`.
 
 pub mod build;
+pub mod run;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,8 @@ pub enum Command {
     Build(build::Args),
     /// Serve the decks on a local server that updates open pages as files change
     Serve(serve::Args),
+    /// Rerun the measurements of deck.toml's [bench] (in containers or on this machine) into data/
+    Run(run::Args),
 }
 
 #[cfg(test)]

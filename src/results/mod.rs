@@ -431,6 +431,10 @@ fn cache_file(spec_key: &str, key: &str) -> String {
 
 const SPEC_PREFIX: usize = 16;
 
+pub fn sha256_bytes(data: &[u8]) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, data).as_ref())
+}
+
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;

@@ -12,6 +12,8 @@ use serde::Deserialize;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 
+pub use super::docker::Limits;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenchToml {
@@ -53,6 +55,17 @@ pub struct VariantToml {
     pub image: Option<String>,
     #[serde(default)]
     pub local: Option<bool>,
+    /// Limits for this variant's containers, over the `[bench]` ones.
+    #[serde(default)]
+    pub cpus: Option<f64>,
+    #[serde(default)]
+    pub cpuset: Option<String>,
+    #[serde(default)]
+    pub memory: Option<toml::Value>,
+    /// Why this variant is not run by default (e.g. it needs a registry): it runs only when
+    /// named with `--variant`.
+    #[serde(default)]
+    pub skip: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -90,6 +103,10 @@ pub enum VariantKind {
 pub struct Variant {
     pub name: String,
     pub kind: VariantKind,
+    /// Container limits, the variant's own over the `[bench]` ones.
+    pub limits: Limits,
+    /// Not run unless named on the command line, for this reason.
+    pub skip: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,9 +127,6 @@ pub struct Bench {
     pub order: Order,
     pub seed: u64,
     pub timeout: Duration,
-    pub cpus: Option<f64>,
-    pub cpuset: Option<String>,
-    pub memory: Option<u64>,
     pub network: String,
     pub sample_interval: Duration,
     pub output: PathBuf,
@@ -198,46 +212,13 @@ impl Bench {
                 "sample every 10ms or slower; 250ms is usual",
             );
         }
-        if let Some(c) = raw.cpus
-            && !(c > 0.0 && c <= 1024.0)
-        {
-            error(
-                "cpus",
-                format!("`cpus = {c}` must be more than 0"),
-                "a number of CPUs such as 1.5 or 2",
-            );
-        }
-        if let Some(set) = &raw.cpuset
-            && !valid_cpuset(set)
-        {
-            error(
-                "cpuset",
-                format!("`cpuset = {set:?}` is not a CPU list"),
-                "list CPUs and ranges: \"0\", \"0-3\", \"0,2\"",
-            );
-        }
-        let memory = match &raw.memory {
-            None => None,
-            Some(v) => match parse_size(v) {
-                Some(b) if b >= 6 * 1024 * 1024 => Some(b),
-                Some(_) => {
-                    error(
-                        "memory",
-                        "`memory` is below 6m, the smallest limit Docker accepts".into(),
-                        "give at least \"6m\"",
-                    );
-                    None
-                }
-                None => {
-                    error(
-                        "memory",
-                        format!("`memory = {v}` is not a size"),
-                        "write bytes or a size with a unit: \"512m\", \"2g\"",
-                    );
-                    None
-                }
-            },
-        };
+        let limits = check_limits(
+            raw.cpus,
+            raw.cpuset.as_ref(),
+            raw.memory.as_ref(),
+            "",
+            &mut error,
+        );
         let network = raw.network.clone().unwrap_or_else(|| "none".into());
         let output = raw.output.clone().unwrap_or_else(|| PathBuf::from("data"));
         if !inside_project(&output) {
@@ -288,6 +269,27 @@ impl Bench {
                     "rename it: the name goes into image tags and CSV files",
                 );
             }
+            let own = check_limits(
+                v.cpus,
+                v.cpuset.as_ref(),
+                v.memory.as_ref(),
+                &key,
+                &mut error,
+            );
+            if v.local == Some(true) && own != Limits::default() {
+                error(
+                    &key,
+                    format!(
+                        "variant `{name}` runs on the host (local = true) and cannot have limits"
+                    ),
+                    "limits apply to containers: remove cpus, cpuset and memory here, or run this variant in a container",
+                );
+            }
+            let limits = Limits {
+                cpus: own.cpus.or(limits.cpus),
+                memory: own.memory.or(limits.memory),
+                cpuset: own.cpuset.or_else(|| limits.cpuset.clone()),
+            };
             let kind = if let Some(file) = &v.dockerfile {
                 if !inside_project(file) {
                     error(
@@ -311,9 +313,16 @@ impl Bench {
             } else {
                 VariantKind::Local
             };
+            let limits = if kind == VariantKind::Local {
+                Limits::default()
+            } else {
+                limits
+            };
             variants.push(Variant {
                 name: name.clone(),
                 kind,
+                limits,
+                skip: v.skip.clone().filter(|s| !s.trim().is_empty()),
             });
         }
 
@@ -389,15 +398,75 @@ impl Bench {
             order,
             seed: raw.seed.unwrap_or(1),
             timeout,
-            cpus: raw.cpus,
-            cpuset: raw.cpuset.clone(),
-            memory,
             network,
             sample_interval,
             output,
             variants,
             workloads,
         })
+    }
+}
+
+/// `cpus`, `cpuset` and `memory` checked, at the `[bench]` level (`table` empty) or a variant's.
+fn check_limits(
+    cpus: Option<f64>,
+    cpuset: Option<&String>,
+    memory: Option<&toml::Value>,
+    table: &str,
+    error: &mut dyn FnMut(&str, String, &str),
+) -> Limits {
+    // Inside a variant's table the message points at the table's header.
+    let at = |key: &'static str| {
+        if table.is_empty() {
+            key.to_string()
+        } else {
+            table.to_string()
+        }
+    };
+    if let Some(c) = cpus
+        && !(c > 0.0 && c <= 1024.0)
+    {
+        error(
+            &at("cpus"),
+            format!("`cpus = {c}` must be more than 0"),
+            "a number of CPUs such as 1.5 or 2",
+        );
+    }
+    if let Some(set) = cpuset
+        && !valid_cpuset(set)
+    {
+        error(
+            &at("cpuset"),
+            format!("`cpuset = {set:?}` is not a CPU list"),
+            "list CPUs and ranges: \"0\", \"0-3\", \"0,2\"",
+        );
+    }
+    let memory = match memory {
+        None => None,
+        Some(v) => match parse_size(v) {
+            Some(b) if b >= 6 * 1024 * 1024 => Some(b),
+            Some(_) => {
+                error(
+                    &at("memory"),
+                    "`memory` is below 6m, the smallest limit Docker accepts".into(),
+                    "give at least \"6m\"",
+                );
+                None
+            }
+            None => {
+                error(
+                    &at("memory"),
+                    format!("`memory = {v}` is not a size"),
+                    "write bytes or a size with a unit: \"512m\", \"2g\"",
+                );
+                None
+            }
+        },
+    };
+    Limits {
+        cpus: cpus.filter(|c| *c > 0.0 && *c <= 1024.0),
+        cpuset: cpuset.filter(|s| valid_cpuset(s)).cloned(),
+        memory,
     }
 }
 
@@ -567,7 +636,9 @@ mod tests {
         let b = b.unwrap();
         assert_eq!((b.repeat, b.warmup, b.order), (3, 0, Order::Random));
         assert_eq!(b.timeout, Duration::from_secs(120));
-        assert_eq!(b.memory, Some(512 << 20));
+        assert_eq!(b.variants[0].limits.memory, Some(512 << 20));
+        assert_eq!(b.variants[0].limits.cpus, Some(1.5));
+        assert_eq!(b.variants[1].limits, Limits::default(), "local: no limits");
         assert_eq!(b.network, "none");
         assert_eq!(b.variants.len(), 3);
         assert_eq!(b.variants[1].kind, VariantKind::Local);

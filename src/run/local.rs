@@ -10,65 +10,25 @@ use std::io::{self, Read};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    Failed,
-    Timeout,
-    /// Killed by the kernel for want of memory (containers: the engine says so).
-    Oom,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Timeout => "timeout",
-            Status::Oom => "oom",
-        }
-    }
-}
-
-/// One sample of the running workload.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    pub t_s: f64,
-    pub cpu_pct: f64,
-    pub mem_bytes: u64,
-}
-
-/// What one run measured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measured {
-    pub wall_s: f64,
-    pub cpu_user_s: f64,
-    pub cpu_sys_s: f64,
-    /// Mean CPU over the run (100 = one core busy).
-    pub cpu_avg_pct: f64,
-    pub cpu_peak_pct: f64,
-    pub mem_peak_bytes: u64,
-    pub exit_code: Option<i32>,
-    pub status: Status,
-    /// The last 4 KiB of stdout and stderr.
-    pub stdout_tail: String,
-    pub stderr_tail: String,
-}
+use super::measure::{Measured, Outcome, Sample, Status};
 
 const TAIL: usize = 4096;
 
-/// Run `command` in `cwd`; `on_sample` gets each sample as it is taken.
+/// Run `command` in `cwd`; `on_sample` gets each sample as it is taken. When `cancel` becomes
+/// true (Ctrl-C), the workload's process group is killed and the run is [`Outcome::Interrupted`].
 pub fn run(
     command: &[String],
     cwd: &Path,
     env: &BTreeMap<String, String>,
     timeout: Duration,
     interval: Duration,
+    cancel: &AtomicBool,
     mut on_sample: impl FnMut(&Sample),
-) -> io::Result<Measured> {
+) -> io::Result<Outcome> {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
@@ -92,40 +52,65 @@ pub fn run(
     let mut peak_cpu = 0.0f64;
     let mut peak_mem = 0u64;
     let mut timed_out = false;
-    let (status, usage) = loop {
-        if let Some(done) = try_reap(pid)? {
-            break done;
+    // A thread blocks in wait4, so the exit is seen the moment it happens (exact wall time,
+    // whatever the sampling interval) and the child's rusage comes with it.
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let reaped = reap(pid);
+        let _ = done_tx.send((reaped, Instant::now()));
+    });
+    let mut next_sample = started + interval;
+    let (reaped, ended) = loop {
+        // Wake at least every 100 ms to answer Ctrl-C, whatever the interval.
+        let now = Instant::now();
+        let nap = next_sample
+            .min(started + timeout)
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(100));
+        match done_rx.recv_timeout(nap) {
+            Ok(done) => break done,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(io::Error::other("lost the workload's exit status"));
+            }
         }
-        let t = started.elapsed().as_secs_f64();
-        if started.elapsed() >= timeout {
-            timed_out = true;
+        if cancel.load(Ordering::SeqCst) {
             // SAFETY: signalling the process group we created for the workload.
             unsafe { libc::killpg(pid, libc::SIGKILL) };
-            break reap(pid)?;
+            let _ = done_rx.recv();
+            return Ok(Outcome::Interrupted);
         }
+        if started.elapsed() >= timeout {
+            timed_out = true;
+            // SAFETY: as above.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            match done_rx.recv() {
+                Ok(done) => break done,
+                Err(_) => return Err(io::Error::other("lost the workload's exit status")),
+            }
+        }
+        if Instant::now() < next_sample {
+            continue;
+        }
+        next_sample += interval;
+        let t = started.elapsed().as_secs_f64();
         let (ticks, rss_pages) = tree_usage(pid);
-        if t > 0.0 && ticks >= last_ticks {
+        if ticks >= last_ticks {
             let cpu_pct = (ticks - last_ticks) as f64 / tick / (t - last_t).max(1e-6) * 100.0;
             let sample = Sample {
                 t_s: t,
                 cpu_pct,
                 mem_bytes: rss_pages * page,
             };
-            if last_t > 0.0 || last_ticks > 0 {
-                peak_cpu = peak_cpu.max(cpu_pct);
-                on_sample(&sample);
-            }
+            peak_cpu = peak_cpu.max(cpu_pct);
             peak_mem = peak_mem.max(sample.mem_bytes);
+            on_sample(&sample);
         }
         last_ticks = ticks;
         last_t = t;
-        std::thread::sleep(
-            interval
-                .min(timeout.saturating_sub(started.elapsed()))
-                .max(Duration::from_millis(1)),
-        );
     };
-    let wall_s = started.elapsed().as_secs_f64();
+    let (status, usage) = reaped?;
+    let wall_s = ended.duration_since(started).as_secs_f64();
     // The child is reaped: make sure nothing it left in its group keeps running.
     // SAFETY: as above.
     unsafe { libc::killpg(pid, libc::SIGKILL) };
@@ -148,7 +133,7 @@ pub fn run(
     } else {
         Status::Failed
     };
-    Ok(Measured {
+    Ok(Outcome::Finished(Measured {
         wall_s,
         cpu_user_s: user,
         cpu_sys_s: sys,
@@ -167,7 +152,7 @@ pub fn run(
         status,
         stdout_tail: stdout.join().unwrap_or_default(),
         stderr_tail,
-    })
+    }))
 }
 
 fn tail_reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
@@ -192,10 +177,6 @@ fn tail_reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHan
 }
 
 type Reaped = (libc::c_int, libc::rusage);
-
-fn try_reap(pid: libc::pid_t) -> io::Result<Option<Reaped>> {
-    wait(pid, libc::WNOHANG)
-}
 
 fn reap(pid: libc::pid_t) -> io::Result<Reaped> {
     loop {
@@ -288,16 +269,43 @@ mod tests {
 
     fn sh(script: &str, timeout: Duration) -> (Measured, Vec<Sample>) {
         let mut samples = Vec::new();
-        let m = run(
+        let outcome = run(
             &["sh".into(), "-c".into(), script.into()],
             Path::new("."),
             &BTreeMap::new(),
             timeout,
             Duration::from_millis(20),
+            &AtomicBool::new(false),
             |s| samples.push(*s),
         )
         .unwrap();
+        let Outcome::Finished(m) = outcome else {
+            panic!("not cancelled, yet {outcome:?}")
+        };
         (m, samples)
+    }
+
+    #[test]
+    fn cancel_kills_the_workload_and_records_nothing() {
+        let cancel = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let t0 = Instant::now();
+        let outcome = run(
+            &["sh".into(), "-c".into(), "sleep 30 & sleep 30; wait".into()],
+            Path::new("."),
+            &BTreeMap::new(),
+            Duration::from_secs(60),
+            Duration::from_secs(5),
+            &cancel,
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(outcome, Outcome::Interrupted);
+        assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub fn plan(
     variants: &[String],
     workloads: &[String],
 ) -> Result<Vec<RunSpec>, Vec<UnknownName>> {
+    // A variant marked `skip` runs only when asked for by name.
+    let skipped: Vec<&str> = bench
+        .variants
+        .iter()
+        .filter(|v| v.skip.is_some())
+        .map(|v| v.name.as_str())
+        .collect();
     let pick = |what: &'static str, asked: &[String], all: Vec<String>| {
         let unknown: Vec<UnknownName> = asked
             .iter()
@@ -51,7 +58,13 @@ pub fn plan(
             .collect();
         let chosen: Vec<String> = all
             .iter()
-            .filter(|n| asked.is_empty() || asked.contains(n))
+            .filter(|n| {
+                if asked.is_empty() {
+                    what != "variant" || !skipped.contains(&n.as_str())
+                } else {
+                    asked.contains(n)
+                }
+            })
             .cloned()
             .collect();
         (chosen, unknown)
@@ -102,6 +115,8 @@ mod tests {
         let variant = |n: &str| Variant {
             name: n.into(),
             kind: VariantKind::Local,
+            limits: Default::default(),
+            skip: None,
         };
         let workload = |n: &str| Workload {
             name: n.into(),
@@ -116,9 +131,6 @@ mod tests {
             order,
             seed: 7,
             timeout: Duration::from_secs(1),
-            cpus: None,
-            cpuset: None,
-            memory: None,
             network: "none".into(),
             sample_interval: Duration::from_millis(100),
             output: "data".into(),
@@ -168,6 +180,16 @@ mod tests {
         let mut other = b.clone();
         other.seed = 8;
         assert_ne!(names(&one), names(&plan(&other, &[], &[]).unwrap()));
+    }
+
+    #[test]
+    fn skipped_variants_run_only_when_named() {
+        let mut b = bench(Order::Interleaved);
+        b.variants[0].skip = Some("needs Docker Hub".into());
+        let runs = plan(&b, &[], &["x".into()]).unwrap();
+        assert_eq!(names(&runs), ["bx1w", "bx2", "bx3"]);
+        let runs = plan(&b, &["a".into()], &["x".into()]).unwrap();
+        assert_eq!(names(&runs), ["ax1w", "ax2", "ax3"]);
     }
 
     #[test]

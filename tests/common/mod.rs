@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 
 pub mod cdp;
+pub mod engine;
 pub mod project;

@@ -1,0 +1,79 @@
+//! `deck run`: rerun the measurements (containers through the Docker Engine API, or local
+//! processes) and write the results into the project's data folder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::run::runner::{self, RunEnd, RunOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The deck project folder (with deck.toml and its [bench] table) [default: the current folder]
+    pub path: Option<PathBuf>,
+    /// Run only this variant (repeat the flag for several)
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Run only this workload (repeat the flag for several)
+    #[arg(long = "workload", value_name = "NAME")]
+    pub workloads: Vec<String>,
+    /// Carry on from the results already in the data folder: finished runs are not run again
+    #[arg(long)]
+    pub resume: bool,
+    /// Print the plan (images, runs, order, limits) and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Build images without the engine's build cache (honest build times)
+    #[arg(long)]
+    pub no_cache: bool,
+    /// When an image cannot be built or found, or the engine fails a run, go on with the rest
+    #[arg(long)]
+    pub keep_going: bool,
+}
+
+/// What the process exits with: 0 all runs ok, 1 a problem (or a run that did not end ok),
+/// 130 stopped by Ctrl-C.
+pub fn execute(args: Args) -> anyhow::Result<u8> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                eprintln!("\nstopping… (the running workload is being removed)");
+            } else {
+                eprintln!("\nCtrl-C: stopping after removing the running workload");
+            }
+        })?;
+    }
+    let opts = RunOptions {
+        path: args.path.unwrap_or_else(|| PathBuf::from(".")),
+        variants: args.variants,
+        workloads: args.workloads,
+        resume: args.resume,
+        dry_run: args.dry_run,
+        no_cache: args.no_cache,
+        keep_going: args.keep_going,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    Ok(match runner::run(&opts, &cancel)? {
+        RunEnd::Planned => 0,
+        RunEnd::Invalid => 1,
+        RunEnd::Completed { runs, failed } => {
+            eprintln!(
+                "\n{runs} run(s) recorded{}",
+                if failed > 0 {
+                    format!(", {failed} did not end ok (see status in runs.csv)")
+                } else {
+                    String::new()
+                }
+            );
+            u8::from(failed > 0)
+        }
+        RunEnd::Interrupted { runs } => {
+            eprintln!(
+                "stopped: {runs} run(s) of this session recorded; `deck run --resume` carries on"
+            );
+            130
+        }
+    })
+}

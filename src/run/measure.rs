@@ -1,0 +1,131 @@
+//! What a run measures, the same for a local process and a container.
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Failed,
+    Timeout,
+    /// Killed by the kernel for want of memory (containers: the engine says so).
+    Oom,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Oom => "oom",
+        }
+    }
+}
+
+/// One sample of the running workload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub t_s: f64,
+    pub cpu_pct: f64,
+    pub mem_bytes: u64,
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub wall_s: f64,
+    pub cpu_user_s: f64,
+    pub cpu_sys_s: f64,
+    /// Mean CPU over the run (100 = one core busy).
+    pub cpu_avg_pct: f64,
+    pub cpu_peak_pct: f64,
+    pub mem_peak_bytes: u64,
+    pub exit_code: Option<i32>,
+    pub status: Status,
+    /// The last 4 KiB of stdout and stderr.
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+}
+
+/// A run either ends (well or badly: see [`Measured::status`]) or is stopped by Ctrl-C, in which
+/// case nothing of it is recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Finished(Measured),
+    Interrupted,
+}
+
+impl Measured {
+    /// The workload's own metrics: a JSON object on the last non-empty line of its stdout,
+    /// flattened (`{"a": {"b": 1}}` gives `a.b = 1`). Numbers, strings and booleans are kept.
+    pub fn metrics(&self) -> Vec<(String, String)> {
+        let Some(line) = self
+            .stdout_tail
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+        else {
+            return Vec::new();
+        };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(line.trim()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        flatten("", &serde_json::Value::Object(map), &mut out);
+        out
+    }
+}
+
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Bool(b) => out.push((prefix.to_string(), b.to_string())),
+        Value::Null | Value::Array(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_come_from_the_last_json_line_flattened() {
+        let m = Measured {
+            wall_s: 1.0,
+            cpu_user_s: 0.0,
+            cpu_sys_s: 0.0,
+            cpu_avg_pct: 0.0,
+            cpu_peak_pct: 0.0,
+            mem_peak_bytes: 0,
+            exit_code: Some(0),
+            status: Status::Ok,
+            stdout_tail: "warming up\n{\"total_s\": 1.5, \"phases\": {\"parse_s\": 0.25}, \"label\": \"x\", \"list\": [1]}\n\n".into(),
+            stderr_tail: String::new(),
+        };
+        assert_eq!(
+            m.metrics(),
+            // In the workload's own order.
+            [
+                ("total_s".to_string(), "1.5".to_string()),
+                ("phases.parse_s".to_string(), "0.25".to_string()),
+                ("label".to_string(), "x".to_string()),
+            ]
+        );
+        let plain = Measured {
+            stdout_tail: "done\n".into(),
+            ..m
+        };
+        assert!(plain.metrics().is_empty());
+    }
+}

@@ -1,0 +1,192 @@
+//! `meta.json`: where and how the results were measured — the host, the engine, deck and the
+//! project's commit, the configuration's hash, when the run started and ended.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::docker::EngineInfo;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    pub cpu_model: String,
+    pub cores: usize,
+    pub memory_bytes: u64,
+    pub kernel: String,
+    pub os: String,
+    pub hostname: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// `git rev-parse HEAD` of the project, if it is a git checkout.
+    pub git_commit: Option<String>,
+    /// Uncommitted changes when the run started.
+    pub git_dirty: Option<bool>,
+    /// SHA-256 of the `[bench]` table as deck read it.
+    pub config_sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub generator: String,
+    pub host: Host,
+    /// `None` when every variant measured ran on the host (`local = true`).
+    pub engine: Option<EngineInfo>,
+    pub project: Project,
+    /// The command line of the first session and of each `--resume`.
+    pub sessions: Vec<Session>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Session {
+    pub command: String,
+    pub started: String,
+    pub ended: Option<String>,
+    /// `completed`, `interrupted`, `failed`, or `running` while it runs.
+    pub result: String,
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+impl Host {
+    pub fn read() -> Host {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                (k.trim() == "model name").then(|| v.trim().to_string())
+            })
+            .unwrap_or_default();
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory_bytes = meminfo
+            .lines()
+            .find_map(|l| {
+                let rest = l.strip_prefix("MemTotal:")?;
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(0, |kb| kb * 1024);
+        let os = std::fs::read_to_string("/etc/os-release")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+            .map(|v| v.trim_matches('"').to_string())
+            .unwrap_or_else(|| std::env::consts::OS.to_string());
+        let read = |p: &str| {
+            std::fs::read_to_string(p)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        Host {
+            cpu_model,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_bytes,
+            kernel: read("/proc/sys/kernel/osrelease"),
+            os,
+            hostname: read("/proc/sys/kernel/hostname"),
+        }
+    }
+}
+
+impl Project {
+    pub fn read(root: &Path, config_sha256: String) -> Project {
+        let git = |args: &[&str]| -> Option<String> {
+            let dir = if root.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                root
+            };
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let git_commit = git(&["rev-parse", "HEAD"]);
+        let git_dirty = git_commit
+            .as_ref()
+            .and_then(|_| git(&["status", "--porcelain"]))
+            .map(|s| !s.is_empty());
+        Project {
+            git_commit,
+            git_dirty,
+            config_sha256,
+        }
+    }
+}
+
+impl Meta {
+    /// The sessions recorded by an earlier `meta.json` (kept by `--resume`).
+    pub fn earlier_sessions(path: &Path) -> Vec<Session> {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Vec::new();
+        };
+        serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("sessions").cloned())
+            .and_then(|s| serde_json::from_value(s).ok())
+            .unwrap_or_default()
+    }
+
+    /// Written whole, through a temporary file.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        crate::output::write_atomic(path, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_facts_are_read() {
+        let h = Host::read();
+        assert!(h.cores >= 1);
+        if cfg!(target_os = "linux") {
+            assert!(h.memory_bytes > 0, "{h:?}");
+            assert!(!h.kernel.is_empty(), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn sessions_survive_a_rewrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.json");
+        let meta = Meta {
+            generator: "deck test".into(),
+            host: Host::read(),
+            engine: None,
+            project: Project::read(dir.path(), "abc".into()),
+            sessions: vec![Session {
+                command: "deck run".into(),
+                started: now(),
+                ended: None,
+                result: "interrupted".into(),
+            }],
+        };
+        meta.write(&path).unwrap();
+        let earlier = Meta::earlier_sessions(&path);
+        assert_eq!(earlier.len(), 1);
+        assert_eq!(earlier[0].result, "interrupted");
+        assert_eq!(
+            meta.project.git_commit, None,
+            "a temp folder is no git checkout"
+        );
+    }
+}

@@ -1,0 +1,355 @@
+//! `deck run` end to end: the real binary against a real Docker engine (test images are built
+//! `FROM scratch` with a static busybox, containers get no network), and local variants.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::engine::{DOCKERFILE, engine_or_skip};
+use common::project::Project;
+
+/// A project with a busybox image variant `bb` and these `[bench]` lines and workloads.
+fn bench_project(busybox: &Path, bench: &str) -> Project {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::new()
+        .file("dockerfiles/bb/Dockerfile", DOCKERFILE)
+        .file("dockerfiles/bb/busybox", std::fs::read(busybox).unwrap())
+        .file(
+            "work/report.sh",
+            "echo \"{\\\"loops\\\": $1, \\\"phase\\\": {\\\"spin_s\\\": 1.5}}\"\n",
+        )
+        .file("deck.toml", format!("[bench]\n{bench}\n"));
+    // The build context keeps file modes, as `docker build` does.
+    std::fs::set_permissions(
+        p.path("dockerfiles/bb/busybox"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    p
+}
+
+/// Rows of a results CSV as maps from column to value.
+fn rows(p: &Project, file: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(p.path(file)).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &std::collections::BTreeMap<String, String>, key: &str) -> f64 {
+    row[key]
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} = {:?}", row[key]))
+}
+
+/// A loop that keeps one core busy for about 2-3 s in busybox's shell, then reports.
+const SPIN: &str = "i=0; while [ $i -lt 1500000 ]; do i=$((i+1)); done";
+
+#[test]
+fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
+    let Some(bb) = engine_or_skip("build_rebuild_from_cache_and_a_run_with_limits_and_samples")
+    else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        &format!(
+            "repeat = 1\nwarmup = 0\ntimeout = \"60s\"\nsample_interval = \"250ms\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\ncpus = 1.0\nmemory = \"64m\"\n\n[bench.workloads.spin2]\n# two busy processes: under cpus = 1 they share one core\ncommand = [\"sh\", \"-c\", \"({SPIN}) & ({SPIN}); wait; sh /w/report.sh 1500000\"]\nmount = {{ \"work\" = \"/w\" }}\nprobe = [\"sh\", \"-c\", \"echo probed; cat /proc/self/cgroup | head -1 >/dev/null\"]\n"
+        ),
+    );
+    let run = p.deck(&["run"]).ok();
+    let err = run.stderr();
+    assert!(err.contains("built `bb`"), "{err}");
+
+    let builds = rows(&p, "data/builds.csv");
+    assert_eq!(builds.len(), 1, "{builds:?}");
+    assert_eq!(builds[0]["kind"], "dockerfile");
+    assert_eq!(builds[0]["cached"], "false");
+    assert!(builds[0]["image_id"].starts_with("sha256:"));
+    assert!(
+        num(&builds[0], "size_bytes") > 500_000.0,
+        "busybox is in the image"
+    );
+    assert!(p.read("data/logs/build-bb.log").contains("Step 1/"));
+
+    let runs = rows(&p, "data/runs.csv");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let r = &runs[0];
+    assert_eq!((r["status"].as_str(), r["exit_code"].as_str()), ("ok", "0"));
+    assert!(num(r, "wall_s") > 1.0, "{r:?}");
+    // Two busy processes, one CPU allowed: the container never gets much more than one core.
+    let peak = num(r, "cpu_peak_pct");
+    assert!(
+        peak > 50.0 && peak < 125.0,
+        "cpu_peak_pct {peak} under cpus = 1: {r:?}"
+    );
+    assert!(num(r, "mem_peak_bytes") > 0.0, "{r:?}");
+    assert!(num(r, "cpu_user_s") > 0.5, "{r:?}");
+
+    let samples = rows(&p, "data/samples.csv");
+    assert!(!samples.is_empty(), "no samples");
+    assert!(
+        samples
+            .iter()
+            .all(|s| s["variant"] == "bb" && s["rep"] == "1")
+    );
+    assert!(
+        samples
+            .windows(2)
+            .all(|w| num(&w[1], "t_s") > num(&w[0], "t_s"))
+    );
+
+    let metrics = rows(&p, "data/metrics.csv");
+    let keys: Vec<(&str, &str)> = metrics
+        .iter()
+        .map(|m| (m["key"].as_str(), m["value"].as_str()))
+        .collect();
+    assert_eq!(keys, [("loops", "1500000"), ("phase.spin_s", "1.5")]);
+    let probes = rows(&p, "data/probes.csv");
+    assert_eq!(probes[0]["output"], "probed");
+
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert!(
+        meta["engine"]["version"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty()),
+        "{meta}"
+    );
+    assert!(
+        ["1", "2"].contains(&meta["engine"]["cgroup_version"].as_str().unwrap()),
+        "{meta}"
+    );
+    assert!(meta["host"]["cores"].as_u64().unwrap() >= 1);
+    assert_eq!(meta["project"]["config_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(meta["sessions"][0]["result"], "completed");
+    let variants = rows(&p, "data/variants.csv");
+    assert_eq!(
+        (
+            variants[0]["measured"].as_str(),
+            variants[0]["cpus"].as_str()
+        ),
+        ("true", "1")
+    );
+
+    // Again: the previous results are archived, and the image comes from the build cache.
+    let run = p.deck(&["run"]).ok();
+    assert!(
+        run.stderr().contains("earlier results moved to"),
+        "{}",
+        run.stderr()
+    );
+    let builds = rows(&p, "data/builds.csv");
+    assert_eq!(builds[0]["cached"], "true", "{builds:?}");
+    let archived: Vec<_> = std::fs::read_dir(p.path("data/archive")).unwrap().collect();
+    assert_eq!(archived.len(), 1);
+}
+
+#[test]
+fn failures_timeouts_and_oom_kills_are_recorded_and_the_run_goes_on() {
+    let Some(bb) =
+        engine_or_skip("failures_timeouts_and_oom_kills_are_recorded_and_the_run_goes_on")
+    else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\ntimeout = \"3s\"\nmemory = \"16m\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.broken]\ncommand = [\"sh\", \"-c\", \"echo starting; echo 'no such input' >&2; exit 3\"]\n[bench.workloads.hangs]\ncommand = [\"sleep\", \"60\"]\n[bench.workloads.hungry]\n# doubles a string until the 16 MiB limit kills it\ncommand = [\"sh\", \"-c\", \"x=a; while true; do x=$x$x; done\"]\n[bench.workloads.fine]\ncommand = [\"true\"]\n",
+    );
+    let t0 = Instant::now();
+    let run = p.deck(&["run"]).fails();
+    assert!(t0.elapsed() < Duration::from_secs(60), "{:?}", t0.elapsed());
+    let err = run.stderr();
+    assert!(err.contains("did not end ok"), "{err}");
+    assert!(
+        err.contains("no such input"),
+        "the stderr tail is shown: {err}"
+    );
+    let runs = rows(&p, "data/runs.csv");
+    let by: std::collections::BTreeMap<&str, &std::collections::BTreeMap<String, String>> =
+        runs.iter().map(|r| (r["workload"].as_str(), r)).collect();
+    assert_eq!(by.len(), 4, "every workload ran: {runs:?}");
+    assert_eq!(by["broken"]["status"], "failed");
+    assert_eq!(by["broken"]["exit_code"], "3");
+    assert_eq!(by["broken"]["stderr_tail"], "no such input");
+    assert_eq!(by["hangs"]["status"], "timeout");
+    assert!(num(by["hangs"], "wall_s") < 6.0, "{:?}", by["hangs"]);
+    assert_eq!(by["hungry"]["status"], "oom", "{:?}", by["hungry"]);
+    assert_eq!(by["fine"]["status"], "ok");
+}
+
+#[test]
+fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
+    let Some(bb) =
+        engine_or_skip("ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on")
+    else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        "repeat = 3\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 2; echo '{\\\"slept\\\": 2}'\"]\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("run")
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first finished run, then interrupt the second.
+    let t0 = Instant::now();
+    loop {
+        let done = std::fs::read_to_string(p.path("data/runs.csv"))
+            .map(|t| t.lines().count() > 1)
+            .unwrap_or(false);
+        if done {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "no run finished");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+
+    let slug = deck::run::runner::slug(
+        p.path("")
+            .canonicalize()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap(),
+    );
+    let engine = deck::run::docker::Engine::connect().unwrap();
+    let left = engine
+        .containers_labelled(deck::run::docker::PROJECT_LABEL, &slug)
+        .unwrap();
+    assert!(left.is_empty(), "containers left: {left:?}");
+    let kept = rows(&p, "data/runs.csv");
+    assert!(!kept.is_empty() && kept.len() < 3, "{kept:?}");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["sessions"][0]["result"], "interrupted");
+
+    let run = p.deck(&["run", "--resume"]).ok();
+    assert!(run.stderr().contains("resuming"), "{}", run.stderr());
+    let runs = rows(&p, "data/runs.csv");
+    let reps: Vec<&str> = runs.iter().map(|r| r["rep"].as_str()).collect();
+    assert_eq!(reps.len(), 3, "{runs:?}");
+    let mut sorted = reps.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["1", "2", "3"], "each run once");
+    assert!(runs.iter().all(|r| r["status"] == "ok"));
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["sessions"].as_array().unwrap().len(), 2);
+    assert_eq!(meta["sessions"][1]["result"], "completed");
+    // Samples only of finished runs, each metric once per run.
+    let metrics = rows(&p, "data/metrics.csv");
+    assert_eq!(metrics.len(), 3, "{metrics:?}");
+}
+
+#[test]
+fn local_variants_run_without_an_engine() {
+    let p = Project::new()
+        .file("work/report.sh", "echo \"{\\\"n\\\": $1}\"\n")
+        .file(
+            "deck.toml",
+            "[bench]\nrepeat = 2\nwarmup = 1\nsample_interval = \"50ms\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"7\"]\nmount = { \"work\" = \"/w\" }\nprobe = [\"sh\", \"-c\", \"echo host-probe\"]\n",
+        );
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("run")
+        .current_dir(p.path(""))
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = rows(&p, "data/runs.csv");
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0]["warmup"], "true");
+    assert!(runs.iter().all(|r| r["status"] == "ok"), "{runs:?}");
+    let metrics = rows(&p, "data/metrics.csv");
+    assert!(metrics.iter().all(|m| m["key"] == "n" && m["value"] == "7"));
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert!(meta["engine"].is_null(), "no engine was used: {meta}");
+}
+
+#[test]
+fn an_unreachable_engine_says_where_deck_looked_and_what_to_do() {
+    let p = Project::new().file(
+        "deck.toml",
+        "[bench]\n[bench.variants.img]\nimage = \"python:3.12-slim\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"true\"]\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("run")
+        .current_dir(p.path(""))
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for want in [
+        "cannot reach a Docker engine at unix:///nonexistent/docker.sock",
+        "from DOCKER_HOST",
+        "dockerd",
+        "local = true",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    assert!(!p.path("data/runs.csv").exists(), "nothing half-started");
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_bad_names_are_errors() {
+    let p = Project::new().file(
+        "deck.toml",
+        "[bench]\nrepeat = 2\nwarmup = 0\n[bench.variants.a]\nimage = \"x:1\"\ncpus = 1\n[bench.variants.b]\nimage = \"y:1\"\n[bench.variants.hub]\nimage = \"python:3.12-slim\"\nskip = \"needs Docker Hub\"\n[bench.workloads.w]\ncommand = [\"true\"]\n",
+    );
+    let out = p.deck(&["run", "--dry-run"]).ok();
+    let text = String::from_utf8_lossy(&out.0.stdout).into_owned();
+    for want in [
+        "image x:1; cpus 1",
+        "[skipped: needs Docker Hub]",
+        "runs: 4 (4 measured, 0 warm-up), interleaved",
+        "1. a × w #1",
+        "2. b × w #1",
+        "3. a × w #2",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert!(!p.path("data").exists(), "a dry run writes nothing");
+    let err = p
+        .deck(&["run", "--dry-run", "--variant", "c", "--workload", "v"])
+        .fails()
+        .stderr();
+    assert!(
+        err.contains("unknown variant `c`; deck.toml has: a, b, hub"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown workload `v`; deck.toml has: w"),
+        "{err}"
+    );
+    let err = Project::new()
+        .file("deck.toml", "title = \"x\"\n")
+        .deck(&["run"])
+        .fails()
+        .stderr();
+    assert!(err.contains("has no [bench] table"), "{err}");
+}
