@@ -21,7 +21,7 @@ echo "   $("$marp" --version | head -1)"
 
 echo "== building deck (release)"
 cargo build --release --quiet
-deck="$(pwd)/target/release/deck"
+deck="${CARGO_TARGET_DIR:-$(pwd)/target}/release/deck"
 
 python3 bench/serve_latency.py "$deck" "$marp" "$edits"
 

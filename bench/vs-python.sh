@@ -23,7 +23,7 @@ python3 -m venv "$work/venv"
 
 echo "== building deck (release)"
 cargo build --release --quiet
-deck="$(pwd)/target/release/deck"
+deck="${CARGO_TARGET_DIR:-$(pwd)/target}/release/deck"
 
 echo "== generating $rows rows"
 mkdir -p "$work/project/data"

@@ -353,3 +353,67 @@ fn dry_run_prints_the_plan_and_bad_names_are_errors() {
         .stderr();
     assert!(err.contains("has no [bench] table"), "{err}");
 }
+
+/// Relays a loopback TCP port to the engine's Unix socket, so `DOCKER_HOST=tcp://...` reaches the
+/// same engine the way a remote one is reached (and deck copies mounts in instead of binding).
+fn tcp_relay() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(engine) = std::os::unix::net::UnixStream::connect("/var/run/docker.sock") else {
+                continue;
+            };
+            let (mut c1, mut e1) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            let (mut c2, mut e2) = (client, engine);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c1, &mut e1);
+                let _ = e1.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut e2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_tcp_engine_gets_the_mounted_folders_copied_in() {
+    let Some(bb) = engine_or_skip("a_tcp_engine_gets_the_mounted_folders_copied_in") else {
+        return;
+    };
+    if std::env::var("DOCKER_HOST").is_ok_and(|h| !h.starts_with("unix://")) {
+        eprintln!(
+            "SKIPPED a_tcp_engine_gets_the_mounted_folders_copied_in: DOCKER_HOST is already remote"
+        );
+        return;
+    }
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"42\"]\nmount = { \"work\" = \"/w\" }\n",
+    );
+    let port = tcp_relay();
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("run")
+        .current_dir(p.path(""))
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .env_remove("DOCKER_TLS_VERIFY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let runs = rows(&p, "data/runs.csv");
+    assert_eq!(runs[0]["status"], "ok", "{runs:?}");
+    let metrics = rows(&p, "data/metrics.csv");
+    assert_eq!(
+        metrics[0]["value"], "42",
+        "the mounted script ran: {metrics:?}"
+    );
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(
+        meta["engine"]["endpoint"].as_str().unwrap(),
+        format!("tcp://127.0.0.1:{port}")
+    );
+}
