@@ -14,7 +14,10 @@ use common::project::Project;
 fn bench_project(busybox: &Path, bench: &str) -> Project {
     use std::os::unix::fs::PermissionsExt;
     let p = Project::new()
-        .file("dockerfiles/bb/Dockerfile", DOCKERFILE)
+        .file(
+            "dockerfiles/bb/Dockerfile",
+            format!("{DOCKERFILE}ARG GREETING=unset\nRUN echo \"$GREETING\" > /greeting\n"),
+        )
         .file("dockerfiles/bb/busybox", std::fs::read(busybox).unwrap())
         .file(
             "work/report.sh",
@@ -64,7 +67,7 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
     let p = bench_project(
         &bb,
         &format!(
-            "repeat = 1\nwarmup = 0\ntimeout = \"60s\"\nsample_interval = \"250ms\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\ncpus = 1.0\nmemory = \"64m\"\n\n[bench.workloads.spin2]\n# two busy processes: under cpus = 1 they share one core\ncommand = [\"sh\", \"-c\", \"({SPIN}) & ({SPIN}); wait; sh /w/report.sh 1500000\"]\nmount = {{ \"work\" = \"/w\" }}\nprobe = [\"sh\", \"-c\", \"echo probed; cat /proc/self/cgroup | head -1 >/dev/null\"]\n"
+            "repeat = 1\nwarmup = 0\ntimeout = \"60s\"\nsample_interval = \"250ms\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\ncpus = 1.0\nmemory = \"64m\"\nbuild_args = {{ GREETING = \"hello from ARG\" }}\n\n[bench.workloads.spin2]\n# two busy processes: under cpus = 1 they share one core\ncommand = [\"sh\", \"-c\", \"({SPIN}) & ({SPIN}); wait; sh /w/report.sh 1500000\"]\nmount = {{ \"work\" = \"/w\" }}\nprobe = [\"cat\", \"/greeting\"]\n"
         ),
     );
     let run = p.deck(&["run"]).ok();
@@ -116,7 +119,10 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
         .collect();
     assert_eq!(keys, [("loops", "1500000"), ("phase.spin_s", "1.5")]);
     let probes = rows(&p, "data/probes.csv");
-    assert_eq!(probes[0]["output"], "probed");
+    assert_eq!(
+        probes[0]["output"], "hello from ARG",
+        "build_args reach the build"
+    );
 
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     assert!(
@@ -198,7 +204,7 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
         &bb,
         "repeat = 3\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 2; echo '{\\\"slept\\\": 2}'\"]\n",
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
         .arg("run")
         .current_dir(p.path(""))
         .stdout(Stdio::null())

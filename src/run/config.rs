@@ -35,6 +35,10 @@ pub struct BenchToml {
     pub memory: Option<toml::Value>,
     #[serde(default)]
     pub network: Option<String>,
+    /// Network of the image builds (e.g. "host" for `apt-get` in a RUN step); the engine's
+    /// default when absent.
+    #[serde(default)]
+    pub build_network: Option<String>,
     #[serde(default)]
     pub sample_interval: Option<String>,
     /// Where results go, relative to the project root.
@@ -66,6 +70,9 @@ pub struct VariantToml {
     /// named with `--variant`.
     #[serde(default)]
     pub skip: Option<String>,
+    /// `ARG` values for the build of a `dockerfile` variant.
+    #[serde(default)]
+    pub build_args: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -107,6 +114,8 @@ pub struct Variant {
     pub limits: Limits,
     /// Not run unless named on the command line, for this reason.
     pub skip: Option<String>,
+    /// `ARG` values for the image build (dockerfile variants).
+    pub build_args: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +137,7 @@ pub struct Bench {
     pub seed: u64,
     pub timeout: Duration,
     pub network: String,
+    pub build_network: Option<String>,
     pub sample_interval: Duration,
     pub output: PathBuf,
     pub variants: Vec<Variant>,
@@ -260,6 +270,13 @@ impl Bench {
                 );
                 continue;
             }
+            if !v.build_args.is_empty() && v.dockerfile.is_none() {
+                error(
+                    &key,
+                    format!("variant `{name}` has build_args but no dockerfile"),
+                    "build_args are ARG values for a Dockerfile deck builds: remove them or add dockerfile = \"...\"",
+                );
+            }
             if !valid_name(name) {
                 error(
                     &key,
@@ -323,6 +340,7 @@ impl Bench {
                 kind,
                 limits,
                 skip: v.skip.clone().filter(|s| !s.trim().is_empty()),
+                build_args: v.build_args.clone(),
             });
         }
 
@@ -399,6 +417,7 @@ impl Bench {
             seed: raw.seed.unwrap_or(1),
             timeout,
             network,
+            build_network: raw.build_network.clone().filter(|n| !n.is_empty()),
             sample_interval,
             output,
             variants,

@@ -125,6 +125,20 @@ pub struct Limits {
     pub cpuset: Option<String>,
 }
 
+/// One image to build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    pub variant: String,
+    pub dockerfile: PathBuf,
+    pub tag: String,
+    pub labels: HashMap<String, String>,
+    /// `ARG` values.
+    pub args: HashMap<String, String>,
+    /// Network mode of the build's RUN steps (`None`: the engine's default).
+    pub network: Option<String>,
+    pub no_cache: bool,
+}
+
 /// One container to run.
 #[derive(Debug, Clone)]
 pub struct ContainerRun {
@@ -271,19 +285,21 @@ impl Engine {
         })
     }
 
-    /// Build `dockerfile` with its folder as context (`.dockerignore` applied), tagged `tag`, the
-    /// log written to `log` as it streams and each line handed to `on_line`.
+    /// Build `req.dockerfile` with its folder as context (`.dockerignore` applied), the log written
+    /// to `log_path` as it streams and each line handed to `on_line`. `None`: stopped by Ctrl-C.
     pub fn build(
         &self,
-        variant: &str,
-        dockerfile: &Path,
-        tag: &str,
-        labels: &HashMap<String, String>,
-        no_cache: bool,
+        req: &BuildRequest,
         log_path: &Path,
         cancel: &AtomicBool,
         mut on_line: impl FnMut(&str),
     ) -> Result<Option<Built>, EngineError> {
+        let BuildRequest {
+            variant,
+            dockerfile,
+            tag,
+            ..
+        } = req;
         let io = |what: String| move |source| EngineError::Io { what, source };
         let context = dockerfile.parent().unwrap_or(Path::new("."));
         let name = dockerfile
@@ -302,14 +318,18 @@ impl Engine {
             .map_err(io(format!("creating {}", log_path.display())))?;
         let before = self.inspect_image(tag)?.map(|i| i.id);
         let started = Instant::now();
-        let options = BuildImageOptionsBuilder::default()
+        let mut options = BuildImageOptionsBuilder::default()
             .dockerfile(&name)
             .t(tag)
             .rm(true)
             .forcerm(true)
-            .nocache(no_cache)
-            .labels(labels)
-            .build();
+            .nocache(req.no_cache)
+            .labels(&req.labels)
+            .buildargs(&req.args);
+        if let Some(network) = &req.network {
+            options = options.networkmode(network);
+        }
+        let options = options.build();
         let mut last: Vec<String> = Vec::new();
         let mut failure: Option<String> = None;
         let mut interrupted = false;

@@ -310,20 +310,34 @@ mod tests {
 
     #[test]
     fn a_busy_workload_is_measured() {
-        // About 0.4 s of pure CPU, then exit 0 with a last line of JSON.
+        // A fixed amount of pure shell arithmetic (no forks), then exit 0 with a last line of
+        // JSON. Its CPU time is the same on a busy machine; only its share of the wall time drops.
         let (m, samples) = sh(
-            "i=0; end=$(($(date +%s%N) + 400000000)); while [ $(date +%s%N) -lt $end ]; do i=$((i+1)); done; echo '{\"loops\": 1}'",
-            Duration::from_secs(20),
+            "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo '{\"loops\": 1}'",
+            Duration::from_secs(60),
         );
         assert_eq!(m.status, Status::Ok);
         assert_eq!(m.exit_code, Some(0));
-        assert!(m.wall_s >= 0.35 && m.wall_s < 10.0, "{m:?}");
-        assert!(m.cpu_user_s + m.cpu_sys_s > 0.2, "{m:?}");
-        assert!(m.cpu_avg_pct > 40.0, "{m:?}");
+        let cpu = m.cpu_user_s + m.cpu_sys_s;
+        assert!(cpu > 0.05, "{m:?}");
+        assert!(
+            m.wall_s >= cpu * 0.9,
+            "one process cannot use more CPU than wall time: {m:?}"
+        );
+        assert!(
+            (m.cpu_avg_pct - cpu / m.wall_s * 100.0).abs() < 1e-6,
+            "average CPU is CPU time over wall time: {m:?}"
+        );
         assert!(m.mem_peak_bytes > 100_000, "{m:?}");
-        assert!(samples.len() >= 5, "{samples:?}");
+        let expected = (m.wall_s / 0.02) as usize;
+        assert!(
+            samples.len() + 2 >= expected / 2,
+            "{} samples over {:.2} s",
+            samples.len(),
+            m.wall_s
+        );
         assert!(samples.windows(2).all(|w| w[1].t_s > w[0].t_s));
-        assert!(samples.iter().any(|s| s.cpu_pct > 20.0), "{samples:?}");
+        assert!(samples.iter().any(|s| s.cpu_pct > 5.0), "{samples:?}");
         assert_eq!(m.stdout_tail.trim(), "{\"loops\": 1}");
     }
 

@@ -117,6 +117,7 @@ mod tests {
             kind: VariantKind::Local,
             limits: Default::default(),
             skip: None,
+            build_args: Default::default(),
         };
         let workload = |n: &str| Workload {
             name: n.into(),
@@ -132,6 +133,7 @@ mod tests {
             seed: 7,
             timeout: Duration::from_secs(1),
             network: "none".into(),
+            build_network: None,
             sample_interval: Duration::from_millis(100),
             output: "data".into(),
             variants: vec![variant("a"), variant("b")],

@@ -503,7 +503,7 @@ impl<'a> Runner<'a> {
                 return Ok(RunEnd::Interrupted { runs: 0 });
             }
             let v = variant(bench, name);
-            match self.image_for(v, &built_before, cancel, progress, builds) {
+            match self.image_for(bench, v, &built_before, cancel, progress, builds) {
                 Ok(Some(image)) => {
                     self.images.insert(v.name.clone(), image);
                 }
@@ -676,6 +676,7 @@ impl<'a> Runner<'a> {
     /// The image a container variant runs (built or found); `None` for local variants.
     fn image_for(
         &self,
+        bench: &Bench,
         v: &Variant,
         built_before: &BTreeSet<Vec<String>>,
         cancel: &AtomicBool,
@@ -728,25 +729,23 @@ impl<'a> Runner<'a> {
                         ""
                     }
                 ));
-                let mut lines = 0usize;
-                let built = engine.build(
-                    &v.name,
-                    &self.setup.project.root.join(file),
-                    &tag,
-                    &labels,
-                    self.opts.no_cache,
-                    &log,
-                    cancel,
-                    |line| {
-                        lines += 1;
-                        // Steps on a plain output; every line on the bar.
-                        if progress.bar.is_some() {
-                            progress.status(&format!("{}: {}", v.name, one_line(line)));
-                        } else if line.starts_with("Step ") {
-                            progress.say(&format!("  {line}"));
-                        }
-                    },
-                )?;
+                let request = docker::BuildRequest {
+                    variant: v.name.clone(),
+                    dockerfile: self.setup.project.root.join(file),
+                    tag: tag.clone(),
+                    labels,
+                    args: v.build_args.clone().into_iter().collect(),
+                    network: bench.build_network.clone(),
+                    no_cache: self.opts.no_cache,
+                };
+                let built = engine.build(&request, &log, cancel, |line| {
+                    // Steps on a plain output; every line on the bar.
+                    if progress.bar.is_some() {
+                        progress.status(&format!("{}: {}", v.name, one_line(line)));
+                    } else if line.starts_with("Step ") {
+                        progress.say(&format!("  {line}"));
+                    }
+                })?;
                 let Some(built) = built else {
                     return Ok(None);
                 };
