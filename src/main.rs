@@ -4,6 +4,13 @@ use clap::Parser;
 use deck::cmd::{Cli, Command};
 
 fn main() -> ExitCode {
+    // Output piped into `head` and closed early ends deck quietly, as it does other Unix tools,
+    // instead of a panic in `println!` (Rust ignores SIGPIPE by default).
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of a signal, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => deck::cmd::build::execute(args),

@@ -320,3 +320,33 @@ fn slides_markup_snapshot() {
     let end = html.find("<script>").unwrap();
     insta::assert_snapshot!(&html[start..end]);
 }
+
+#[test]
+fn output_piped_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let p = Project::new().file(
+        "deck.toml",
+        // 20,000 lines of plan: far more than a pipe's 64 KiB buffer, so writes hit the closed pipe.
+        "[bench]\nrepeat = 10000\n[bench.variants.a]\nlocal = true\n[bench.workloads.w]\ncommand = [\"true\"]\n[bench.workloads.v]\ncommand = [\"true\"]\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["run", "--dry-run"])
+        .current_dir(p.path(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe, as `| head -1` does.
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "ended by SIGPIPE, like `seq 1e9 | head`"
+    );
+}

@@ -270,10 +270,10 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
 #[test]
 fn local_variants_run_without_an_engine() {
     let p = Project::new()
-        .file("work/report.sh", "echo \"{\\\"n\\\": $1}\"\n")
+        .file("work/report.sh", "echo \"{\\\"n\\\": $N}\"\n")
         .file(
             "deck.toml",
-            "[bench]\nrepeat = 2\nwarmup = 1\nsample_interval = \"50ms\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"7\"]\nmount = { \"work\" = \"/w\" }\nprobe = [\"sh\", \"-c\", \"echo host-probe\"]\n",
+            "[bench]\nrepeat = 2\nwarmup = 1\nsample_interval = \"50ms\"\n[bench.variants.host]\nlocal = true\nenv = { N = \"7\" }\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\"]\nenv = { N = \"1\" }\nmount = { \"work\" = \"/w\" }\nprobe = [\"sh\", \"-c\", \"echo host-probe\"]\n",
         );
     let out = Command::new(env!("CARGO_BIN_EXE_deck"))
         .arg("run")

@@ -73,6 +73,9 @@ pub struct VariantToml {
     /// `ARG` values for the build of a `dockerfile` variant.
     #[serde(default)]
     pub build_args: BTreeMap<String, String>,
+    /// Environment of this variant's runs, over the workload's.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -116,6 +119,8 @@ pub struct Variant {
     pub skip: Option<String>,
     /// `ARG` values for the image build (dockerfile variants).
     pub build_args: BTreeMap<String, String>,
+    /// Environment of this variant's runs, over the workload's.
+    pub env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -341,6 +346,7 @@ impl Bench {
                 limits,
                 skip: v.skip.clone().filter(|s| !s.trim().is_empty()),
                 build_args: v.build_args.clone(),
+                env: v.env.clone(),
             });
         }
 

@@ -118,6 +118,7 @@ mod tests {
             limits: Default::default(),
             skip: None,
             build_args: Default::default(),
+            env: Default::default(),
         };
         let workload = |n: &str| Workload {
             name: n.into(),

@@ -185,6 +185,15 @@ fn workload<'a>(bench: &'a Bench, name: &str) -> &'a Workload {
 
 fn describe(v: &Variant) -> String {
     let what = match &v.kind {
+        VariantKind::Dockerfile(f) if !v.build_args.is_empty() => format!(
+            "built from {} with {}",
+            f.display(),
+            v.build_args
+                .iter()
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         VariantKind::Dockerfile(f) => format!("built from {}", f.display()),
         VariantKind::Image(i) => format!("image {i}"),
         VariantKind::Local => "on this machine".into(),
@@ -213,6 +222,13 @@ fn print_plan(setup: &Setup, opts: &RunOptions) {
     let bench = &setup.bench;
     let chosen: BTreeSet<&str> = setup.runs.iter().map(|r| r.variant.as_str()).collect();
     println!("deck run — the plan (nothing is run with --dry-run)");
+    let width = bench
+        .variants
+        .iter()
+        .map(|v| v.name.len())
+        .chain(bench.workloads.iter().map(|w| w.name.len()))
+        .max()
+        .unwrap_or(8);
     println!("variants:");
     for v in &bench.variants {
         let note = match (&v.skip, chosen.contains(v.name.as_str())) {
@@ -220,11 +236,11 @@ fn print_plan(setup: &Setup, opts: &RunOptions) {
             (Some(why), false) => format!("  [skipped: {why}]"),
             (None, false) => "  [not selected]".into(),
         };
-        println!("  {:<16} {}{note}", v.name, describe(v));
+        println!("  {:<width$}  {}{note}", v.name, describe(v));
     }
     println!("workloads:");
     for w in &bench.workloads {
-        println!("  {:<16} {}", w.name, w.command.join(" "));
+        println!("  {:<width$}  {}", w.name, w.command.join(" "));
     }
     let measured = setup.runs.iter().filter(|r| !r.warmup).count();
     println!(
@@ -785,12 +801,14 @@ impl<'a> Runner<'a> {
         on_sample: &mut dyn FnMut(&Sample),
     ) -> anyhow::Result<Outcome> {
         let v = variant(bench, &r.variant);
+        let mut env = wl.env.clone();
+        env.extend(v.env.clone());
         if v.kind == VariantKind::Local {
             let command = local_command(&wl.command, &wl.mounts, &self.root_abs);
             return local::run(
                 &command,
                 &self.root_abs,
-                &wl.env,
+                &env,
                 timeout,
                 interval,
                 cancel,
@@ -822,7 +840,7 @@ impl<'a> Runner<'a> {
             ),
             image: image.clone(),
             command: wl.command.clone(),
-            env: wl.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            env: env.into_iter().collect(),
             mounts: wl
                 .mounts
                 .iter()
