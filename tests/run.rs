@@ -10,6 +10,35 @@ use std::time::{Duration, Instant};
 use common::engine::{DOCKERFILE, engine_or_skip};
 use common::project::Project;
 
+/// Removes the test project's images when the test ends, however it ends.
+struct Images(Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            let _ = Command::new("docker")
+                .args(["rmi", "-f", image])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// The image deck tags for a variant of the project `p`.
+fn image_of(p: &Project, variant: &str) -> String {
+    let slug = deck::run::runner::slug(
+        p.path("")
+            .canonicalize()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap(),
+    );
+    format!("deck-{slug}/{variant}:latest")
+}
+
 /// A project with a busybox image variant `bb` and these `[bench]` lines and workloads.
 fn bench_project(busybox: &Path, bench: &str) -> Project {
     use std::os::unix::fs::PermissionsExt;
@@ -70,6 +99,7 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
             "repeat = 1\nwarmup = 0\ntimeout = \"60s\"\nsample_interval = \"250ms\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\ncpus = 1.0\nmemory = \"64m\"\nbuild_args = {{ GREETING = \"hello from ARG\" }}\n\n[bench.workloads.spin2]\n# two busy processes: under cpus = 1 they share one core\ncommand = [\"sh\", \"-c\", \"({SPIN}) & ({SPIN}); wait; sh /w/report.sh 1500000\"]\nmount = {{ \"work\" = \"/w\" }}\nprobe = [\"cat\", \"/greeting\"]\n"
         ),
     );
+    let _images = Images(vec![image_of(&p, "bb")]);
     let run = p.deck(&["run"]).ok();
     let err = run.stderr();
     assert!(err.contains("built `bb`"), "{err}");
@@ -171,6 +201,7 @@ fn failures_timeouts_and_oom_kills_are_recorded_and_the_run_goes_on() {
         &bb,
         "repeat = 1\nwarmup = 0\ntimeout = \"3s\"\nmemory = \"16m\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.broken]\ncommand = [\"sh\", \"-c\", \"echo starting; echo 'no such input' >&2; exit 3\"]\n[bench.workloads.hangs]\ncommand = [\"sleep\", \"60\"]\n[bench.workloads.hungry]\n# doubles a string until the 16 MiB limit kills it\ncommand = [\"sh\", \"-c\", \"x=a; while true; do x=$x$x; done\"]\n[bench.workloads.fine]\ncommand = [\"true\"]\n",
     );
+    let _images = Images(vec![image_of(&p, "bb")]);
     let t0 = Instant::now();
     let run = p.deck(&["run"]).fails();
     assert!(t0.elapsed() < Duration::from_secs(60), "{:?}", t0.elapsed());
@@ -204,6 +235,7 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
         &bb,
         "repeat = 3\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 2; echo '{\\\"slept\\\": 2}'\"]\n",
     );
+    let _images = Images(vec![image_of(&p, "bb")]);
     let child = Command::new(env!("CARGO_BIN_EXE_deck"))
         .arg("run")
         .current_dir(p.path(""))
@@ -400,6 +432,7 @@ fn a_tcp_engine_gets_the_mounted_folders_copied_in() {
         &bb,
         "repeat = 1\nwarmup = 0\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"42\"]\nmount = { \"work\" = \"/w\" }\n",
     );
+    let _images = Images(vec![image_of(&p, "bb")]);
     let port = tcp_relay();
     let out = Command::new(env!("CARGO_BIN_EXE_deck"))
         .arg("run")
@@ -421,5 +454,59 @@ fn a_tcp_engine_gets_the_mounted_folders_copied_in() {
     assert_eq!(
         meta["engine"]["endpoint"].as_str().unwrap(),
         format!("tcp://127.0.0.1:{port}")
+    );
+}
+
+#[test]
+fn a_failed_build_shows_its_last_lines_and_keep_going_runs_the_rest() {
+    let Some(bb) =
+        engine_or_skip("a_failed_build_shows_its_last_lines_and_keep_going_runs_the_rest")
+    else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\n[bench.variants.bb]\ndockerfile = \"dockerfiles/broken/Dockerfile\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"true\"]\n",
+    )
+    .file(
+        "dockerfiles/broken/Dockerfile",
+        format!("{DOCKERFILE}RUN echo compiling the interpreter; echo 'gcc: fatal error: no input files' >&2; exit 4\n"),
+    );
+    std::fs::copy(
+        p.path("dockerfiles/bb/busybox"),
+        p.path("dockerfiles/broken/busybox"),
+    )
+    .unwrap();
+    let _images = Images(vec![image_of(&p, "bb")]);
+    let err = p.deck(&["run"]).fails().stderr();
+    for want in [
+        "building the image of `bb` failed",
+        "last lines of the build log:",
+        "gcc: fatal error: no input files",
+        "data/logs/build-bb.log",
+        "--keep-going would leave `bb` out",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    assert!(!err.contains('\u{1b}'), "no terminal colour codes: {err:?}");
+    assert!(p.read("data/logs/build-bb.log").contains("no input files"));
+    assert!(!p.path("data/runs.csv").exists() || rows(&p, "data/runs.csv").is_empty());
+
+    // --keep-going: the broken variant is left out, the host variant runs.
+    let run = p.deck(&["run", "--keep-going"]).ok();
+    assert!(
+        run.stderr().contains("`bb` is left out"),
+        "{}",
+        run.stderr()
+    );
+    let runs = rows(&p, "data/runs.csv");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["variant"], "host");
+    let variants = rows(&p, "data/variants.csv");
+    let bb_row = variants.iter().find(|v| v["variant"] == "bb").unwrap();
+    assert_eq!(bb_row["measured"], "false");
+    assert!(
+        bb_row["note"].contains("building the image of `bb` failed"),
+        "{bb_row:?}"
     );
 }

@@ -351,7 +351,8 @@ impl Engine {
                 let Some(item) = item else { break };
                 match item {
                     Ok(info) => {
-                        let text = info.stream.or(info.status).unwrap_or_default();
+                        // The classic builder colours a RUN step's stderr with ANSI codes.
+                        let text = strip_ansi(&info.stream.or(info.status).unwrap_or_default());
                         if !text.is_empty() {
                             let _ = log.write_all(text.as_bytes());
                             for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -694,6 +695,29 @@ impl Engine {
     }
 }
 
+/// Text without ANSI escape sequences (`ESC [ ... letter`), as a log file and a terminal message
+/// should be.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                // Parameters and intermediates, up to the final byte (@ to ~).
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn tail(bytes: &[u8]) -> String {
     let start = bytes.len().saturating_sub(TAIL);
     String::from_utf8_lossy(&bytes[start..]).into_owned()
@@ -899,6 +923,15 @@ mod tests {
         assert_eq!(memory_used(&stats(1000, "inactive_file", 200)), 800);
         assert_eq!(memory_used(&stats(1000, "inactive_file", 2000)), 1000);
         assert_eq!(memory_used(&ContainerStatsResponse::default()), 0);
+    }
+
+    #[test]
+    fn ansi_colours_are_taken_out_of_build_output() {
+        assert_eq!(
+            strip_ansi("\u{1b}[91m+ tar -xf x\u{1b}[0m\n\u{1b}[1;31mtar: Cannot open\u{1b}[0m"),
+            "+ tar -xf x\ntar: Cannot open"
+        );
+        assert_eq!(strip_ansi("plain [91m text"), "plain [91m text");
     }
 
     #[test]
