@@ -336,10 +336,14 @@ fn parse_source(
             return (None, Vec::new());
         }
     };
+    let mut read = Vec::new();
     let text = match &results {
         Some(r) if template::uses_templates(&text) => {
             match template::expand(source, &text, &r.engine) {
-                Ok(t) => t,
+                Ok(t) => {
+                    read = t.files;
+                    t.text
+                }
                 Err(d) => {
                     diags.push(d);
                     return (None, Vec::new());
@@ -359,7 +363,9 @@ fn parse_source(
         figures: results.map(|r| r as &mut dyn markdown::FigureRenderer),
     };
     let deck = markdown::parse(source, &text, opts, diags);
-    (Some(deck), assets.files)
+    let mut files = assets.files;
+    files.extend(read);
+    (Some(deck), files)
 }
 
 /// The deck's theme: its `theme` directive, else deck.toml's `theme`, else `default`.

@@ -510,3 +510,161 @@ fn a_failed_build_shows_its_last_lines_and_keep_going_runs_the_rest() {
         "{bb_row:?}"
     );
 }
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, as `docker` expects them in
+/// DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), made with the openssl command.
+fn tls_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage = clientAuth\n").unwrap();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=deck test CA",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+    ]);
+    for who in ["server", "client"] {
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            &format!("/CN={who}"),
+            "-keyout",
+            &format!("{who}-key.pem"),
+            "-out",
+            &format!("{who}.csr"),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{who}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &format!("{who}.ext"),
+            "-out",
+            &format!("{who}.pem"),
+        ]);
+    }
+    std::fs::copy(dir.join("client.pem"), dir.join("cert.pem")).unwrap();
+    std::fs::copy(dir.join("client-key.pem"), dir.join("key.pem")).unwrap();
+}
+
+#[test]
+fn a_tls_engine_is_reached_with_docker_cert_path() {
+    let test = "a_tls_engine_is_reached_with_docker_cert_path";
+    let Some(bb) = engine_or_skip(test) else {
+        return;
+    };
+    let tools = ["openssl", "python3"]
+        .iter()
+        .all(|t| Command::new(t).arg("version").output().is_ok());
+    if !tools {
+        assert!(
+            std::env::var_os("DECK_REQUIRE_DOCKER").is_none_or(|v| v != "1"),
+            "{test}: DECK_REQUIRE_DOCKER=1 but openssl or python3 is missing"
+        );
+        eprintln!("SKIPPED {test}: needs openssl and python3");
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    tls_certificates(certs.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let relay = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/tls/relay.py"
+        ))
+        .arg(port.to_string())
+        .arg(certs.path())
+        .arg("/var/run/docker.sock")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _relay = KillOnDrop(relay);
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the TLS relay did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"7\"]\nmount = { \"work\" = \"/w\" }\n",
+    );
+    let _images = Images(vec![image_of(&p, "bb")]);
+    let run = |cert_path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_deck"))
+            .arg("run")
+            .current_dir(p.path(""))
+            .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", cert_path)
+            .output()
+            .unwrap()
+    };
+    // Without the certificates: a clear error, nothing run.
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(empty.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("DOCKER_CERT_PATH"), "{err}");
+    assert!(err.contains("ca.pem, cert.pem and key.pem"), "{err}");
+
+    let out = run(certs.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "7");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(
+        meta["engine"]["endpoint"],
+        format!("tcp://127.0.0.1:{port}")
+    );
+}

@@ -106,6 +106,11 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The project folder the datasets' paths are relative to.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn new(root: &Path, specs: BTreeMap<String, DatasetSpec>) -> Engine {
         Engine {
             root: root.to_path_buf(),

@@ -1,8 +1,10 @@
 //! The Markdown goes through minijinja before it is parsed: `{{ sql("...") }}` puts a computed
 //! number in the text, `{% for row in sql("...") %}` makes one slide per row, and filters format
-//! numbers. `{% raw %}...{% endraw %}` keeps a literal `{{`.
+//! numbers. `json("data/meta.json")` reads a JSON file of the project (e.g. where the data was
+//! measured) and `sha256("data/runs.csv")` hashes one. `{% raw %}...{% endraw %}` keeps a
+//! literal `{{`.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use minijinja::value::Value;
@@ -17,12 +19,48 @@ pub fn uses_templates(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
 
+/// The expanded Markdown and the project files the template read (`json()`, `sha256()`), which
+/// `deck serve` watches like the deck's images.
+#[derive(Debug)]
+pub struct Expanded {
+    pub text: String,
+    pub files: Vec<PathBuf>,
+}
+
+/// A file named in a template, inside the project: a relative path without `..`.
+fn project_file(root: &Path, name: &str) -> Result<PathBuf, Error> {
+    let rel = Path::new(name);
+    let inside = !name.is_empty()
+        && rel
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !inside {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "{name:?} is not a path inside the project (write it relative to deck.toml's folder, without ..)"
+            ),
+        ));
+    }
+    let path = root.join(rel);
+    if !path.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "{} does not exist (paths are relative to deck.toml's folder)",
+                path.display()
+            ),
+        ));
+    }
+    Ok(path)
+}
+
 /// Expand the template; errors point at the line of the faulty expression.
 pub fn expand(
     path: &Path,
     source: &str,
     engine: &Arc<Mutex<Engine>>,
-) -> Result<String, Diagnostic> {
+) -> Result<Expanded, Diagnostic> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -30,6 +68,45 @@ pub fn expand(
         .build();
     if let Ok(syntax) = syntax {
         env.set_syntax(syntax);
+    }
+    let root = engine
+        .lock()
+        .map(|e| e.root().to_path_buf())
+        .unwrap_or_default();
+    let files: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    {
+        let (root, files) = (root.clone(), Arc::clone(&files));
+        env.add_function("json", move |name: String| -> Result<Value, Error> {
+            let file = project_file(&root, &name)?;
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("{} is not JSON: {e}", file.display()),
+                )
+            })?;
+            files.lock().map(|mut f| f.push(file)).ok();
+            Ok(Value::from(minijinja::value::Serde(value)))
+        });
+    }
+    {
+        let (root, files) = (root.clone(), Arc::clone(&files));
+        env.add_function("sha256", move |name: String| -> Result<Value, Error> {
+            let file = project_file(&root, &name)?;
+            let hash = super::sha256_file(&file).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?;
+            files.lock().map(|mut f| f.push(file)).ok();
+            Ok(Value::from(hash))
+        });
     }
     let engine = Arc::clone(engine);
     env.add_function("sql", move |query: String| -> Result<Value, Error> {
@@ -75,7 +152,7 @@ pub fn expand(
     let render = env
         .template_from_named_str(&name, source)
         .and_then(|t| t.render(minijinja::context! {}));
-    render.map_err(|e| {
+    let text = render.map_err(|e| {
         let detail = e
             .detail()
             .map_or_else(|| e.kind().to_string(), str::to_string);
@@ -85,7 +162,11 @@ pub fn expand(
             d = d.at(source, Pos::new(line, 1), 1);
         }
         d
-    })
+    })?;
+    let mut files = files.lock().map(|f| f.clone()).unwrap_or_default();
+    files.sort();
+    files.dedup();
+    Ok(Expanded { text, files })
 }
 
 #[cfg(test)]
@@ -112,13 +193,53 @@ mod tests {
         let (_d, e) = engine();
         let md = "Max {{ sql(\"SELECT max(wall_s) FROM runs\") }} s, {{ 0.234 | percent(1) }}, {{ 1536 | bytes }}, {{ 1234567 | thousands }}, {{ 0.0123 | duration }}\n\
 {% for r in sql(\"SELECT variant, count(*) AS n FROM runs GROUP BY variant ORDER BY variant\") %}\n---\n# {{ r.variant }}: {{ r.n }}\n{% endfor %}\n{% raw %}{{ literal }}{% endraw %}\n";
-        let out = expand(Path::new("t.md"), md, &e).unwrap();
+        let out = expand(Path::new("t.md"), md, &e).unwrap().text;
         assert!(
             out.starts_with("Max 3.0 s, 23.4%, 1.5 KiB, 1,234,567, 12.3 ms\n"),
             "{out}"
         );
         assert!(out.contains("# a: 2") && out.contains("# b: 1"), "{out}");
         assert!(out.contains("{{ literal }}"), "{out}");
+    }
+
+    #[test]
+    fn json_and_sha256_read_project_files_only() {
+        let (d, e) = engine();
+        std::fs::create_dir_all(d.path().join("data")).unwrap();
+        std::fs::write(
+            d.path().join("data/meta.json"),
+            r#"{"host": {"cores": 2, "cpu_model": "Test CPU"}, "sessions": [{"result": "completed"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(d.path().join("data/abc.txt"), "abc").unwrap();
+        let md = "{% set m = json(\"data/meta.json\") %}{{ m.host.cpu_model }}, {{ m.host.cores }} cores, {{ m.sessions[0].result }}; {{ sha256(\"data/abc.txt\") }}";
+        let out = expand(Path::new("t.md"), md, &e).unwrap();
+        assert_eq!(
+            out.text,
+            "Test CPU, 2 cores, completed; ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            out.files,
+            [
+                d.path().join("data/abc.txt"),
+                d.path().join("data/meta.json")
+            ]
+        );
+        for (bad, want) in [
+            (
+                "{{ json(\"../secret.json\") }}",
+                "not a path inside the project",
+            ),
+            (
+                "{{ json(\"/etc/passwd\") }}",
+                "not a path inside the project",
+            ),
+            ("{{ sha256(\"data/none.csv\") }}", "does not exist"),
+            ("{{ json(\"data/abc.txt\") }}", "is not JSON"),
+        ] {
+            let err = expand(Path::new("t.md"), bad, &e).unwrap_err();
+            assert!(err.message.contains(want), "{bad}: {}", err.message);
+        }
     }
 
     #[test]

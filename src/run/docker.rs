@@ -5,9 +5,10 @@
 //! blocking API, so the runner stays plain sequential code. CPU and memory are computed as the
 //! Docker CLI computes them (`docker stats`): CPU % from the deltas of the cgroup's CPU time and of
 //! the host's CPU time times the online CPUs (100 % = one core), memory without the page cache
-//! (`inactive_file`, or `total_inactive_file` on cgroup v1). Samples come from the engine's stats
-//! stream, which the engine feeds about once a second: a `sample_interval` below one second gives
-//! one sample per frame.
+//! (`inactive_file`, or `total_inactive_file` on cgroup v1). On an engine of this machine the
+//! counters are read from the container's cgroup ([`super::cgroup`]) every 100 ms and sampled every
+//! `sample_interval`; on a remote engine they come from the engine's stats stream, which it feeds
+//! about once a second (a `sample_interval` below one second then gives one sample per frame).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -25,6 +26,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+use super::cgroup::Cgroup;
 use super::measure::{Measured, Outcome, Sample, Status};
 
 /// The label every container deck creates carries: the run's id.
@@ -42,6 +44,14 @@ pub enum EngineError {
     Unreachable {
         endpoint: String,
         source_of: &'static str,
+        reason: String,
+    },
+    #[error(
+        "cannot set up TLS for {endpoint}: {reason}\n  help: DOCKER_TLS_VERIFY is set, so DOCKER_CERT_PATH ({cert_path}) must hold ca.pem, cert.pem and key.pem, as `docker --tlsverify` reads them"
+    )]
+    Tls {
+        endpoint: String,
+        cert_path: String,
         reason: String,
     },
     #[error("building the image of `{variant}` failed: {message}{}\n  help: the whole log is in {}", tail_text(.log_tail), .log.display())]
@@ -185,8 +195,21 @@ impl Engine {
             .enable_all()
             .build()
             .map_err(|e| unreachable(format!("cannot start an async runtime: {e}")))?;
+        let tls = endpoint.starts_with("https://")
+            || std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
         let docker = Docker::connect_with_host(&endpoint)
-            .map_err(|e| unreachable(e.to_string()))?
+            .map_err(|e| {
+                if tls {
+                    EngineError::Tls {
+                        endpoint: endpoint.clone(),
+                        cert_path: std::env::var("DOCKER_CERT_PATH")
+                            .unwrap_or_else(|_| "~/.docker, as DOCKER_CERT_PATH is not set".into()),
+                        reason: e.to_string(),
+                    }
+                } else {
+                    unreachable(e.to_string())
+                }
+            })?
             .with_timeout(Duration::from_secs(120));
         let docker = rt
             .block_on(async {
@@ -550,24 +573,40 @@ impl Engine {
             .build();
         let mut wait = Box::pin(self.docker.wait_container(id, Some(options)));
         // The stats stream, as `docker stats` reads it: the engine sends a frame about once a
-        // second with the previous frame's counters as `precpu_stats`.
+        // second with the previous frame's counters as `precpu_stats`. Asked for only when the
+        // cgroup cannot be read (a stream is requested when first polled).
         let options = StatsOptionsBuilder::default().stream(true).build();
         let mut stats = Box::pin(self.docker.stats(id, Some(options)));
-        let mut stats_open = true;
         // Sample times are on the engine's clock, from the workload's start.
-        let started_at = self
+        let state = self
             .docker
             .inspect_container(id, None)
             .await
             .ok()
-            .and_then(|i| i.state?.started_at)
-            .and_then(|t| humantime::parse_rfc3339(&t).ok());
-        let mut check = tokio::time::interval(Duration::from_millis(100));
+            .and_then(|i| i.state);
+        let started_at = state
+            .as_ref()
+            .and_then(|s| s.started_at.as_deref())
+            .and_then(|t| humantime::parse_rfc3339(t).ok());
+        // On this machine, the cgroup's own counters: read every 100 ms, sampled every interval.
+        let cgroup = if self.local_socket {
+            state
+                .as_ref()
+                .and_then(|s| s.pid)
+                .filter(|p| *p > 0)
+                .and_then(|p| Cgroup::of(p as u32))
+        } else {
+            None
+        };
+        let mut stats_open = cgroup.is_none();
+        let mut check = tokio::time::interval(Duration::from_millis(100).min(spec.interval));
         let deadline = tokio::time::Instant::from_std(started + spec.timeout);
         let mut next_sample = 0.0f64;
         let mut peak_cpu = 0.0f64;
         let mut peak_mem = 0u64;
         let mut last_cpu: Option<CpuReading> = None;
+        // The cgroup reading at the last sample, for the CPU % over the interval.
+        let mut sampled: Option<(f64, u64)> = None;
         let mut timed_out = false;
         loop {
             tokio::select! {
@@ -582,6 +621,34 @@ impl Engine {
                     if cancel.load(Ordering::SeqCst) {
                         self.kill(id).await;
                         return Ok(Outcome::Interrupted);
+                    }
+                    let Some(cg) = &cgroup else { continue };
+                    let Some(cpu) = cg.cpu() else { continue };
+                    let t_s = started.elapsed().as_secs_f64();
+                    last_cpu = Some(CpuReading {
+                        t_s,
+                        total_ns: cpu.total_ns,
+                        user_ns: cpu.user_ns,
+                        sys_ns: cpu.sys_ns,
+                        system_ns: 0,
+                        online_cpus: 0,
+                    });
+                    let mem = cg.memory().unwrap_or(0);
+                    peak_mem = peak_mem.max(mem);
+                    if t_s + 1e-3 < next_sample {
+                        continue;
+                    }
+                    next_sample = t_s + spec.interval.as_secs_f64();
+                    // The first reading is the baseline: the counters also hold what the container
+                    // used before `started`, so no CPU % can be computed from them alone.
+                    let Some((t0, c0)) = sampled.replace((t_s, cpu.total_ns)) else {
+                        continue;
+                    };
+                    if t_s > t0 {
+                        // 100% = one core, as `docker stats` counts.
+                        let cpu_pct = cpu.total_ns.saturating_sub(c0) as f64 / 1e9 / (t_s - t0) * 100.0;
+                        peak_cpu = peak_cpu.max(cpu_pct);
+                        on_sample(&Sample { t_s, cpu_pct, mem_bytes: mem });
                     }
                 }
                 frame = stats.next(), if stats_open => {
@@ -636,8 +703,9 @@ impl Engine {
         } else {
             Status::Failed
         };
-        // CPU times are those of the last frame: the engine samples once a second, so they
-        // leave out at most the run's last second. The average is over the span they cover.
+        // CPU times are those of the last reading: at most 100 ms before the exit from the
+        // cgroup, at most a second from the engine's stats stream. The average is over the span
+        // they cover.
         let (user, sys, total, at) = last_cpu
             .map(|c| {
                 (

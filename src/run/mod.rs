@@ -4,6 +4,7 @@
 //! results that survive a crash, for `--resume`), [`meta`] (where the results were measured), and
 //! [`runner`], which drives them all for `deck run`.
 
+pub mod cgroup;
 pub mod config;
 pub mod docker;
 pub mod local;
