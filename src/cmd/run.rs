@@ -53,7 +53,11 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
         dry_run: args.dry_run,
         no_cache: args.no_cache,
         keep_going: args.keep_going,
-        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+        // As a user would type it again: `deck run --resume`, whatever path the binary has.
+        command_line: std::iter::once("deck".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     Ok(match runner::run(&opts, &cancel)? {
         RunEnd::Planned => 0,

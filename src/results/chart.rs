@@ -333,21 +333,53 @@ fn tick_label(v: f64, log: bool, unit: Option<&str>) -> String {
     }
 }
 
-/// Draw the category labels under (or beside) the plot, thinned to at most ~14.
+/// How many categories get a label: at most ~14, every `step`-th.
+fn label_step(cats: &[String]) -> usize {
+    cats.len().div_ceil(14).max(1)
+}
+
+/// Whether category labels under a plot `plot_width` pixels wide are wider than their slots, so
+/// that every other one goes on a second row (text stays horizontal, readable on a projector).
+fn stagger_labels(cats: &[String], plot_width: f64) -> bool {
+    let step = label_step(cats);
+    let shown = cats.len().div_ceil(step).max(1);
+    let slot = plot_width / cats.len().max(1) as f64 * step as f64;
+    let widest = cats
+        .iter()
+        .step_by(step)
+        .map(|c| c.chars().count().min(24))
+        .max()
+        .unwrap_or(0) as f64
+        * (TICK * 6 / 10) as f64;
+    shown > 1 && widest > slot - 8.0
+}
+
+/// The extra height of the x label area when labels are staggered on two rows.
+const STAGGER: i32 = TICK as i32 + 6;
+
+/// Draw the category labels under (or beside) the plot, thinned to at most ~14; with `stagger`,
+/// every other label one row lower.
 fn category_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     cats: &[String],
     at: impl Fn(usize) -> (i32, i32),
     pos: Pos,
+    stagger: bool,
 ) -> Result<(), FigureError> {
-    let step = cats.len().div_ceil(14).max(1);
-    for (i, c) in cats.iter().enumerate().step_by(step) {
+    let step = label_step(cats);
+    for (k, (i, c)) in cats.iter().enumerate().step_by(step).enumerate() {
         let label: String = if c.chars().count() > 24 {
             format!("{}…", c.chars().take(23).collect::<String>())
         } else {
             c.clone()
         };
-        root.draw(&Text::new(label, at(i), font(TICK).pos(pos)))
+        let (x, y) = at(i);
+        let y = if stagger && k % 2 == 1 {
+            y + STAGGER
+        } else {
+            y
+        };
+        root.draw(&Text::new(label, (x, y), font(TICK).pos(pos)))
             .map_err(draw_err)?;
     }
     Ok(())
@@ -759,14 +791,24 @@ where
             let (x, y) = chart.backend_coord(&(lo, row(i) + 0.5));
             (x - 10, y)
         };
-        category_labels(root, &p.cats, coord, Pos::new(HPos::Right, VPos::Center))?;
+        category_labels(
+            root,
+            &p.cats,
+            coord,
+            Pos::new(HPos::Right, VPos::Center),
+            false,
+        )?;
         if frame.legend && named.len() > 1 {
             let (right, top) = chart.backend_coord(&(hi, n as f64));
             legend(root, &named, right, top)?;
         }
     } else {
+        let plot_width =
+            frame.width as f64 - 14.0 - 24.0 - 96.0 - legend_width(&p.series, frame.legend) as f64;
+        let stagger = stagger_labels(&p.cats, plot_width);
+        let extra = if stagger { STAGGER as u32 } else { 0 };
         builder
-            .x_label_area_size(if frame.x_title.is_empty() { 40 } else { 70 })
+            .x_label_area_size(if frame.x_title.is_empty() { 40 } else { 70 } + extra)
             .y_label_area_size(96);
         let mut chart = builder
             .build_cartesian_2d(cat_range.clone(), lo..hi)
@@ -817,7 +859,13 @@ where
             let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
             (x, y + 10)
         };
-        category_labels(root, &p.cats, coord, Pos::new(HPos::Center, VPos::Top))?;
+        category_labels(
+            root,
+            &p.cats,
+            coord,
+            Pos::new(HPos::Center, VPos::Top),
+            stagger,
+        )?;
         if frame.legend && named.len() > 1 {
             let (right, top) = chart.backend_coord(&(n as f64, hi));
             legend(root, &named, right, top)?;
@@ -898,10 +946,13 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
+    let plot_width =
+        frame.width as f64 - 14.0 - 24.0 - 96.0 - legend_width(&p.series, frame.legend) as f64;
+    let stagger = categorical && stagger_labels(&p.cats, plot_width);
     builder
         .margin(14)
         .margin_right(24 + legend_width(&p.series, frame.legend))
-        .x_label_area_size(70)
+        .x_label_area_size(70 + if stagger { STAGGER as u32 } else { 0 })
         .y_label_area_size(96);
     let mut chart = builder
         .build_cartesian_2d(x0..x1, lo..hi)
@@ -995,7 +1046,13 @@ where
             let (x, y) = chart.backend_coord(&(i as f64, lo));
             (x, y + 10)
         };
-        category_labels(root, &p.cats, coord, Pos::new(HPos::Center, VPos::Top))?;
+        category_labels(
+            root,
+            &p.cats,
+            coord,
+            Pos::new(HPos::Center, VPos::Top),
+            stagger,
+        )?;
     }
     if frame.legend && named.len() > 1 {
         let (right, top) = chart.backend_coord(&(x1, hi));
@@ -1039,10 +1096,11 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
+    let stagger = stagger_labels(&p.cats, frame.width as f64 - 14.0 - 24.0 - 96.0);
     builder
         .margin(14)
         .margin_right(24)
-        .x_label_area_size(70)
+        .x_label_area_size(70 + if stagger { STAGGER as u32 } else { 0 })
         .y_label_area_size(96);
     let mut chart = builder
         .build_cartesian_2d(0f64..n as f64, lo..hi)
@@ -1117,7 +1175,13 @@ where
         let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
         (x, y + 10)
     };
-    category_labels(root, &p.cats, coord, Pos::new(HPos::Center, VPos::Top))
+    category_labels(
+        root,
+        &p.cats,
+        coord,
+        Pos::new(HPos::Center, VPos::Top),
+        stagger,
+    )
 }
 
 fn histogram<DB: DrawingBackend>(
@@ -1227,4 +1291,36 @@ where
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_labels_in_narrow_slots_are_staggered() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Eight names of up to 18 characters (about 194 px at 18 px) in 866 px: 108 px each.
+        let long = names(&[
+            "debian",
+            "host",
+            "src-official",
+            "src-opt",
+            "src-opt-lto",
+            "src-opt-lto-native",
+            "src-plain",
+            "trixie",
+        ]);
+        assert!(stagger_labels(&long, 866.0));
+        // Three short names have room.
+        assert!(!stagger_labels(
+            &names(&["debian", "host", "trixie"]),
+            866.0
+        ));
+        // A single label never staggers.
+        assert!(!stagger_labels(
+            &names(&["a very long category name indeed"]),
+            100.0
+        ));
+    }
 }
