@@ -78,6 +78,20 @@ fn rows(p: &Project, file: &str) -> Vec<std::collections::BTreeMap<String, Strin
         .collect()
 }
 
+/// `deck ARGS` in the project with these environment variables (the engine's, mostly). The TLS
+/// variables are removed unless given: bollard takes a set but empty DOCKER_TLS_VERIFY as "yes".
+fn deck_with(p: &Project, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_deck"));
+    cmd.args(args)
+        .current_dir(p.path(""))
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_CERT_PATH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
 fn num(row: &std::collections::BTreeMap<String, String>, key: &str) -> f64 {
     row[key]
         .parse()
@@ -307,12 +321,11 @@ fn local_variants_run_without_an_engine() {
             "deck.toml",
             "[bench]\nrepeat = 2\nwarmup = 1\nsample_interval = \"50ms\"\n[bench.variants.host]\nlocal = true\nenv = { N = \"7\" }\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\"]\nenv = { N = \"1\" }\nmount = { \"work\" = \"/w\" }\nprobe = [\"sh\", \"-c\", \"echo host-probe\"]\n",
         );
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .arg("run")
-        .current_dir(p.path(""))
-        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .output()
-        .unwrap();
+    let out = deck_with(
+        &p,
+        &["run"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -334,12 +347,11 @@ fn an_unreachable_engine_says_where_deck_looked_and_what_to_do() {
         "deck.toml",
         "[bench]\n[bench.variants.img]\nimage = \"python:3.12-slim\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"true\"]\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .arg("run")
-        .current_dir(p.path(""))
-        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .output()
-        .unwrap();
+    let out = deck_with(
+        &p,
+        &["run"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     for want in [
@@ -434,13 +446,8 @@ fn a_tcp_engine_gets_the_mounted_folders_copied_in() {
     );
     let _images = Images(vec![image_of(&p, "bb")]);
     let port = tcp_relay();
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .arg("run")
-        .current_dir(p.path(""))
-        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
-        .env_remove("DOCKER_TLS_VERIFY")
-        .output()
-        .unwrap();
+    let host = format!("tcp://127.0.0.1:{port}");
+    let out = deck_with(&p, &["run"], &[("DOCKER_HOST", &host)]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let runs = rows(&p, "data/runs.csv");
@@ -640,15 +647,18 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
         "repeat = 1\nwarmup = 0\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"7\"]\nmount = { \"work\" = \"/w\" }\n",
     );
     let _images = Images(vec![image_of(&p, "bb")]);
+    let host = format!("tcp://127.0.0.1:{port}");
     let run = |cert_path: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_deck"))
-            .arg("run")
-            .current_dir(p.path(""))
-            .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
-            .env("DOCKER_TLS_VERIFY", "1")
-            .env("DOCKER_CERT_PATH", cert_path)
-            .output()
-            .unwrap()
+        let certs = cert_path.display().to_string();
+        deck_with(
+            &p,
+            &["run"],
+            &[
+                ("DOCKER_HOST", &host),
+                ("DOCKER_TLS_VERIFY", "1"),
+                ("DOCKER_CERT_PATH", &certs),
+            ],
+        )
     };
     // Without the certificates: a clear error, nothing run.
     let empty = tempfile::tempdir().unwrap();

@@ -357,6 +357,15 @@ fn stagger_labels(cats: &[String], plot_width: f64) -> bool {
 /// The extra height of the x label area when labels are staggered on two rows.
 const STAGGER: i32 = TICK as i32 + 6;
 
+/// Whether a vertical chart's category labels are staggered, from the chart's width less its
+/// margins (14 + 24), y label area (96) and legend.
+fn stagger_in(frame: &Frame, cats: &[String], legend: u32) -> bool {
+    stagger_labels(
+        cats,
+        frame.width as f64 - 14.0 - 24.0 - 96.0 - legend as f64,
+    )
+}
+
 /// Draw the category labels under (or beside) the plot, thinned to at most ~14; with `stagger`,
 /// every other label one row lower.
 fn category_labels<DB: DrawingBackend>(
@@ -803,9 +812,7 @@ where
             legend(root, &named, right, top)?;
         }
     } else {
-        let plot_width =
-            frame.width as f64 - 14.0 - 24.0 - 96.0 - legend_width(&p.series, frame.legend) as f64;
-        let stagger = stagger_labels(&p.cats, plot_width);
+        let stagger = stagger_in(frame, &p.cats, legend_width(&p.series, frame.legend));
         let extra = if stagger { STAGGER as u32 } else { 0 };
         builder
             .x_label_area_size(if frame.x_title.is_empty() { 40 } else { 70 } + extra)
@@ -946,9 +953,7 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
-    let plot_width =
-        frame.width as f64 - 14.0 - 24.0 - 96.0 - legend_width(&p.series, frame.legend) as f64;
-    let stagger = categorical && stagger_labels(&p.cats, plot_width);
+    let stagger = categorical && stagger_in(frame, &p.cats, legend_width(&p.series, frame.legend));
     builder
         .margin(14)
         .margin_right(24 + legend_width(&p.series, frame.legend))
@@ -1096,7 +1101,7 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
-    let stagger = stagger_labels(&p.cats, frame.width as f64 - 14.0 - 24.0 - 96.0);
+    let stagger = stagger_in(frame, &p.cats, 0);
     builder
         .margin(14)
         .margin_right(24)

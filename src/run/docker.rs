@@ -431,17 +431,7 @@ impl Engine {
     /// Remove the containers of this project left by a run that crashed.
     pub fn remove_leftovers(&self, project: &str) -> Result<usize, EngineError> {
         self.rt.block_on(async {
-            let mut filters = HashMap::new();
-            filters.insert("label", vec![format!("{PROJECT_LABEL}={project}")]);
-            let options = ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build();
-            let list = self
-                .docker
-                .list_containers(Some(options))
-                .await
-                .map_err(api("listing containers"))?;
+            let list = self.labelled(PROJECT_LABEL, project).await?;
             for c in &list {
                 if let Some(id) = &c.id {
                     self.remove(id).await;
@@ -451,25 +441,30 @@ impl Engine {
         })
     }
 
-    /// Names of the containers carrying this label value (for tests and `--dry-run`).
+    /// Names of the containers carrying this label value, running or not.
     pub fn containers_labelled(&self, key: &str, value: &str) -> Result<Vec<String>, EngineError> {
-        self.rt.block_on(async {
-            let mut filters = HashMap::new();
-            filters.insert("label", vec![format!("{key}={value}")]);
-            let options = ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build();
-            let list = self
-                .docker
-                .list_containers(Some(options))
-                .await
-                .map_err(api("listing containers"))?;
-            Ok(list
-                .into_iter()
-                .flat_map(|c| c.names.unwrap_or_default())
-                .collect())
-        })
+        let list = self.rt.block_on(self.labelled(key, value))?;
+        Ok(list
+            .into_iter()
+            .flat_map(|c| c.names.unwrap_or_default())
+            .collect())
+    }
+
+    async fn labelled(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<bollard::models::ContainerSummary>, EngineError> {
+        let mut filters = HashMap::new();
+        filters.insert("label", vec![format!("{key}={value}")]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        self.docker
+            .list_containers(Some(options))
+            .await
+            .map_err(api("listing containers"))
     }
 
     async fn remove(&self, id: &str) {
