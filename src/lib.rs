@@ -9,10 +9,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod assets;
+pub mod browser;
 pub mod cmd;
 pub mod css;
 pub mod deck;
 pub mod diagnostics;
+pub mod export;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

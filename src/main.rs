@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => deck::cmd::build::execute(args),
         Command::Serve(args) => deck::cmd::serve::execute(args),
+        Command::Export(args) => deck::cmd::export::execute(args),
         Command::Run(args) => {
             return match deck::cmd::run::execute(args) {
                 Ok(code) => ExitCode::from(code),

@@ -1,32 +1,15 @@
-//! A small Chrome DevTools Protocol client for the viewer tests: Chromium is started headless with
-//! `--remote-debugging-pipe` (commands on fd 3, replies and events on fd 4, each message JSON ended
-//! by a NUL byte), so no websocket library or port is needed.
+//! The browser tests' side of `deck::browser`: the library's DevTools-protocol client (Chromium
+//! headless over `--remote-debugging-pipe`), with panics instead of errors and the helpers tests
+//! need to act as a user (keys, clicks, the viewer's state).
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// Chromium to drive: `CHROME_PATH`, else Debian's.
+/// Chromium to drive: `CHROME_PATH`, else one found as `deck export` finds it.
 pub fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROME_PATH") {
-        return Some(PathBuf::from(p));
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
+    deck::browser::find().ok()
 }
 
 /// Chromium's path, or `None` after saying why the test is skipped. With `DECK_REQUIRE_BROWSER=1`
@@ -65,142 +48,28 @@ pub fn pdf_pages(pdf: &[u8]) -> (usize, String) {
     (pages, media.unwrap_or_default())
 }
 
-pub struct Browser {
-    child: Child,
-    to_chrome: std::io::PipeWriter,
-    from_chrome: Receiver<Value>,
-    events: RefCell<VecDeque<Value>>,
-    next_id: Cell<u64>,
-    _profile: tempfile::TempDir,
-}
+pub struct Browser(pub deck::browser::Browser);
 
 impl Browser {
     pub fn launch(bin: &Path) -> Browser {
-        let profile = tempfile::tempdir().unwrap();
-        let (chrome_reads, to_chrome) = std::io::pipe().unwrap();
-        let (from_chrome, chrome_writes) = std::io::pipe().unwrap();
-        let (r, w) = (chrome_reads.as_raw_fd(), chrome_writes.as_raw_fd());
-        let mut cmd = Command::new(bin);
-        cmd.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-default-apps",
-            "--no-first-run",
-            "--disable-popup-blocking",
-            "--remote-debugging-pipe",
-            "--window-size=1280,720",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("about:blank")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                // Move both ends above fd 4 first, so placing one cannot clobber the other.
-                let hi_r = libc::fcntl(r, libc::F_DUPFD, 10);
-                let hi_w = libc::fcntl(w, libc::F_DUPFD, 10);
-                if hi_r < 0 || hi_w < 0 || libc::dup2(hi_r, 3) < 0 || libc::dup2(hi_w, 4) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("start chromium");
-        drop(chrome_reads);
-        drop(chrome_writes);
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(from_chrome);
-            let mut buf = Vec::new();
-            while reader.read_until(0, &mut buf).is_ok_and(|n| n > 0) {
-                buf.pop();
-                if let Ok(v) = serde_json::from_slice::<Value>(&buf)
-                    && tx.send(v).is_err()
-                {
-                    break;
-                }
-                buf.clear();
-            }
-        });
-        let b = Browser {
-            child,
-            to_chrome,
-            from_chrome: rx,
-            events: RefCell::new(VecDeque::new()),
-            next_id: Cell::new(1),
-            _profile: profile,
-        };
-        b.call(
-            None,
-            "Target.setDiscoverTargets",
-            json!({ "discover": true }),
-        );
-        b
+        Browser(deck::browser::Browser::launch(bin).unwrap_or_else(|e| panic!("{e}")))
     }
 
     /// Send a command and wait for its reply; events that arrive meanwhile are kept.
     pub fn call(&self, session: Option<&str>, method: &str, params: Value) -> Value {
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let mut msg = json!({ "id": id, "method": method, "params": params });
-        if let Some(s) = session {
-            msg["sessionId"] = json!(s);
-        }
-        let mut bytes = serde_json::to_vec(&msg).unwrap();
-        bytes.push(0);
-        (&self.to_chrome)
-            .write_all(&bytes)
-            .expect("write to chromium");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.from_chrome.recv_timeout(left) {
-                Ok(v) if v["id"] == json!(id) => {
-                    if let Some(err) = v.get("error") {
-                        panic!("{method} failed: {err}");
-                    }
-                    return v["result"].clone();
-                }
-                Ok(v) => self.events.borrow_mut().push_back(v),
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("{method}: no reply from chromium in 30 s")
-                }
-                Err(RecvTimeoutError::Disconnected) => panic!("{method}: chromium went away"),
-            }
-        }
+        self.0
+            .call(session, method, params)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Take every event received so far.
     pub fn drain_events(&self) -> Vec<Value> {
-        while let Ok(v) = self.from_chrome.try_recv() {
-            self.events.borrow_mut().push_back(v);
-        }
-        self.events.borrow_mut().drain(..).collect()
+        self.0.drain_events()
     }
 
     /// Wait for the first event matching `pred` (events before it are kept for `drain_events`).
     pub fn wait_event(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Option<Value> {
-        let deadline = Instant::now() + timeout;
-        {
-            let mut evs = self.events.borrow_mut();
-            if let Some(i) = evs.iter().position(&pred) {
-                return evs.remove(i);
-            }
-        }
-        loop {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            match self.from_chrome.recv_timeout(left) {
-                Ok(v) if pred(&v) => return Some(v),
-                Ok(v) => self.events.borrow_mut().push_back(v),
-                Err(_) => return None,
-            }
-        }
+        self.0.wait_event(timeout, pred)
     }
 
     /// Open `url` in a new tab and wait for it to load.
@@ -214,32 +83,12 @@ impl Browser {
 
     /// Attach to an existing target (such as a window the page opened).
     pub fn attach(&self, target_id: &str) -> Page<'_> {
-        let r = self.call(
-            None,
-            "Target.attachToTarget",
-            json!({ "targetId": target_id, "flatten": true }),
-        );
-        let session = r["sessionId"].as_str().unwrap().to_string();
-        for domain in [
-            "Page.enable",
-            "Runtime.enable",
-            "Log.enable",
-            "Network.enable",
-        ] {
-            self.call(Some(&session), domain, json!({}));
-        }
+        let tab = self.0.attach(target_id).unwrap_or_else(|e| panic!("{e}"));
         Page {
             browser: self,
-            session,
-            target_id: target_id.to_string(),
+            session: tab.session,
+            target_id: tab.target_id,
         }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

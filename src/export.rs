@@ -1,0 +1,133 @@
+//! `deck export`: the built decks as PDF (one page per slide, at the slide's size) or as PNG (one
+//! image per slide), printed and screenshotted by the Chromium installed on the machine.
+//!
+//! The decks are built as `deck build` builds them; each page is then opened from `file://` and
+//! shown as print shows it (every fragment visible, no viewer controls): the PDF is Chromium's
+//! print of it (the viewer's print CSS gives each slide a page of its size), the PNGs are
+//! screenshots of each slide's box at `scale` device pixels per CSS pixel.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::browser::{self, Browser, Tab};
+use crate::pipeline::{self, BuildOptions, BuildReport};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pdf,
+    Png,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub build: BuildOptions,
+    pub format: Format,
+    /// PNG: device pixels per CSS pixel (2 gives 2560x1440 for a 16:9 deck).
+    pub scale: f64,
+    /// Where the files go [default: the build's output folder].
+    pub out: Option<PathBuf>,
+}
+
+/// What was exported, per deck.
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub build: BuildReport,
+    /// The files written, per deck, in slide order.
+    pub files: Vec<(PathBuf, Vec<PathBuf>)>,
+}
+
+/// Build, then export every deck that built. Build problems are in `report.build.diagnostics`.
+pub fn export(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
+    let build = pipeline::build(&opts.build);
+    let mut report = ExportReport {
+        build,
+        files: Vec::new(),
+    };
+    if report.build.decks.is_empty() {
+        return Ok(report);
+    }
+    let bin = browser::find()?;
+    let chrome = Browser::launch(&bin)?;
+    let out_dir = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| report.build.out_dir.clone());
+    for deck in &report.build.decks {
+        let page = deck
+            .output
+            .canonicalize()
+            .with_context(|| format!("cannot find {}", deck.output.display()))?;
+        let name = deck
+            .output
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "deck".into());
+        let tab = chrome
+            .open(&format!("file://{}", page.display()))
+            .with_context(|| format!("cannot open {} in {}", page.display(), bin.display()))?;
+        tab.eval_until(
+            "document.readyState === 'complete' && typeof window.deck === 'object'",
+            &json!(true),
+            Duration::from_secs(20),
+        )
+        .with_context(|| format!("{}: the viewer did not start", page.display()))?;
+        let written = match opts.format {
+            Format::Pdf => vec![pdf(&tab, &out_dir.join(format!("{name}.pdf")))?],
+            Format::Png => png(&tab, &out_dir.join(&name), opts.scale)?,
+        };
+        report.files.push((deck.source.clone(), written));
+    }
+    Ok(report)
+}
+
+fn pdf(tab: &Tab<'_>, path: &Path) -> anyhow::Result<PathBuf> {
+    let printed = tab.call(
+        "Page.printToPDF",
+        json!({
+            "printBackground": true,
+            "preferCSSPageSize": true,
+            "displayHeaderFooter": false,
+            "margin": 0,
+        }),
+    )?;
+    write_base64(&printed, path)?;
+    Ok(path.to_path_buf())
+}
+
+fn png(tab: &Tab<'_>, dir: &Path, scale: f64) -> anyhow::Result<Vec<PathBuf>> {
+    // Print media: every fragment shown, no controls, slides one under the other at their size.
+    tab.call("Emulation.setEmulatedMedia", json!({ "media": "print" }))?;
+    let boxes = tab.eval(
+        "[...document.querySelectorAll('.deck-slide > section')].map(s => { const r = s.getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })",
+    )?;
+    let boxes = boxes.as_array().cloned().unwrap_or_default();
+    let width = boxes.len().to_string().len().max(2);
+    let mut files = Vec::new();
+    for (i, b) in boxes.iter().enumerate() {
+        let n = |k: usize| b[k].as_f64().unwrap_or(0.0);
+        let shot = tab.call(
+            "Page.captureScreenshot",
+            json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": { "x": n(0), "y": n(1), "width": n(2), "height": n(3), "scale": scale },
+            }),
+        )?;
+        let path = dir.join(format!("{:0width$}.png", i + 1));
+        write_base64(&shot, &path)?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
+fn write_base64(reply: &Value, path: &Path) -> anyhow::Result<()> {
+    let data = reply["data"].as_str().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .context("the browser sent data that is not base64")?;
+    crate::output::write_atomic(path, &bytes)
+}

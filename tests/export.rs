@@ -1,0 +1,100 @@
+//! `deck export` with the installed Chromium: page count and page size of the PDF, the PNGs'
+//! count and pixel size.
+
+mod common;
+
+use std::process::Command;
+
+use common::cdp::{chromium_or_skip, pdf_pages};
+use common::project::Project;
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[1..4], b"PNG", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+fn deck(slides: usize, size: &str) -> String {
+    let mut md =
+        format!("---\nsize: {size}\npaginate: true\n---\n\n# Slide 1\n\n* a fragment\n* another\n");
+    for i in 2..=slides {
+        md.push_str(&format!("\n---\n\n## Slide {i}\n\nText of slide {i}.\n"));
+    }
+    md
+}
+
+#[test]
+fn pdf_has_a_page_per_slide_at_the_slides_size() {
+    let Some(chrome) = chromium_or_skip("pdf_has_a_page_per_slide_at_the_slides_size") else {
+        return;
+    };
+    let p = Project::new()
+        .file("wide.md", deck(5, "16:9"))
+        .file("square.md", deck(3, "4:3"));
+    for (file, pages, media) in [("wide", 5, "0 0 960 540"), ("square", 3, "0 0 720 540")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+            .args(["export", "pdf", &format!("{file}.md"), "-o", "out"])
+            .current_dir(p.path(""))
+            .env("CHROME_PATH", &chrome)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains(&format!("wrote out/{file}.pdf")), "{err}");
+        let pdf = std::fs::read(p.path(&format!("out/{file}.pdf"))).unwrap();
+        assert_eq!(pdf_pages(&pdf), (pages, media.to_string()), "{file}");
+    }
+}
+
+#[test]
+fn png_has_an_image_per_slide_at_the_scale_asked() {
+    let Some(chrome) = chromium_or_skip("png_has_an_image_per_slide_at_the_scale_asked") else {
+        return;
+    };
+    let p = Project::new().file("talk.md", deck(4, "16:9"));
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["export", "png", "talk.md", "-o", "shots", "--scale", "2"])
+        .current_dir(p.path(""))
+        .env("CHROME_PATH", &chrome)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(p.path("shots/talk"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["01.png", "02.png", "03.png", "04.png"]);
+    for n in &names {
+        let png = std::fs::read(p.path(&format!("shots/talk/{n}"))).unwrap();
+        assert_eq!(png_size(&png), (2560, 1440), "{n}");
+    }
+    // A scale out of range is refused before anything runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["export", "png", "talk.md", "--scale", "0"])
+        .current_dir(p.path(""))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a scale from 0.25 to 8"));
+}
+
+#[test]
+fn without_a_browser_export_says_what_to_install() {
+    let p = Project::new().file("talk.md", deck(2, "16:9"));
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["export", "pdf", "talk.md"])
+        .current_dir(p.path(""))
+        .env("CHROME_PATH", p.path("no-such-browser"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("which is not a file"), "{err}");
+    assert!(err.contains("apt-get install chromium"), "{err}");
+}
