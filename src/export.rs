@@ -30,7 +30,29 @@ pub struct ExportOptions {
     pub scale: f64,
     /// Where the files go [default: the build's output folder].
     pub out: Option<PathBuf>,
+    /// PDF: also `<deck>.notes.pdf`, each slide with its speaker notes on an A4 landscape page.
+    pub notes: bool,
 }
+
+/// Print CSS for the notes PDF: on each A4 landscape page, the slide at 56% (717 px of the
+/// page's 1047) and its notes beside it.
+const NOTES_CSS: &str = r#"
+@page { size: 297mm 210mm; margin: 10mm; }
+@media print {
+  div.marpit > div.deck-slide, html.deck-js div.marpit > div.deck-slide {
+    display: flex !important; gap: 8mm; align-items: flex-start;
+    width: auto !important; height: auto !important; overflow: visible !important;
+  }
+  div.marpit > div.deck-slide > section {
+    zoom: 0.56; flex: none; break-inside: avoid; outline: 2px solid #c8c8c8;
+  }
+  div.marpit > div.deck-slide > aside.deck-notes {
+    display: block !important; flex: 1; margin: 0; color: #111;
+    font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+  }
+  div.marpit > div.deck-slide > aside.deck-notes:empty::before { content: "(no notes)"; color: #888; }
+}
+"#;
 
 /// What was exported, per deck.
 #[derive(Debug, Default)]
@@ -76,7 +98,17 @@ pub fn export(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
         )
         .with_context(|| format!("{}: the viewer did not start", page.display()))?;
         let written = match opts.format {
-            Format::Pdf => vec![pdf(&tab, &out_dir.join(format!("{name}.pdf")))?],
+            Format::Pdf => {
+                let mut files = vec![pdf(&tab, &out_dir.join(format!("{name}.pdf")))?];
+                if opts.notes {
+                    tab.eval(&format!(
+                        "document.head.insertAdjacentHTML('beforeend', {})",
+                        json!(format!("<style>{NOTES_CSS}</style>"))
+                    ))?;
+                    files.push(pdf(&tab, &out_dir.join(format!("{name}.notes.pdf")))?);
+                }
+                files
+            }
             Format::Png => png(&tab, &out_dir.join(&name), opts.scale)?,
         };
         report.files.push((deck.source.clone(), written));

@@ -45,6 +45,22 @@ fn pdf_has_a_page_per_slide_at_the_slides_size() {
         let pdf = std::fs::read(p.path(&format!("out/{file}.pdf"))).unwrap();
         assert_eq!(pdf_pages(&pdf), (pages, media.to_string()), "{file}");
     }
+    // --notes: also a notes PDF, a page per slide, A4 landscape (841.92 x 594.96 pt).
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["export", "pdf", "wide.md", "-o", "out", "--notes"])
+        .current_dir(p.path(""))
+        .env("CHROME_PATH", &chrome)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("out/wide.notes.pdf"), "{err}");
+    let (pages, media) = pdf_pages(&std::fs::read(p.path("out/wide.notes.pdf")).unwrap());
+    assert_eq!(pages, 5);
+    assert!(
+        media.starts_with("0 0 841.9") && media.contains(" 594.9"),
+        "{media}"
+    );
 }
 
 #[test]

@@ -26,6 +26,9 @@ pub struct Args {
     /// PNG: device pixels per CSS pixel (2 makes a 1280x720 slide 2560x1440)
     #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
     pub scale: f64,
+    /// PDF: also write <deck>.notes.pdf, each slide beside its speaker notes (A4 landscape)
+    #[arg(long)]
+    pub notes: bool,
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
     #[arg(long)]
     pub html: bool,
@@ -42,6 +45,9 @@ fn parse_scale(s: &str) -> Result<f64, String> {
 
 /// Returns whether every deck built and was exported.
 pub fn execute(args: Args) -> anyhow::Result<bool> {
+    if args.notes && matches!(args.kind, Kind::Png) {
+        anyhow::bail!("--notes makes a notes PDF: use it with `deck export pdf`");
+    }
     let report = export::export(&ExportOptions {
         build: BuildOptions {
             path: args.path,
@@ -54,6 +60,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         },
         scale: args.scale,
         out: args.output,
+        notes: args.notes,
     })?;
     for d in report.build.diagnostics.iter() {
         eprintln!("{d}");
@@ -64,6 +71,12 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
     for (source, files) in &report.files {
         match files.as_slice() {
             [one] => eprintln!("wrote {} (from {})", one.display(), source.display()),
+            [slides, notes] if args.notes => eprintln!(
+                "wrote {} and {} (from {})",
+                slides.display(),
+                notes.display(),
+                source.display()
+            ),
             many => eprintln!(
                 "wrote {} images in {} (from {})",
                 many.len(),
