@@ -62,6 +62,8 @@ pub struct Globals {
     pub title: Option<String>,
     pub description: Option<String>,
     pub author: Option<String>,
+    /// When the talk is given (deck's own directive, for the site index).
+    pub date: Option<String>,
     pub lang: Option<String>,
 }
 

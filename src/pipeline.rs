@@ -31,6 +31,13 @@ pub struct BuiltDeck {
     pub output: PathBuf,
     pub html: String,
     pub slides: usize,
+    pub title: String,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    pub date: Option<String>,
+    /// Slide size in CSS pixels.
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +52,8 @@ pub struct BuildReport {
     pub data_files: Vec<String>,
     pub root: PathBuf,
     pub out_dir: PathBuf,
+    /// The site's `index.html` (projects only), written with the decks.
+    pub index: Option<String>,
 }
 
 /// Where deck keeps what it can recompute (figure cache, file hashes), inside the project.
@@ -169,6 +178,12 @@ impl Session {
             output: self.out_dir.join(output_name(source)),
             html,
             slides: deck.slides.len(),
+            title: render::deck_title(deck),
+            description: deck.globals.description.clone(),
+            author: deck.globals.author.clone(),
+            date: deck.globals.date.clone(),
+            width: deck.globals.size.width,
+            height: deck.globals.size.height,
         })
     }
 
@@ -231,6 +246,9 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
     report.data_files.dedup();
     report.root = session.project.root.clone();
     report.out_dir = session.out_dir.clone();
+    let mut diags = Diagnostics::default();
+    report.index = site_index(&session, &report, &mut diags);
+    report.diagnostics.extend(diags);
     report
 }
 
@@ -251,7 +269,72 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             .diagnostics
             .push(Diagnostic::error(&report.out_dir, format!("{e:#}")));
     }
+    if let Some(index) = report.index.take() {
+        let path = report.out_dir.join("index.html");
+        if let Err(e) = crate::output::write_atomic(&path, index.as_bytes()) {
+            report
+                .diagnostics
+                .push(Diagnostic::error(&path, format!("{e:#}")));
+        }
+    }
     report
+}
+
+/// The site's index page: every deck that built, with what it was computed from. Only for a
+/// project (a lone Markdown file is its own page), and not when a deck is itself `index.html`.
+fn site_index(session: &Session, report: &BuildReport, diags: &mut Diagnostics) -> Option<String> {
+    session.project.config_path.as_ref()?;
+    if report
+        .decks
+        .iter()
+        .any(|d| d.output.ends_with("index.html"))
+    {
+        return None;
+    }
+    let entries: Vec<render::IndexEntry> = report
+        .decks
+        .iter()
+        .map(|d| {
+            let rel = d
+                .source
+                .strip_prefix(&session.project.root)
+                .unwrap_or(&d.source)
+                .display()
+                .to_string();
+            let mut data: Vec<String> = report
+                .figures
+                .iter()
+                .filter(|f| f.deck == rel)
+                .flat_map(|f| f.inputs.iter().map(|i| data_url(&i.path)))
+                .collect();
+            data.sort();
+            data.dedup();
+            render::IndexEntry {
+                href: output_name(&d.source),
+                title: d.title.clone(),
+                date: d.date.clone(),
+                author: d.author.clone(),
+                description: d.description.clone(),
+                slides: d.slides,
+                width: d.width,
+                height: d.height,
+                data,
+            }
+        })
+        .collect();
+    let title = session
+        .project
+        .config
+        .title
+        .clone()
+        .unwrap_or_else(|| "Decks".into());
+    match render::render_index(&session.templates, &title, &entries) {
+        Ok(html) => Some(html),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
 }
 
 /// `provenance.json` lists every figure with its inputs; the data files go to `data/` beside it,

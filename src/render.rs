@@ -19,6 +19,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("deck.html", include_str!("../templates/deck.html")),
     ("viewer.css", include_str!("../templates/viewer.css")),
     ("viewer.js", include_str!("../templates/viewer.js")),
+    ("index.html", include_str!("../templates/index.html")),
 ];
 
 /// Templates: built-ins, each replaceable by a file of the same name in the project's templates/.
@@ -110,17 +111,7 @@ pub fn render(
     );
     let slide_css = slide_css.replace("</style", "<\\/style");
 
-    let title = deck
-        .globals
-        .title
-        .clone()
-        .or_else(|| deck.slides.iter().find_map(|s| s.heading.clone()))
-        .or_else(|| {
-            deck.path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "deck".into());
+    let title = deck_title(deck);
     let slides = deck
         .slides
         .iter()
@@ -150,6 +141,58 @@ pub fn render(
                 .render(minijinja::value::Serde(&page))
         })
         .map_err(|e| template_error(&e, &templates.path("deck.html"), text))
+}
+
+/// A deck's title: its `title` directive, else its first heading, else its file name.
+pub fn deck_title(deck: &Deck) -> String {
+    deck.globals
+        .title
+        .clone()
+        .or_else(|| deck.slides.iter().find_map(|s| s.heading.clone()))
+        .or_else(|| {
+            deck.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "deck".into())
+}
+
+/// One deck in the site index.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexEntry {
+    pub href: String,
+    pub title: String,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub description: Option<String>,
+    pub slides: usize,
+    pub width: u32,
+    pub height: u32,
+    /// Data files the deck's figures read, as linked from the index (`data/runs.csv`).
+    pub data: Vec<String>,
+}
+
+/// The site's `index.html`, from the `index.html` template.
+pub fn render_index(
+    templates: &Templates,
+    title: &str,
+    decks: &[IndexEntry],
+) -> Result<String, Diagnostic> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Paths in links escaped for HTML but with their slashes kept (`data/runs.csv`).
+    env.add_filter("path", |s: String| {
+        minijinja::value::Value::from_safe_string(escape(&s))
+    });
+    let text = templates.text("index.html");
+    let ctx = minijinja::context! {
+        title => title,
+        decks => minijinja::value::Value::from(minijinja::value::Serde(decks)),
+        generator => format!("deck {}", env!("CARGO_PKG_VERSION")),
+    };
+    env.add_template("index.html", text)
+        .and_then(|_| env.get_template("index.html")?.render(ctx))
+        .map_err(|e| template_error(&e, &templates.path("index.html"), text))
 }
 
 fn template_error(e: &minijinja::Error, path: &Path, text: &str) -> Diagnostic {

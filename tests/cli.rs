@@ -350,3 +350,52 @@ fn output_piped_into_a_closed_pipe_ends_quietly() {
         "ended by SIGPIPE, like `seq 1e9 | head`"
     );
 }
+
+#[test]
+fn a_project_gets_a_site_index_of_its_decks() {
+    let p = Project::new()
+        .file(
+            "deck.toml",
+            "title = \"Our talks\"\n[datasets]\nruns = \"data/runs.csv\"\n",
+        )
+        .file("data/runs.csv", "variant,wall_s\na,1.5\nb,2.5\n")
+        .file(
+            "slides/alpha.md",
+            "---\ntitle: Alpha talk\ndate: 2026-06-27\nauthor: A. Speaker\ndescription: The first one\n---\n\n# Alpha\n\n```table\nsql: SELECT variant, wall_s FROM runs\n```\n\n---\n\n## Two\n",
+        )
+        .file("slides/beta.md", "# Beta\n\nOne slide, no data.\n");
+    p.deck(&["build"]).ok();
+    let index = p.read("dist/index.html");
+    for want in [
+        "<title>Our talks</title>",
+        "Alpha talk",
+        "2026-06-27 · A. Speaker · 2 slides",
+        "The first one",
+        "<a href=\"alpha.html\">slides</a>",
+        "alpha.html?view=presenter",
+        "<a href=\"data/runs.csv\">data/runs.csv</a>",
+        "<a href=\"provenance.json\">",
+        "Beta",
+        "1 slide<",
+        "src=\"beta.html#1\"",
+    ] {
+        assert!(index.contains(want), "missing {want:?} in:\n{index}");
+    }
+    // Beta reads no data: its entry links no data file.
+    let beta = &index[index.find("beta.html#1").unwrap()..];
+    assert!(!beta.contains("data/runs.csv"), "{beta}");
+    // The same inputs, the same bytes.
+    p.deck(&["build"]).ok();
+    assert_eq!(p.read("dist/index.html"), index);
+
+    // A deck that is itself index.md keeps its page; a lone file gets no index.
+    let q = Project::new()
+        .file("deck.toml", "")
+        .file("slides/index.md", "# Home deck\n");
+    q.deck(&["build"]).ok();
+    assert!(q.read("dist/index.html").contains("Home deck"));
+    assert!(q.read("dist/index.html").contains("class=\"marpit\""));
+    let r = Project::new().file("talk.md", "# Alone\n");
+    r.deck(&["build", "talk.md"]).ok();
+    assert!(!r.path("index.html").exists());
+}

@@ -16,6 +16,8 @@ pub const GLOBAL: &[&str] = &[
     "description",
     "author",
     "lang",
+    // deck's own: when the talk is given (shown in the site index; Marp ignores it).
+    "date",
     // Accepted for compatibility and ignored: they configure Marp's tooling, not the deck.
     "marp",
     "url",

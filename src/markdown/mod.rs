@@ -488,6 +488,7 @@ fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -
             "title" => g.title = Some(s),
             "description" => g.description = Some(s),
             "author" => g.author = Some(s),
+            "date" => g.date = Some(s),
             "lang" => g.lang = Some(s),
             _ => {}
         }
