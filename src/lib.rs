@@ -10,6 +10,7 @@
 
 pub mod assets;
 pub mod browser;
+pub mod check;
 pub mod cmd;
 pub mod css;
 pub mod deck;

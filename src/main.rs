@@ -16,6 +16,15 @@ fn main() -> ExitCode {
         Command::Build(args) => deck::cmd::build::execute(args),
         Command::Serve(args) => deck::cmd::serve::execute(args),
         Command::Export(args) => deck::cmd::export::execute(args),
+        Command::Check(args) => {
+            return match deck::cmd::check::execute(args) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Run(args) => {
             return match deck::cmd::run::execute(args) {
                 Ok(code) => ExitCode::from(code),

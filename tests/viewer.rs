@@ -382,26 +382,8 @@ fn print_to_pdf_one_page_per_slide_with_fragments_shown() {
     assert_clean(&browser);
 }
 
-/// Slides whose content reaches outside their section (1 px tolerance): [slide number, what].
-const OVERFLOWS: &str = r#"(() => {
-  const out = [];
-  document.querySelectorAll('div.marpit > div.deck-slide > section').forEach((sec, i) => {
-    const box = sec.getBoundingClientRect();
-    const scale = box.width / sec.offsetWidth;
-    for (const el of sec.querySelectorAll('*')) {
-      if (el.closest('.deck-bg')) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if ((r.right - box.right) / scale > 1 || (r.bottom - box.bottom) / scale > 1 ||
-          (box.left - r.left) / scale > 1 || (box.top - r.top) / scale > 1) {
-        out.push([i + 1, el.tagName.toLowerCase()]);
-        return;
-      }
-    }
-  });
-  return out;
-})()"#;
-
+/// Slides whose content reaches outside their section: the probe `deck check` uses.
+const OVERFLOWS: &str = deck::check::OVERFLOWS_JS;
 #[test]
 fn every_slide_fits_its_box_in_every_theme() {
     let Some(browser) = browser_or_skip("every_slide_fits_its_box_in_every_theme") else {

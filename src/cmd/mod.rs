@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its clap arguments and `execute`.
 
 pub mod build;
+pub mod check;
 pub mod export;
 pub mod run;
 pub mod serve;
@@ -24,6 +25,8 @@ pub enum Command {
     Build(build::Args),
     /// Serve the decks on a local server that updates open pages as files change
     Serve(serve::Args),
+    /// Check decks for CI: build errors, stale data, overflowing slides, missing notes, remote content
+    Check(check::Args),
     /// Export decks as PDF (a page per slide) or PNG (an image per slide) with the installed Chromium
     Export(export::Args),
     /// Rerun the measurements of deck.toml's [bench] (in containers or on this machine) into data/

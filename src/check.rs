@@ -1,0 +1,285 @@
+//! `deck check`: everything `deck build` validates, and what a published deck can get wrong
+//! without an error: data that changed since `dist/` was built, slides whose content leaves their
+//! box (measured in the installed Chromium), slides without speaker notes, and the remote images and
+//! links a deck needs the network for. Nothing is written but the figure cache.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::browser;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::pipeline::{self, BuildOptions, BuildReport};
+
+/// In a page of a deck: the slides whose content reaches outside their section (1 px tolerance),
+/// as `[slide number, tag of the first element outside]`.
+pub const OVERFLOWS_JS: &str = r#"(() => {
+  const out = [];
+  document.querySelectorAll('div.marpit > div.deck-slide > section').forEach((sec, i) => {
+    const box = sec.getBoundingClientRect();
+    const scale = box.width / sec.offsetWidth;
+    for (const el of sec.querySelectorAll('*')) {
+      if (el.closest('.deck-bg')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if ((r.right - box.right) / scale > 1 || (r.bottom - box.bottom) / scale > 1 ||
+          (box.left - r.left) / scale > 1 || (box.top - r.top) / scale > 1) {
+        out.push([i + 1, el.tagName.toLowerCase()]);
+        return;
+      }
+    }
+  });
+  return out;
+})()"#;
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub build: BuildOptions,
+    /// Measure overflowing slides in a browser (when one is installed).
+    pub browser: bool,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Which check found it: build, data, overflow, notes, remote.
+    pub check: &'static str,
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+    pub help: Option<String>,
+    /// The whole diagnostic as `deck build` prints it (build findings).
+    #[serde(skip)]
+    pub rendered: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CheckReport {
+    pub decks: usize,
+    pub slides: usize,
+    pub findings: Vec<Finding>,
+    /// External links, per deck (listed, not a problem).
+    pub links: Vec<(PathBuf, String)>,
+    /// Checks that could not run, and why.
+    pub skipped: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.len() - self.errors()
+    }
+}
+
+pub fn check(opts: &CheckOptions) -> CheckReport {
+    let build = pipeline::render_project(&opts.build);
+    let mut report = CheckReport {
+        decks: build.decks.len() + build.failed.len(),
+        slides: build.decks.iter().map(|d| d.slides).sum(),
+        ..CheckReport::default()
+    };
+    for d in build.diagnostics.iter() {
+        report.findings.push(from_diagnostic(d));
+    }
+    stale_data(&build, &mut report);
+    for deck in &build.decks {
+        notes(&deck.source, &deck.html, &mut report);
+        remote(&deck.source, &deck.html, &mut report);
+    }
+    if opts.browser {
+        overflow(&build, &mut report);
+    } else {
+        report
+            .skipped
+            .push("overflowing slides: not measured (--no-browser)".into());
+    }
+    report
+}
+
+fn from_diagnostic(d: &Diagnostic) -> Finding {
+    Finding {
+        severity: d.severity,
+        check: "build",
+        file: d.path.clone(),
+        line: d.pos.map(|p| p.line),
+        message: d.message.clone(),
+        help: d.help.clone(),
+        rendered: Some(d.to_string()),
+    }
+}
+
+fn warning(check: &'static str, file: &Path, message: String, help: &str) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        check,
+        file: file.to_path_buf(),
+        line: None,
+        message,
+        help: Some(help.to_string()),
+        rendered: None,
+    }
+}
+
+/// Data files whose content differs from what the last `deck build` recorded in
+/// `provenance.json`: the published decks show numbers the data no longer gives.
+fn stale_data(build: &BuildReport, report: &mut CheckReport) {
+    let recorded_path = build.out_dir.join("provenance.json");
+    let Ok(text) = std::fs::read_to_string(&recorded_path) else {
+        if !build.figures.is_empty() {
+            report.skipped.push(format!(
+                "data against the published decks: no {} yet (run `deck build`)",
+                recorded_path.display()
+            ));
+        }
+        return;
+    };
+    let recorded: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let mut then: std::collections::BTreeMap<String, String> = Default::default();
+    for f in recorded["figures"].as_array().into_iter().flatten() {
+        for i in f["inputs"].as_array().into_iter().flatten() {
+            if let (Some(p), Some(h)) = (i["path"].as_str(), i["sha256"].as_str()) {
+                then.insert(p.to_string(), h.to_string());
+            }
+        }
+    }
+    let mut now: std::collections::BTreeMap<&str, &str> = Default::default();
+    for f in &build.figures {
+        for i in &f.inputs {
+            now.insert(&i.path, &i.sha256);
+        }
+    }
+    for (path, hash) in now {
+        if let Some(old) = then.get(path)
+            && old != hash
+        {
+            report.findings.push(warning(
+                "data",
+                &build.root.join(path),
+                format!(
+                    "changed since {} was built (sha256 {}… then, {}… now): the published decks show older numbers",
+                    build.out_dir.display(),
+                    &old[..old.len().min(12)],
+                    &hash[..hash.len().min(12)]
+                ),
+                "run `deck build` to publish figures from the data as it is, or restore the file if it was edited by mistake",
+            ));
+        }
+    }
+}
+
+/// Slides of a built page without speaker notes.
+fn notes(source: &Path, html: &str, report: &mut CheckReport) {
+    let missing: Vec<String> = html
+        .split("<div class=\"deck-slide\"")
+        .skip(1)
+        .enumerate()
+        .filter(|(_, slide)| !slide.contains("<aside class=\"deck-notes\""))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !missing.is_empty() {
+        report.findings.push(warning(
+            "notes",
+            source,
+            format!(
+                "slide{} {} ha{} no speaker notes",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                if missing.len() == 1 { "s" } else { "ve" }
+            ),
+            "write notes in an HTML comment on the slide: <!-- what to say -->",
+        ));
+    }
+}
+
+/// Remote images (the deck needs the network to show them) are problems; links are listed.
+fn remote(source: &Path, html: &str, report: &mut CheckReport) {
+    for (attr, is_image) in [("src=\"", true), ("href=\"", false)] {
+        for part in html.split(attr).skip(1) {
+            let url = &part[..part.find('"').unwrap_or(0)];
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                continue;
+            }
+            if is_image {
+                report.findings.push(warning(
+                    "remote",
+                    source,
+                    format!("remote image {url}: the deck needs the network to show it"),
+                    "download it next to the deck and link the local file",
+                ));
+            } else {
+                report.links.push((source.to_path_buf(), url.to_string()));
+            }
+        }
+    }
+}
+
+/// Slides whose content leaves their box, measured in the installed Chromium.
+fn overflow(build: &BuildReport, report: &mut CheckReport) {
+    if build.decks.is_empty() {
+        return;
+    }
+    let bin = match browser::find() {
+        Ok(b) => b,
+        Err(e) => {
+            let why = e.to_string();
+            report.skipped.push(format!(
+                "overflowing slides: not measured, {}",
+                why.lines().next().unwrap_or("no browser")
+            ));
+            return;
+        }
+    };
+    let measured = (|| -> Result<Vec<(PathBuf, Vec<(u64, String)>)>, String> {
+        let chrome = browser::Browser::launch(&bin).map_err(|e| e.to_string())?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for (i, deck) in build.decks.iter().enumerate() {
+            let page = dir.path().join(format!("{i}.html"));
+            std::fs::write(&page, &deck.html).map_err(|e| e.to_string())?;
+            let tab = chrome
+                .open(&format!("file://{}", page.display()))
+                .map_err(|e| e.to_string())?;
+            tab.eval_until(
+                "document.readyState === 'complete' && typeof window.deck === 'object'",
+                &json!(true),
+                Duration::from_secs(20),
+            )
+            .map_err(|e| e.to_string())?;
+            let found = tab.eval(OVERFLOWS_JS).map_err(|e| e.to_string())?;
+            let slides = found
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| Some((v[0].as_u64()?, v[1].as_str()?.to_string())))
+                .collect();
+            out.push((deck.source.clone(), slides));
+        }
+        Ok(out)
+    })();
+    match measured {
+        Ok(decks) => {
+            for (source, slides) in decks {
+                for (n, tag) in slides {
+                    report.findings.push(warning(
+                        "overflow",
+                        &source,
+                        format!("slide {n}: its content goes outside the slide (first: <{tag}>)"),
+                        "shorten the slide, split it, or make a chart smaller with `height:`",
+                    ));
+                }
+            }
+        }
+        Err(e) => report.skipped.push(format!(
+            "overflowing slides: not measured, the browser failed: {e}"
+        )),
+    }
+}

@@ -1,0 +1,101 @@
+//! `deck check`: for CI, everything `deck build` validates and more, without writing anything.
+//! Exit codes: 0 no problem (or only warnings), 1 errors, 2 warnings with `--strict`.
+
+use std::path::PathBuf;
+
+use crate::check::{self, CheckOptions};
+use crate::diagnostics::Severity;
+use crate::pipeline::BuildOptions;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A deck project folder (with deck.toml) or a Markdown file [default: the current folder]
+    pub path: Option<PathBuf>,
+    /// `json` for CI: every finding with its check, file, line, message and help
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Warnings fail too (exit code 2)
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not start a browser to measure overflowing slides
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
+    #[arg(long)]
+    pub html: bool,
+}
+
+pub fn execute(args: Args) -> anyhow::Result<u8> {
+    let report = check::check(&CheckOptions {
+        build: BuildOptions {
+            path: args.path,
+            output: None,
+            html: args.html,
+        },
+        browser: !args.no_browser,
+    });
+    let (errors, warnings) = (report.errors(), report.warnings());
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "ok": errors == 0 && (!args.strict || warnings == 0),
+                "errors": errors,
+                "warnings": warnings,
+                "decks": report.decks,
+                "slides": report.slides,
+                "findings": report.findings,
+                "links": report.links.iter().map(|(d, u)| serde_json::json!({"deck": d, "url": u})).collect::<Vec<_>>(),
+                "skipped": report.skipped,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Human => {
+            for f in &report.findings {
+                match &f.rendered {
+                    Some(text) => eprintln!("{text}"),
+                    None => {
+                        let level = match f.severity {
+                            Severity::Error => "error",
+                            Severity::Warning => "warning",
+                        };
+                        eprintln!("{level}[{}]: {}: {}", f.check, f.file.display(), f.message);
+                        if let Some(h) = &f.help {
+                            eprintln!("  = help: {h}");
+                        }
+                        eprintln!();
+                    }
+                }
+            }
+            if !report.links.is_empty() {
+                eprintln!("external links ({}):", report.links.len());
+                for (deck, url) in &report.links {
+                    eprintln!("  {}: {url}", deck.display());
+                }
+            }
+            for s in &report.skipped {
+                eprintln!("note: {s}");
+            }
+            let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "checked {}, {}: {}, {}",
+                plural(report.decks, "deck"),
+                plural(report.slides, "slide"),
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            );
+        }
+    }
+    Ok(if errors > 0 {
+        1
+    } else if args.strict && warnings > 0 {
+        2
+    } else {
+        0
+    })
+}
