@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 use crate::markdown::{AssetResolver, Resolved};
+use crate::remote::RemoteImages;
 
 /// Resolves image URLs relative to the Markdown file's folder.
 pub struct FileAssets {
     base: PathBuf,
     cache: HashMap<String, Resolved>,
+    /// With `--embed-remote`: remote images downloaded (once) and inlined too.
+    remote: Option<RemoteImages>,
     /// Every local file read, for the watcher and provenance.
     pub files: Vec<PathBuf>,
 }
@@ -21,8 +24,15 @@ impl FileAssets {
         FileAssets {
             base: base.to_path_buf(),
             cache: HashMap::new(),
+            remote: None,
             files: Vec::new(),
         }
+    }
+
+    /// Download remote images into `cache_dir` (once) and inline them.
+    pub fn embed_remote(mut self, cache_dir: &Path) -> Self {
+        self.remote = Some(RemoteImages::new(cache_dir));
+        self
     }
 
     fn load(&mut self, url: &str) -> Resolved {
@@ -34,10 +44,28 @@ impl FileAssets {
         if lower.starts_with("data:") || url.starts_with('#') || url.is_empty() {
             return keep(None);
         }
+        if (lower.starts_with("http://") || lower.starts_with("https://"))
+            && let Some(remote) = &mut self.remote
+        {
+            return match remote.get(url) {
+                Ok((mime, bytes)) => Resolved {
+                    url: format!(
+                        "data:{mime};base64,{}",
+                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                    ),
+                    warning: None,
+                },
+                Err(why) => keep(Some((
+                    format!("remote image {url} could not be embedded ({why}); it stays a link"),
+                    "check the address, or save the image beside the deck and link the local file"
+                        .into(),
+                ))),
+            };
+        }
         if lower.starts_with("http://") || lower.starts_with("https://") || url.starts_with("//") {
             return keep(Some((
                 format!("remote image {url} stays a link: the deck needs the network to show it"),
-                "save the image beside the deck and link the local file to make the deck work offline".into(),
+                "build with --embed-remote to download and inline it, or save the image beside the deck and link the local file".into(),
             )));
         }
         if let Some((scheme, _)) = url.split_once(':')

@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod output;
 pub mod pipeline;
 pub mod project;
+pub mod remote;
 pub mod render;
 pub mod results;
 pub mod run;

@@ -22,6 +22,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     /// Allow raw HTML in every deck.
     pub html: bool,
+    /// Download remote images (once, into the cache) and inline them.
+    pub embed_remote: bool,
 }
 
 /// One deck rendered in memory.
@@ -140,9 +142,14 @@ impl Session {
             .display()
             .to_string();
         let html_allowed = self.opts.html || self.project.config.html;
+        let remote = self
+            .opts
+            .embed_remote
+            .then(|| self.project.root.join(CACHE_DIR).join("remote"));
         let (deck, files) = parse_source(
             source,
             html_allowed,
+            remote.as_deref(),
             Some(&mut self.results),
             &mut out.diagnostics,
         );
@@ -392,13 +399,14 @@ pub fn parse_file(
     results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> Option<Deck> {
-    parse_source(source, html, results, diags).0
+    parse_source(source, html, None, results, diags).0
 }
 
 /// [`parse_file`], also returning the local files the deck read (images).
 fn parse_source(
     source: &Path,
     html: bool,
+    remote_cache: Option<&Path>,
     results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> (Option<Deck>, Vec<PathBuf>) {
@@ -440,6 +448,9 @@ fn parse_source(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut assets = FileAssets::new(base);
+    if let Some(dir) = remote_cache {
+        assets = assets.embed_remote(dir);
+    }
     let opts = ParseOptions {
         html,
         resolver: &mut assets,

@@ -399,3 +399,67 @@ fn a_project_gets_a_site_index_of_its_decks() {
     r.deck(&["build", "talk.md"]).ok();
     assert!(!r.path("index.html").exists());
 }
+
+/// A loopback HTTP server (never a real remote host) serving a PNG at /cat.png; 404 elsewhere.
+/// It stops when the returned guard is dropped.
+fn image_server(png: &'static [u8]) -> (u16, std::sync::Arc<tiny_http::Server>) {
+    let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let s = server.clone();
+    std::thread::spawn(move || {
+        while let Ok(req) = s.recv() {
+            let resp = if req.url() == "/cat.png" {
+                tiny_http::Response::from_data(png).with_header(
+                    tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"image/png"[..]).unwrap(),
+                )
+            } else {
+                tiny_http::Response::from_data(&b"no"[..]).with_status_code(404)
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    (port, server)
+}
+
+#[test]
+fn embed_remote_downloads_once_and_inlines() {
+    // A 1x1 PNG.
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+    let (port, server) = image_server(PNG);
+    let url = format!("http://127.0.0.1:{port}/cat.png");
+    let p = Project::new()
+        .file("deck.toml", "")
+        .file("slides/talk.md", format!("# Cat\n\n![cat]({url})\n"));
+
+    // Without the flag: a link and a warning that says how to embed it.
+    let run = p.deck(&["build"]).ok();
+    assert!(run.stderr().contains("--embed-remote"), "{}", run.stderr());
+    assert!(p.read("dist/talk.html").contains(&url));
+
+    let run = p.deck(&["build", "--embed-remote"]).ok();
+    assert!(!run.stderr().contains("warning:"), "{}", run.stderr());
+    let html = p.read("dist/talk.html");
+    assert!(html.contains("data:image/png;base64,"), "inlined");
+    assert!(!html.contains(&url), "no link left");
+
+    // The server is gone: the cached image is used.
+    server.unblock();
+    drop(server);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    p.deck(&["build", "--embed-remote"]).ok();
+    assert!(p.read("dist/talk.html").contains("data:image/png;base64,"));
+
+    // A download that fails stays a link, with the reason.
+    let (port, _server) = image_server(PNG);
+    let q = Project::new().file("deck.toml", "").file(
+        "slides/talk.md",
+        format!("# Missing\n\n![x](http://127.0.0.1:{port}/missing.png)\n"),
+    );
+    let run = q.deck(&["build", "--embed-remote"]).ok();
+    assert!(
+        run.stderr().contains("could not be embedded"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("404"), "{}", run.stderr());
+}

@@ -15,6 +15,10 @@ pub struct Args {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
     #[arg(long)]
     pub html: bool,
+    /// Download remote images once (into .deck-cache/remote/) and inline them, so the deck works
+    /// without the network
+    #[arg(long)]
+    pub embed_remote: bool,
 }
 
 /// Returns whether the build succeeded (no errors).
@@ -24,6 +28,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         path: args.path,
         output: args.output,
         html: args.html,
+        embed_remote: args.embed_remote,
     });
     for d in report.diagnostics.iter() {
         eprintln!("{d}");

@@ -37,6 +37,7 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
             path: args.path,
             output: None,
             html: args.html,
+            embed_remote: false,
         },
         browser: !args.no_browser,
     });

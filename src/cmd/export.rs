@@ -26,6 +26,9 @@ pub struct Args {
     /// PNG: device pixels per CSS pixel (2 makes a 1280x720 slide 2560x1440)
     #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
     pub scale: f64,
+    /// Download remote images once and inline them, so they are in the PDF or PNGs
+    #[arg(long)]
+    pub embed_remote: bool,
     /// PDF: also write <deck>.notes.pdf, each slide beside its speaker notes (A4 landscape)
     #[arg(long)]
     pub notes: bool,
@@ -53,6 +56,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             path: args.path,
             output: None,
             html: args.html,
+            embed_remote: args.embed_remote,
         },
         format: match args.kind {
             Kind::Pdf => Format::Pdf,

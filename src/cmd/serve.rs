@@ -42,6 +42,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             path,
             output: None,
             html: args.html,
+            embed_remote: false,
         },
         host: args.host,
         port: args.port,
