@@ -24,6 +24,9 @@ pub struct BuildOptions {
     pub html: bool,
     /// Download remote images (once, into the cache) and inline them.
     pub embed_remote: bool,
+    /// Where `dist/` is published (`https://example.org/talks/`): pages get their absolute
+    /// address (canonical, Open Graph) and `provenance.json` the data files' addresses.
+    pub base_url: Option<String>,
 }
 
 /// One deck rendered in memory.
@@ -56,6 +59,7 @@ pub struct BuildReport {
     pub out_dir: PathBuf,
     /// The site's `index.html` (projects only), written with the decks.
     pub index: Option<String>,
+    pub base_url: Option<String>,
 }
 
 /// Where deck keeps what it can recompute (figure cache, file hashes), inside the project.
@@ -173,7 +177,18 @@ impl Session {
     ) -> Option<BuiltDeck> {
         let theme_name = theme_for(deck, &self.project, &self.themes, source, diags)?;
         let theme_css = self.themes.css(&theme_name, diags).unwrap_or_default();
-        let html = match render::render(deck, &theme_name, &theme_css, &self.templates) {
+        let canonical = self
+            .opts
+            .base_url
+            .as_ref()
+            .map(|base| format!("{base}{}", output_name(source)));
+        let html = match render::render(
+            deck,
+            &theme_name,
+            &theme_css,
+            &self.templates,
+            canonical.as_deref(),
+        ) {
             Ok(h) => h,
             Err(d) => {
                 diags.push(d);
@@ -253,6 +268,7 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
     report.data_files.dedup();
     report.root = session.project.root.clone();
     report.out_dir = session.out_dir.clone();
+    report.base_url = session.opts.base_url.clone();
     let mut diags = Diagnostics::default();
     report.index = site_index(&session, &report, &mut diags);
     report.diagnostics.extend(diags);
@@ -335,7 +351,8 @@ fn site_index(session: &Session, report: &BuildReport, diags: &mut Diagnostics) 
         .title
         .clone()
         .unwrap_or_else(|| "Decks".into());
-    match render::render_index(&session.templates, &title, &entries) {
+    let canonical = session.opts.base_url.clone();
+    match render::render_index(&session.templates, &title, &entries, canonical.as_deref()) {
         Ok(html) => Some(html),
         Err(d) => {
             diags.push(d);
@@ -347,10 +364,19 @@ fn site_index(session: &Session, report: &BuildReport, diags: &mut Diagnostics) 
 /// `provenance.json` lists every figure with its inputs; the data files go to `data/` beside it,
 /// so attendees can download what the deck was computed from.
 fn write_provenance(report: &BuildReport) -> anyhow::Result<()> {
-    let doc = serde_json::json!({
+    let mut doc = serde_json::json!({
         "generator": format!("deck {}", env!("CARGO_PKG_VERSION")),
         "figures": report.figures,
     });
+    if let Some(base) = &report.base_url {
+        doc["data"] = report
+            .data_files
+            .iter()
+            .map(
+                |rel| serde_json::json!({ "path": rel, "url": format!("{base}{}", data_url(rel)) }),
+            )
+            .collect();
+    }
     let json = serde_json::to_vec_pretty(&doc)?;
     crate::output::write_atomic(&report.out_dir.join("provenance.json"), &json)?;
     for rel in &report.data_files {

@@ -80,6 +80,8 @@ struct Page<'a> {
     viewer_js: &'a str,
     slide_css: String,
     slides: Vec<PageSlide>,
+    /// The page's absolute address (with `--base-url`), for `rel=canonical` and Open Graph.
+    canonical: Option<&'a str>,
 }
 
 /// Render a deck with its theme's CSS. Template errors name the template file and line.
@@ -88,6 +90,7 @@ pub fn render(
     theme: &str,
     theme_css: &str,
     templates: &Templates,
+    canonical: Option<&str>,
 ) -> Result<String, Diagnostic> {
     let size = deck.globals.size;
     let mut slide_css = String::new();
@@ -130,10 +133,10 @@ pub fn render(
         viewer_js: templates.text("viewer.js"),
         slide_css,
         slides,
+        canonical,
     };
 
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let mut env = environment();
     let text = templates.text("deck.html");
     env.add_template("deck.html", text)
         .and_then(|_| {
@@ -141,6 +144,17 @@ pub fn render(
                 .render(minijinja::value::Serde(&page))
         })
         .map_err(|e| template_error(&e, &templates.path("deck.html"), text))
+}
+
+/// The templates' environment: undefined values are errors, and `path` escapes a URL or path for
+/// HTML but keeps its slashes (`data/runs.csv`, not `data&#x2f;runs.csv`).
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("path", |s: String| {
+        minijinja::value::Value::from_safe_string(escape(&s))
+    });
+    env
 }
 
 /// A deck's title: its `title` directive, else its first heading, else its file name.
@@ -177,17 +191,14 @@ pub fn render_index(
     templates: &Templates,
     title: &str,
     decks: &[IndexEntry],
+    canonical: Option<&str>,
 ) -> Result<String, Diagnostic> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    // Paths in links escaped for HTML but with their slashes kept (`data/runs.csv`).
-    env.add_filter("path", |s: String| {
-        minijinja::value::Value::from_safe_string(escape(&s))
-    });
+    let mut env = environment();
     let text = templates.text("index.html");
     let ctx = minijinja::context! {
         title => title,
         decks => minijinja::value::Value::from(minijinja::value::Serde(decks)),
+        canonical => canonical,
         generator => format!("deck {}", env!("CARGO_PKG_VERSION")),
     };
     env.add_template("index.html", text)

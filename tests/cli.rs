@@ -463,3 +463,90 @@ fn embed_remote_downloads_once_and_inlines() {
     );
     assert!(run.stderr().contains("404"), "{}", run.stderr());
 }
+
+#[test]
+fn base_url_gives_absolute_addresses_and_the_site_works_under_a_sub_path() {
+    let p = Project::new()
+        .file(
+            "deck.toml",
+            "title = \"Talks\"\n[datasets]\nruns = \"data/runs.csv\"\n",
+        )
+        .file("data/runs.csv", "variant,wall_s\na,1.5\n")
+        .file(
+            "slides/alpha.md",
+            "# Alpha\n\n```table\nsql: SELECT variant, wall_s FROM runs\n```\n",
+        );
+    p.deck(&["build", "--base-url", "https://example.org/talks"])
+        .ok();
+    let page = p.read("dist/alpha.html");
+    assert!(
+        page.contains("<link rel=\"canonical\" href=\"https://example.org/talks/alpha.html\">"),
+        "{}",
+        &page[..page.len().min(800)]
+    );
+    assert!(
+        page.contains(
+            "<meta property=\"og:url\" content=\"https://example.org/talks/alpha.html\">"
+        )
+    );
+    let index = p.read("dist/index.html");
+    assert!(index.contains("<link rel=\"canonical\" href=\"https://example.org/talks/\">"));
+    let prov: serde_json::Value = serde_json::from_str(&p.read("dist/provenance.json")).unwrap();
+    assert_eq!(
+        prov["data"][0]["url"],
+        "https://example.org/talks/data/runs.csv"
+    );
+
+    // Served under /talks/, every relative link of the index answers.
+    let dist = p.path("dist");
+    let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let s = server.clone();
+    std::thread::spawn(move || {
+        while let Ok(req) = s.recv() {
+            let path = req.url().split(['?', '#']).next().unwrap_or("").to_string();
+            let file = path
+                .strip_prefix("/talks/")
+                .map(|rest| dist.join(if rest.is_empty() { "index.html" } else { rest }));
+            let resp = match file.and_then(|f| std::fs::read(f).ok()) {
+                Some(body) => tiny_http::Response::from_data(body),
+                None => tiny_http::Response::from_data(Vec::new()).with_status_code(404),
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    let get = |path: &str| -> u16 {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(c, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = c.read_to_string(&mut answer);
+        answer
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(get("/talks/"), 200);
+    let mut links = 0;
+    for attr in ["href=\"", "src=\""] {
+        for part in index.split(attr).skip(1) {
+            let link = &part[..part.find('"').unwrap()];
+            if link.starts_with("http") || link.starts_with('#') {
+                continue;
+            }
+            links += 1;
+            assert_eq!(get(&format!("/talks/{link}")), 200, "{link}");
+        }
+    }
+    assert!(links >= 4, "{links} links followed");
+    server.unblock();
+
+    let out = p.deck(&["build", "--base-url", "/talks/"]);
+    assert_eq!(out.0.status.code(), Some(2));
+    assert!(
+        out.stderr().contains("not an http(s) URL"),
+        "{}",
+        out.stderr()
+    );
+}

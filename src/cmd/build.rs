@@ -19,6 +19,29 @@ pub struct Args {
     /// without the network
     #[arg(long)]
     pub embed_remote: bool,
+    /// Where dist/ will be published (e.g. https://example.org/talks/): pages get their absolute
+    /// address (canonical link, Open Graph); links stay relative, so any sub-path works
+    #[arg(long, value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+}
+
+/// An absolute http(s) URL, ending with `/` so names can be appended.
+fn parse_base_url(s: &str) -> Result<String, String> {
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("{s:?} is not an http(s) URL (e.g. https://example.org/talks/)"))?;
+    if rest.is_empty() || rest.starts_with('/') || s.contains(['"', '<', '>', ' ', '#', '?']) {
+        return Err(format!(
+            "{s:?} is not a usable base URL (e.g. https://example.org/talks/)"
+        ));
+    }
+    Ok(if s.ends_with('/') {
+        s.to_string()
+    } else {
+        format!("{s}/")
+    })
 }
 
 /// Returns whether the build succeeded (no errors).
@@ -29,6 +52,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         output: args.output,
         html: args.html,
         embed_remote: args.embed_remote,
+        base_url: args.base_url,
     });
     for d in report.diagnostics.iter() {
         eprintln!("{d}");

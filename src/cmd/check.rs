@@ -38,6 +38,7 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
             output: None,
             html: args.html,
             embed_remote: false,
+            base_url: None,
         },
         browser: !args.no_browser,
     });

@@ -57,6 +57,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             output: None,
             html: args.html,
             embed_remote: args.embed_remote,
+            base_url: None,
         },
         format: match args.kind {
             Kind::Pdf => Format::Pdf,

@@ -43,6 +43,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             output: None,
             html: args.html,
             embed_remote: false,
+            base_url: None,
         },
         host: args.host,
         port: args.port,
