@@ -17,6 +17,7 @@ pub mod deck;
 pub mod diagnostics;
 pub mod export;
 pub mod markdown;
+pub mod new;
 pub mod output;
 pub mod pipeline;
 pub mod project;

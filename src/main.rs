@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Build(args) => deck::cmd::build::execute(args),
         Command::Serve(args) => deck::cmd::serve::execute(args),
         Command::Export(args) => deck::cmd::export::execute(args),
+        Command::New(args) => deck::cmd::new::execute(args),
         Command::Check(args) => {
             return match deck::cmd::check::execute(args) {
                 Ok(code) => ExitCode::from(code),

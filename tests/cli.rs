@@ -550,3 +550,81 @@ fn base_url_gives_absolute_addresses_and_the_site_works_under_a_sub_path() {
         out.stderr()
     );
 }
+
+#[test]
+fn deck_new_makes_a_project_that_builds_and_checks_at_once() {
+    let p = Project::new();
+    let run = p
+        .deck(&[
+            "new",
+            "my-talk",
+            "--deck-git",
+            "https://git.example/deck.git",
+        ])
+        .ok();
+    assert!(
+        run.stderr().contains("created my-talk/slides/my-talk.md"),
+        "{}",
+        run.stderr()
+    );
+    for f in [
+        "deck.toml",
+        "data/example.csv",
+        "dockerfiles/example/Dockerfile",
+        "dockerfiles/workload/bench.py",
+        ".gitignore",
+        ".github/workflows/deck.yml",
+        "README.md",
+    ] {
+        assert!(p.path("my-talk").join(f).is_file(), "{f}");
+    }
+    let workflow = p.read("my-talk/.github/workflows/deck.yml");
+    assert!(
+        workflow.contains("DECK_GIT: https://git.example/deck.git"),
+        "{workflow}"
+    );
+    assert!(workflow.contains("deck check --strict") && workflow.contains("deck build"));
+    assert!(p.read("my-talk/.gitignore").contains("/dist/"));
+
+    let in_project = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_deck"))
+            .args(args)
+            .current_dir(p.path("my-talk"))
+            .output()
+            .unwrap()
+    };
+    let out = in_project(&["build"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = p.read("my-talk/dist/my-talk.html");
+    assert!(html.contains("<svg"), "the chart is drawn");
+    assert!(
+        html.contains("Mean of 10 example runs"),
+        "the title's number is computed"
+    );
+    assert!(
+        html.contains("% slower than the host"),
+        "the sentence is computed"
+    );
+    let out = in_project(&["check", "--strict", "--no-browser"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = in_project(&["run", "--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("container × sum #1"));
+
+    // Never over existing files.
+    let err = p.deck(&["new", "my-talk"]).fails().stderr();
+    assert!(err.contains("exists and is not empty"), "{err}");
+}

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod export;
+pub mod new;
 pub mod run;
 pub mod serve;
 
@@ -25,6 +26,8 @@ pub enum Command {
     Build(build::Args),
     /// Serve the decks on a local server that updates open pages as files change
     Serve(serve::Args),
+    /// Create a deck project that builds at once (deck.toml, a first deck, example data, CI)
+    New(new::Args),
     /// Check decks for CI: build errors, stale data, overflowing slides, missing notes, remote content
     Check(check::Args),
     /// Export decks as PDF (a page per slide) or PNG (an image per slide) with the installed Chromium
