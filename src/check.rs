@@ -91,6 +91,7 @@ pub fn check(opts: &CheckOptions) -> CheckReport {
         report.findings.push(from_diagnostic(d));
     }
     stale_data(&build, &mut report);
+    edited_results(&build, &mut report);
     for deck in &build.decks {
         notes(&deck.source, &deck.html, &mut report);
         remote(&deck.source, &deck.html, &mut report);
@@ -172,6 +173,46 @@ fn stale_data(build: &BuildReport, report: &mut CheckReport) {
                 ),
                 "run `deck build` to publish figures from the data as it is, or restore the file if it was edited by mistake",
             ));
+        }
+    }
+}
+
+/// Results files that differ from what `deck run` left (its `meta.json` records their hashes):
+/// numbers edited by hand, or a run that was not finished.
+fn edited_results(build: &BuildReport, report: &mut CheckReport) {
+    // Every folder holding a dataset the decks read, and its meta.json.
+    let mut folders: Vec<PathBuf> = build
+        .figures
+        .iter()
+        .flat_map(|f| &f.inputs)
+        .filter_map(|i| build.root.join(&i.path).parent().map(Path::to_path_buf))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for dir in folders {
+        let meta = dir.join(crate::run::runner::META);
+        for (file, then) in crate::run::meta::Meta::recorded_files(&meta) {
+            let path = dir.join(&file);
+            match crate::results::sha256_file(&path) {
+                Ok(now) if now == then => {}
+                Ok(now) => report.findings.push(warning(
+                    "data",
+                    &path,
+                    format!(
+                        "differs from what `deck run` wrote (sha256 {}… in {}, {}… now): edited after it was measured?",
+                        &then[..then.len().min(12)],
+                        meta.display(),
+                        &now[..now.len().min(12)]
+                    ),
+                    "measure again with `deck run` rather than editing results by hand",
+                )),
+                Err(_) => report.findings.push(warning(
+                    "data",
+                    &path,
+                    format!("is listed in {} but cannot be read", meta.display()),
+                    "restore it, or run `deck run` again",
+                )),
+            }
         }
     }
 }

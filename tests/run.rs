@@ -339,6 +339,33 @@ fn local_variants_run_without_an_engine() {
     assert!(metrics.iter().all(|m| m["key"] == "n" && m["value"] == "7"));
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     assert!(meta["engine"].is_null(), "no engine was used: {meta}");
+    assert_eq!(
+        meta["files"]["runs.csv"].as_str().unwrap().len(),
+        64,
+        "{meta}"
+    );
+
+    // `deck check` compares the results with what deck run wrote.
+    let toml = format!(
+        "[datasets]\nruns = \"data/runs.csv\"\n{}",
+        p.read("deck.toml")
+    );
+    let p = p.file("deck.toml", toml).file(
+        "slides/r.md",
+        "# Runs\n\n```table\nsql: SELECT variant, wall_s FROM runs\n```\n\n<!-- notes -->\n",
+    );
+    let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["warnings"], 0, "{doc}");
+    let edited = p.read("data/runs.csv") + "host,w,9,false,0.1,0,0,0,0,0,0,ok,\n";
+    std::fs::write(p.path("data/runs.csv"), edited).unwrap();
+    let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc.to_string()
+            .contains("differs from what `deck run` wrote"),
+        "{doc}"
+    );
 }
 
 #[test]

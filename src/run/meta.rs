@@ -38,6 +38,9 @@ pub struct Meta {
     pub project: Project,
     /// The command line of the first session and of each `--resume`.
     pub sessions: Vec<Session>,
+    /// SHA-256 of each results file as `deck run` left it, so `deck check` can tell data edited
+    /// afterwards.
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -130,6 +133,15 @@ impl Project {
 }
 
 impl Meta {
+    /// The recorded hashes of an earlier `meta.json` (`files`), if any.
+    pub fn recorded_files(path: &Path) -> std::collections::BTreeMap<String, String> {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| serde_json::from_value(v.get("files")?.clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// The sessions recorded by an earlier `meta.json` (kept by `--resume`).
     pub fn earlier_sessions(path: &Path) -> Vec<Session> {
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -173,6 +185,7 @@ mod tests {
             host: Host::read(),
             engine: None,
             project: Project::read(dir.path(), "abc".into()),
+            files: Default::default(),
             sessions: vec![Session {
                 command: "deck run".into(),
                 started: now(),

@@ -372,6 +372,7 @@ impl<'a> Runner<'a> {
             engine: None,
             project: meta::Project::read(&setup.project.root, setup.config_sha256.clone()),
             sessions: Vec::new(),
+            files: Default::default(),
         };
         Ok(Runner {
             setup,
@@ -470,6 +471,7 @@ impl<'a> Runner<'a> {
                 return Err(e);
             }
         };
+        self.write_variants(&bench)?;
         self.close(
             match end {
                 RunEnd::Interrupted { .. } => "interrupted",
@@ -477,17 +479,25 @@ impl<'a> Runner<'a> {
             },
             &meta_path,
         );
-        self.write_variants(&bench)?;
         summary(&self.out.join(RUNS));
         Ok(end)
     }
 
-    /// Record how the session ended (best effort: the rows are what matter).
+    /// Record how the session ended and the results files' hashes (best effort: the rows are
+    /// what matter).
     fn close(&mut self, result: &str, meta_path: &Path) {
         if let Some(s) = self.meta.sessions.last_mut() {
             s.ended = Some(meta::now());
             s.result = result.to_string();
         }
+        self.meta.files = RESULT_FILES
+            .iter()
+            .filter(|f| **f != META)
+            .filter_map(|f| {
+                let hash = crate::results::sha256_file(&self.out.join(f)).ok()?;
+                Some((f.to_string(), hash))
+            })
+            .collect();
         if let Err(e) = self.meta.write(meta_path) {
             eprintln!("warning: cannot write {}: {e:#}", meta_path.display());
         }
