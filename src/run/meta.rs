@@ -23,7 +23,8 @@ pub struct Host {
 pub struct Project {
     /// `git rev-parse HEAD` of the project, if it is a git checkout.
     pub git_commit: Option<String>,
-    /// Uncommitted changes when the run started.
+    /// Uncommitted changes when the run started, outside the results folder
+    /// (which is deck run's own output).
     pub git_dirty: Option<bool>,
     /// SHA-256 of the `[bench]` table as deck read it.
     pub config_sha256: String,
@@ -101,7 +102,7 @@ impl Host {
 }
 
 impl Project {
-    pub fn read(root: &Path, config_sha256: String) -> Project {
+    pub fn read(root: &Path, output: &Path, config_sha256: String) -> Project {
         let git = |args: &[&str]| -> Option<String> {
             let dir = if root.as_os_str().is_empty() {
                 Path::new(".")
@@ -120,9 +121,10 @@ impl Project {
                 .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
         };
         let git_commit = git(&["rev-parse", "HEAD"]);
+        let exclude = format!(":(exclude){}", output.display());
         let git_dirty = git_commit
             .as_ref()
-            .and_then(|_| git(&["status", "--porcelain"]))
+            .and_then(|_| git(&["status", "--porcelain", "--", ".", &exclude]))
             .map(|s| !s.is_empty());
         Project {
             git_commit,
@@ -184,7 +186,7 @@ mod tests {
             generator: "deck test".into(),
             host: Host::read(),
             engine: None,
-            project: Project::read(dir.path(), "abc".into()),
+            project: Project::read(dir.path(), Path::new("data"), "abc".into()),
             files: Default::default(),
             sessions: vec![Session {
                 command: "deck run".into(),

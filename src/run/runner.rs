@@ -370,7 +370,11 @@ impl<'a> Runner<'a> {
             generator: format!("deck {}", env!("CARGO_PKG_VERSION")),
             host: meta::Host::read(),
             engine: None,
-            project: meta::Project::read(&setup.project.root, setup.config_sha256.clone()),
+            project: meta::Project::read(
+                &setup.project.root,
+                &setup.bench.output,
+                setup.config_sha256.clone(),
+            ),
             sessions: Vec::new(),
             files: Default::default(),
         };
