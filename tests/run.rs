@@ -202,6 +202,31 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
     assert_eq!(builds[0]["cached"], "true", "{builds:?}");
     let archived: Vec<_> = std::fs::read_dir(p.path("data/archive")).unwrap().collect();
     assert_eq!(archived.len(), 1);
+
+    // Measure again with the same image: nothing is built, the build row and log carry over.
+    let run = p.deck(&["run", "--reuse-images"]).ok();
+    let err = run.stderr();
+    assert!(err.contains("reused; its build row carried over"), "{err}");
+    assert!(!err.contains("built `bb`"), "{err}");
+    assert_eq!(rows(&p, "data/builds.csv"), builds, "the build row is kept");
+    assert!(p.read("data/logs/build-bb.log").contains("Step 1/"));
+    assert_eq!(rows(&p, "data/runs.csv").len(), 1, "the runs start afresh");
+    let archived: Vec<_> = std::fs::read_dir(p.path("data/archive")).unwrap().collect();
+    assert_eq!(archived.len(), 2);
+
+    // Without the image there is nothing to reuse: an error that says how to build it.
+    let removed = Command::new("docker")
+        .args(["rmi", "-f", &image_of(&p, "bb")])
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{removed:?}");
+    let run = p.deck(&["run", "--reuse-images"]).fails();
+    let err = run.stderr();
+    assert!(
+        err.contains("has no image") && err.contains("without --reuse-images"),
+        "{err}"
+    );
+    assert_eq!(rows(&p, "data/runs.csv").len(), 1, "nothing was moved away");
 }
 
 #[test]

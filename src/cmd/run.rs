@@ -26,6 +26,10 @@ pub struct Args {
     /// Build images without the engine's build cache (honest build times)
     #[arg(long)]
     pub no_cache: bool,
+    /// Measure again with the images built before, without building: their build time and size
+    /// are carried over from the previous results (the runs themselves start afresh)
+    #[arg(long, conflicts_with_all = ["no_cache", "resume"])]
+    pub reuse_images: bool,
     /// When an image cannot be built or found, or the engine fails a run, go on with the rest
     #[arg(long)]
     pub keep_going: bool,
@@ -52,6 +56,7 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
         resume: args.resume,
         dry_run: args.dry_run,
         no_cache: args.no_cache,
+        reuse_images: args.reuse_images,
         keep_going: args.keep_going,
         // As a user would type it again: `deck run --resume`, whatever path the binary has.
         command_line: std::iter::once("deck".to_string())

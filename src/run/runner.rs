@@ -82,6 +82,8 @@ pub struct RunOptions {
     pub resume: bool,
     pub dry_run: bool,
     pub no_cache: bool,
+    /// Use the images built before and carry their build rows over; build nothing.
+    pub reuse_images: bool,
     pub keep_going: bool,
     /// As typed, for meta.json.
     pub command_line: String,
@@ -272,6 +274,8 @@ fn print_plan(setup: &Setup, opts: &RunOptions) {
         out.display(),
         if opts.resume {
             " (resumed: finished runs are skipped)"
+        } else if opts.reuse_images {
+            " (earlier results are archived first; images are reused, their build rows kept)"
         } else {
             " (earlier results are archived first)"
         }
@@ -409,6 +413,20 @@ impl<'a> Runner<'a> {
             if left > 0 {
                 eprintln!("removed {left} container(s) left by an earlier run that did not finish");
             }
+            if self.opts.reuse_images {
+                // Before anything is archived: a missing image must leave the results as they are.
+                for name in selected.iter().map(|(v, _)| v).collect::<BTreeSet<_>>() {
+                    if let VariantKind::Dockerfile(_) = variant(&bench, name).kind {
+                        let tag = format!("deck-{}/{}:latest", self.slug, slug(name));
+                        if engine.inspect_image(&tag)?.is_none() {
+                            anyhow::bail!(
+                                "--reuse-images: variant `{name}` has no image {tag} in the engine\n  \
+                                 (run `deck run` without --reuse-images to build it)"
+                            );
+                        }
+                    }
+                }
+            }
             self.engine = Some(engine);
         }
 
@@ -419,6 +437,9 @@ impl<'a> Runner<'a> {
         } else if let Some(archive) = self.archive()? {
             eprintln!("earlier results moved to {}", archive.display());
             self.carry_over(&archive, &selected)?;
+            if self.opts.reuse_images {
+                self.carry_builds(&archive)?;
+            }
         }
         let finished = record::finished_runs(&self.out.join(RUNS))?;
         if self.opts.resume {
@@ -523,8 +544,8 @@ impl<'a> Runner<'a> {
     ) -> anyhow::Result<RunEnd> {
         // Images first: every run of a variant uses the same one.
         let variants: BTreeSet<&str> = selected.iter().map(|(v, _)| v.as_str()).collect();
-        let built_before = if self.opts.resume {
-            recorded(&self.out.join(BUILDS), &["variant"])?
+        let built_before = if self.opts.resume || self.opts.reuse_images {
+            recorded(&self.out.join(BUILDS), &["variant", "image_id"])?
         } else {
             BTreeSet::new()
         };
@@ -734,9 +755,47 @@ impl<'a> Runner<'a> {
             }
             VariantKind::Dockerfile(file) => {
                 let tag = format!("deck-{}/{}:latest", self.slug, slug(&v.name));
-                if built_before.contains(&vec![v.name.clone()])
-                    && engine.inspect_image(&tag)?.is_some()
-                {
+                let existing = if self.opts.resume || self.opts.reuse_images {
+                    engine.inspect_image(&tag)?
+                } else {
+                    None
+                };
+                let recorded = existing
+                    .as_ref()
+                    .is_some_and(|i| built_before.contains(&vec![v.name.clone(), i.id.clone()]));
+                if self.opts.reuse_images {
+                    let Some(image) = existing else {
+                        anyhow::bail!(
+                            "--reuse-images: variant `{}` has no image {tag} in the engine\n  \
+                             (run `deck run` without --reuse-images to build it)",
+                            v.name
+                        );
+                    };
+                    if recorded {
+                        progress.say(&format!(
+                            "image of `{}`: {tag} (reused; its build row carried over)",
+                            v.name
+                        ));
+                    } else {
+                        // An image deck's results do not describe: its build time is unknown.
+                        progress.say(&format!(
+                            "warning: image of `{}`: {tag} is not the one builds.csv describes; \
+                             reused with an unknown build time",
+                            v.name
+                        ));
+                        builds.row([
+                            v.name.as_str(),
+                            "dockerfile",
+                            "",
+                            image.id.as_str(),
+                            &image.size_bytes.to_string(),
+                            "",
+                        ])?;
+                        builds.sync()?;
+                    }
+                    return Ok(Some(tag));
+                }
+                if recorded {
                     progress.say(&format!(
                         "image of `{}`: {tag} (built before, resumed)",
                         v.name
@@ -941,6 +1000,43 @@ impl<'a> Runner<'a> {
                 }
             }
             table.sync()?;
+        }
+        Ok(())
+    }
+
+    /// `--reuse-images`: the build rows and logs of the images reused come back from the archive
+    /// (rows a partial run already carried over are not doubled).
+    fn carry_builds(&self, archive: &Path) -> anyhow::Result<()> {
+        let from = archive.join(BUILDS);
+        if !from.exists() {
+            return Ok(());
+        }
+        let have = recorded(&self.out.join(BUILDS), &["variant", "image_id"])?;
+        let mut reader = csv::Reader::from_path(&from)?;
+        let headers = reader.headers()?.clone();
+        if headers.iter().ne(BUILDS_COLUMNS.iter().copied()) {
+            return Ok(());
+        }
+        let mut table = Table::open(&self.out.join(BUILDS), BUILDS_COLUMNS)?;
+        for rec in reader.records() {
+            let Ok(rec) = rec else { continue };
+            let key = vec![rec[0].to_string(), rec[3].to_string()];
+            if !have.contains(&key) {
+                table.row(rec.iter())?;
+            }
+        }
+        table.sync()?;
+        let logs = archive.join("logs");
+        if let Ok(entries) = std::fs::read_dir(&logs) {
+            let dest = self.out.join("logs");
+            std::fs::create_dir_all(&dest)?;
+            for e in entries.flatten() {
+                let name = e.file_name();
+                if name.to_string_lossy().starts_with("build-") && !dest.join(&name).exists() {
+                    std::fs::copy(e.path(), dest.join(&name))
+                        .with_context(|| format!("cannot copy {}", e.path().display()))?;
+                }
+            }
         }
         Ok(())
     }
