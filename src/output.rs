@@ -24,8 +24,16 @@ fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create folder {}", dir.display()))?;
-    tempfile::Builder::new()
-        .prefix(".deck-tmp-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".deck-tmp-");
+    // Temporary files are private (0600) by default; what we write is a normal file that a web
+    // server or a colleague reads: 0666 less the umask, as `File::create` would give.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
 }
@@ -63,6 +71,23 @@ mod tests {
         super::write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
         assert_eq!(std::fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_readable_by_others_as_the_umask_allows() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.html");
+        super::write_atomic(&p, b"x").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        // SAFETY: umask only reads and restores the process mask.
+        let umask = unsafe {
+            let m = libc::umask(0o022);
+            libc::umask(m);
+            m
+        };
+        assert_eq!(mode, 0o666 & !(umask as u32), "mode {mode:o}");
     }
 
     #[test]

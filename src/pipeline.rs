@@ -433,7 +433,7 @@ fn parse_source(
     source: &Path,
     html: bool,
     remote_cache: Option<&Path>,
-    results: Option<&mut Results>,
+    mut results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> (Option<Deck>, Vec<PathBuf>) {
     let text = match std::fs::read(source) {
@@ -454,10 +454,11 @@ fn parse_source(
         }
     };
     let mut read = Vec::new();
-    let text = match &results {
+    let text = match results.as_deref_mut() {
         Some(r) if template::uses_templates(&text) => {
             match template::expand(source, &text, &r.engine) {
                 Ok(t) => {
+                    r.record_template_inputs(&t.queries, &t.files);
                     read = t.files;
                     t.text
                 }

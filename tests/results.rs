@@ -321,6 +321,31 @@ fn provenance_is_in_the_page_and_in_provenance_json_with_the_data() {
 }
 
 #[test]
+fn numbers_in_the_text_and_files_read_by_templates_are_in_provenance_json() {
+    let p = project(
+        "Fastest: {{ sql(\"SELECT min(wall_s) FROM runs\") }} s; by {{ json(\"data/who.json\").name }}.\n",
+    )
+    .file("data/who.json", "{\"name\": \"deck run\"}");
+    p.deck(&["build"]).ok();
+    let prov: serde_json::Value = serde_json::from_str(&p.read("dist/provenance.json")).unwrap();
+    let figures = prov["figures"].as_array().unwrap();
+    let value = figures.iter().find(|f| f["kind"] == "value").unwrap();
+    assert_eq!(value["sql"], "SELECT min(wall_s) FROM runs");
+    assert_eq!(value["inputs"][0]["path"], "data/runs.csv");
+    let file = figures.iter().find(|f| f["kind"] == "file").unwrap();
+    assert_eq!(file["inputs"][0]["path"], "data/who.json");
+    assert_eq!(
+        file["inputs"][0]["sha256"],
+        deck::results::sha256_file(&p.path("data/who.json"))
+            .unwrap()
+            .as_str()
+    );
+    assert_eq!(p.read("dist/data/runs.csv"), RUNS, "copied for attendees");
+    assert!(p.path("dist/data/who.json").exists());
+    assert!(!p.path("dist/data/hf.json").exists(), "not used");
+}
+
+#[test]
 fn unchanged_figures_come_from_the_cache() {
     let p = project(
         "```chart\nsql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: s\n```\n",

@@ -356,6 +356,49 @@ impl FigureRenderer for Results {
     }
 }
 
+impl Results {
+    /// Provenance of what a deck's template computed outside figures: one `value` record per
+    /// `sql()` query (with the data files it read) and one `file` record per file read by
+    /// `json()` or `sha256()`.
+    pub fn record_template_inputs(&mut self, queries: &[String], files: &[PathBuf]) {
+        let no_colors = BTreeMap::new();
+        for sql in queries {
+            let Ok(pending) = self.inputs_of(sql) else {
+                continue;
+            };
+            let Ok(inputs) = self.finish_inputs(pending) else {
+                continue;
+            };
+            let key = cache_key(&spec_key("value", sql, &no_colors), &inputs);
+            self.records.push(FigureRecord {
+                deck: self.deck.clone(),
+                kind: "value".into(),
+                sql: sql.clone(),
+                inputs,
+                key,
+                cached: false,
+            });
+        }
+        for file in files {
+            let Ok(pending) = self.start_input(file.clone()) else {
+                continue;
+            };
+            let Ok(inputs) = self.finish_inputs(vec![pending]) else {
+                continue;
+            };
+            let key = cache_key(&spec_key("file", "", &no_colors), &inputs);
+            self.records.push(FigureRecord {
+                deck: self.deck.clone(),
+                kind: "file".into(),
+                sql: String::new(),
+                inputs,
+                key,
+                cached: false,
+            });
+        }
+    }
+}
+
 pub fn query_error(e: &QueryError) -> FigureError {
     FigureError {
         message: e.to_string(),

@@ -24,7 +24,10 @@ pub fn uses_templates(text: &str) -> bool {
 #[derive(Debug)]
 pub struct Expanded {
     pub text: String,
+    /// Project files read by `json()` and `sha256()`.
     pub files: Vec<PathBuf>,
+    /// The queries of `sql()` calls, in the order first run, each once.
+    pub queries: Vec<String>,
 }
 
 /// A file named in a template, inside the project: a relative path without `..`.
@@ -108,8 +111,15 @@ pub fn expand(
             Ok(Value::from(hash))
         });
     }
+    let queries: Arc<Mutex<Vec<String>>> = Arc::default();
     let engine = Arc::clone(engine);
+    let asked = Arc::clone(&queries);
     env.add_function("sql", move |query: String| -> Result<Value, Error> {
+        if let Ok(mut q) = asked.lock()
+            && !q.contains(&query)
+        {
+            q.push(query.clone());
+        }
         let mut engine = engine
             .lock()
             .map_err(|_| Error::new(ErrorKind::InvalidOperation, "data engine unusable"))?;
@@ -166,7 +176,12 @@ pub fn expand(
     let mut files = files.lock().map(|f| f.clone()).unwrap_or_default();
     files.sort();
     files.dedup();
-    Ok(Expanded { text, files })
+    let queries = queries.lock().map(|q| q.clone()).unwrap_or_default();
+    Ok(Expanded {
+        text,
+        files,
+        queries,
+    })
 }
 
 #[cfg(test)]
