@@ -202,6 +202,25 @@ fn tables_format_align_and_highlight() {
     );
     assert!(html.contains(">104.0 MiB</td>"), "{html}");
     assert!(html.contains("<figcaption>Lower is better</figcaption>"));
+
+    // A number of decimal places: every value of the column gets them, whole numbers too.
+    let p = project(
+        "```table\nsql: SELECT variant, count(*) * 1.0 AS n FROM runs GROUP BY variant ORDER BY 1\nformat:\n  n: 3\n```\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    assert!(html.contains(">3.000</td>"), "{html}");
+    // A format deck does not know is an error at its line, not a silent default.
+    let p = project(
+        "```table\nsql: SELECT variant, wall_s FROM runs\nformat:\n  wall_s: seconds\n```\n",
+    );
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(
+        err.contains("unknown format `seconds` for column `wall_s`")
+            && err.contains("t.md:3:")
+            && err.contains("duration"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -219,6 +238,19 @@ fn inline_values_loops_and_raw() {
         "{html}"
     );
     assert!(html.contains("<code>{{ literal }}</code>"));
+}
+
+#[test]
+fn macros_build_queries_and_phrases() {
+    let p = project(
+        "{% macro of(v) %}SELECT median(wall_s) FROM runs WHERE variant = '{{ v }}'{% endmacro %}\n{% macro secs(x) %}**{{ x|num(1) }} s**{% endmacro %}\ndebian {{ secs(sql(of(\"debian\"))) }}, pyenv {{ secs(sql(of(\"pyenv\"))) }}\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    assert!(
+        html.contains("debian <strong>11.0 s</strong>, pyenv <strong>9.5 s</strong>"),
+        "{html}"
+    );
 }
 
 #[test]

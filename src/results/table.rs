@@ -13,11 +13,15 @@ use crate::markdown::html::escape;
 
 pub const KEYS: &[&str] = &["sql", "decimals", "highlight", "format", "caption"];
 
+/// The named number formats of `format:` (besides a number of decimal places).
+const FORMATS: &[&str] = &["percent", "bytes", "duration", "thousands", "integer"];
+
 pub struct TableOptions {
     pub decimals: usize,
     /// Column -> `min` or `max`: the best value of that column is highlighted.
     pub highlight: BTreeMap<String, String>,
-    /// Column -> `percent`, `bytes`, `duration`, `thousands` or `integer`.
+    /// Column -> `percent`, `bytes`, `duration`, `thousands`, `integer`, or a number of decimal
+    /// places that every value of the column gets (`3`: 1 is written 1.000).
     pub format: BTreeMap<String, String>,
 }
 
@@ -36,6 +40,19 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
             });
         }
         let _ = how;
+    }
+    for (col, how) in &opts.format {
+        let places = how.parse::<usize>().is_ok_and(|n| n <= 12);
+        if !places && !FORMATS.contains(&how.as_str()) {
+            return Err(FigureError {
+                message: format!("unknown format `{how}` for column `{col}`"),
+                help: format!(
+                    "write one of {}, or a number of decimal places (e.g. `{col}: 3`)",
+                    FORMATS.join(", ")
+                ),
+                line: None,
+            });
+        }
     }
     for (col, how) in &opts.highlight {
         if how != "min" && how != "max" {
@@ -117,6 +134,10 @@ fn format_cell(v: f64, how: Option<&str>, decimals: usize) -> String {
         Some("bytes") => format::bytes(v, 1),
         Some("duration") => format::duration(v),
         Some("integer") => format::thousands(v, 0, ","),
+        Some("thousands") => format::number(v, decimals),
+        Some(places) if places.parse::<usize>().is_ok() => {
+            format::thousands(v, places.parse().unwrap_or(decimals), ",")
+        }
         _ => format::number(v, decimals),
     }
 }
