@@ -211,6 +211,19 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
     assert_eq!(rows(&p, "data/builds.csv"), builds, "the build row is kept");
     assert!(p.read("data/logs/build-bb.log").contains("Step 1/"));
     assert_eq!(rows(&p, "data/runs.csv").len(), 1, "the runs start afresh");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let sessions = meta["sessions"].as_array().unwrap();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "the session that built the image is kept: {meta}"
+    );
+    assert!(
+        sessions[1]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("run --reuse-images")
+    );
     let archived: Vec<_> = std::fs::read_dir(p.path("data/archive")).unwrap().collect();
     assert_eq!(archived.len(), 2);
 

@@ -439,6 +439,8 @@ impl<'a> Runner<'a> {
             self.carry_over(&archive, &selected)?;
             if self.opts.reuse_images {
                 self.carry_builds(&archive)?;
+                // The build rows kept come from those sessions: meta.json keeps saying so.
+                self.meta.sessions = Meta::earlier_sessions(&archive.join(META));
             }
         }
         let finished = record::finished_runs(&self.out.join(RUNS))?;
