@@ -462,3 +462,57 @@ fn chart_gallery_fits_and_shows_every_chart_type() {
     assert!(font.as_str().unwrap().contains("sans-serif"), "{font}");
     assert_clean(&browser);
 }
+
+/// The repository is its own deck project: its decks, built from the committed data/ as on a
+/// fresh clone (no Docker, no network), fit their slides, and the flagship talk has speaker notes
+/// on every slide.
+#[test]
+fn the_repository_decks_build_fit_and_have_notes() {
+    let Some(browser) = browser_or_skip("the_repository_decks_build_fit_and_have_notes") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root.join("deck.toml"), dir.path().join("deck.toml")).unwrap();
+    for folder in ["slides", "data", "themes", "templates"] {
+        if root.join(folder).is_dir() {
+            copy_dir(&root.join(folder), &dir.path().join(folder));
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("build")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(" 0 errors, 0 warnings"), "{err}");
+    let mut decks = 0;
+    for entry in std::fs::read_dir(dir.path().join("slides")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        decks += 1;
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let page = browser.open(&format!(
+            "file://{}",
+            dir.path().join(format!("dist/{name}.html")).display()
+        ));
+        page.wait_viewer();
+        assert_eq!(page.eval(OVERFLOWS), json!([]), "{name}: content overflows");
+        if name == "python-in-containers" {
+            let slides = page.eval("document.querySelectorAll('.deck-slide').length");
+            let n = slides.as_u64().unwrap();
+            assert!((15..=25).contains(&n), "{n} slides");
+            let without_notes = page.eval(
+                "[...document.querySelectorAll('.deck-slide')].filter(s => !(s.querySelector('aside.deck-notes')?.textContent.trim())).map(s => s.id)",
+            );
+            assert_eq!(without_notes, json!([]), "slides without speaker notes");
+            let charts = page.eval("document.querySelectorAll('figure.deck-chart svg').length");
+            assert!(charts.as_u64().unwrap() >= 8, "{charts} charts");
+        }
+    }
+    assert!(decks >= 2, "the repository has its decks");
+    assert_clean(&browser);
+}
