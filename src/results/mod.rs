@@ -258,9 +258,16 @@ impl Results {
                     highlight: spec.map("highlight")?,
                     format: spec.map("format")?,
                 };
-                table::render(&df, &opts).map_err(|e| FigureError {
-                    line: e.line.or(spec.line("highlight")),
-                    ..e
+                table::render(&df, &opts).map_err(|e| {
+                    let key = if e.message.contains("format") {
+                        "format"
+                    } else {
+                        "highlight"
+                    };
+                    FigureError {
+                        line: e.line.or(spec.line(key)),
+                        ..e
+                    }
                 })
             }
             _ => {
