@@ -156,6 +156,32 @@ fn line_area_scatter_box_histogram() {
 }
 
 #[test]
+fn a_title_wider_than_the_chart_is_made_to_fit() {
+    let base = "sql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: s\nwidth: 640\n";
+    let short = chart(&format!("{base}title: Median run time"));
+    assert!(
+        short.contains("font-size=\"26\"") && !short.contains("textLength"),
+        "{short}"
+    );
+    // 60 characters: about 860 px at 26 px, so a smaller font that stays readable.
+    let long = chart(&format!(
+        "{base}title: {}",
+        "Median run time of every variant, lower is better, all runs"
+    ));
+    let tag = long
+        .split("<text")
+        .find(|t| t.contains(">Median run time of every"))
+        .unwrap();
+    assert!(
+        tag.contains("font-size=\"18\"") || tag.contains("font-size=\"19\""),
+        "{tag}"
+    );
+    // Far too long even at 18 px: squeezed into the chart's width.
+    let huge = chart(&format!("{base}title: {}", "x".repeat(120)));
+    assert!(huge.contains("textLength=\"612\""), "{huge}");
+}
+
+#[test]
 fn log_scale_and_size() {
     let s = chart(
         "sql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant\nx: variant\ny: s\nlog_y: true\nwidth: 640\nheight: 320",

@@ -547,7 +547,10 @@ fn finish_svg(svg: &str, frame: &Frame) -> String {
             &format!("var(--deck-chart-{}, {hex})", i + 1),
         );
     }
-    let out = tidy_text(&out);
+    let mut out = tidy_text(&out);
+    if let Some(title) = &frame.title {
+        out = fit_title(&out, title, frame.width);
+    }
     let label = frame
         .title
         .clone()
@@ -560,6 +563,40 @@ fn finish_svg(svg: &str, frame: &Frame) -> String {
         crate::markdown::html::escape(&label)
     );
     out.replacen("<svg", &head, 1)[open..].to_string()
+}
+
+/// A title wider than the chart would be cut at its edges: it gets a smaller font, down to the
+/// readable minimum, then is squeezed to the chart's width. The browser draws the text, so its
+/// width is estimated (0.55 em per character, generous for sans-serif fonts).
+fn fit_title(svg: &str, title: &str, width: u32) -> String {
+    let escaped = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;");
+    let Some(end) = svg.find(&format!(">{escaped}</text>")) else {
+        return svg.to_string();
+    };
+    let Some(start) = svg[..end].rfind("<text") else {
+        return svg.to_string();
+    };
+    let size = f64::from(TITLE);
+    let tag = &svg[start..end];
+    let sized = format!("font-size=\"{TITLE}\"");
+    let available = f64::from(width) - 28.0;
+    let em_width = title.chars().count() as f64 * 0.55;
+    if !tag.contains(&sized) || em_width * size <= available {
+        return svg.to_string();
+    }
+    let fitted = (available / em_width).floor().max(f64::from(TICK));
+    let mut new_tag = tag.replacen(&sized, &format!("font-size=\"{fitted}\""), 1);
+    if em_width * fitted > available {
+        new_tag.push_str(&format!(
+            " textLength=\"{available}\" lengthAdjust=\"spacingAndGlyphs\""
+        ));
+    }
+    format!("{}{new_tag}{}", &svg[..start], &svg[end..])
 }
 
 /// plotters writes `<text ...>\nlabel\n</text>`: keep the label alone, and round font sizes.
