@@ -417,13 +417,7 @@ impl<'a> Runner<'a> {
                 // Before anything is archived: a missing image must leave the results as they are.
                 for name in selected.iter().map(|(v, _)| v).collect::<BTreeSet<_>>() {
                     if let VariantKind::Dockerfile(_) = variant(&bench, name).kind {
-                        let tag = format!("deck-{}/{}:latest", self.slug, slug(name));
-                        if engine.inspect_image(&tag)?.is_none() {
-                            anyhow::bail!(
-                                "--reuse-images: variant `{name}` has no image {tag} in the engine\n  \
-                                 (run `deck run` without --reuse-images to build it)"
-                            );
-                        }
+                        self.image_to_reuse(&engine, name)?;
                     }
                 }
             }
@@ -756,24 +750,13 @@ impl<'a> Runner<'a> {
                 Ok(Some(image.clone()))
             }
             VariantKind::Dockerfile(file) => {
-                let tag = format!("deck-{}/{}:latest", self.slug, slug(&v.name));
-                let existing = if self.opts.resume || self.opts.reuse_images {
-                    engine.inspect_image(&tag)?
-                } else {
-                    None
+                let tag = self.image_tag(&v.name);
+                let is_recorded = |image: &docker::Image| {
+                    built_before.contains(&vec![v.name.clone(), image.id.clone()])
                 };
-                let recorded = existing
-                    .as_ref()
-                    .is_some_and(|i| built_before.contains(&vec![v.name.clone(), i.id.clone()]));
                 if self.opts.reuse_images {
-                    let Some(image) = existing else {
-                        anyhow::bail!(
-                            "--reuse-images: variant `{}` has no image {tag} in the engine\n  \
-                             (run `deck run` without --reuse-images to build it)",
-                            v.name
-                        );
-                    };
-                    if recorded {
+                    let image = self.image_to_reuse(engine, &v.name)?;
+                    if is_recorded(&image) {
                         progress.say(&format!(
                             "image of `{}`: {tag} (reused; its build row carried over)",
                             v.name
@@ -797,7 +780,12 @@ impl<'a> Runner<'a> {
                     }
                     return Ok(Some(tag));
                 }
-                if recorded {
+                if self.opts.resume
+                    && engine
+                        .inspect_image(&tag)?
+                        .as_ref()
+                        .is_some_and(is_recorded)
+                {
                     progress.say(&format!(
                         "image of `{}`: {tag} (built before, resumed)",
                         v.name
@@ -960,6 +948,51 @@ impl<'a> Runner<'a> {
         Ok(Some(dir))
     }
 
+    /// The tag deck gives the image of a Dockerfile variant.
+    fn image_tag(&self, variant: &str) -> String {
+        format!("deck-{}/{}:latest", self.slug, slug(variant))
+    }
+
+    /// `--reuse-images`: the variant's image as the engine has it, or what to do without one.
+    fn image_to_reuse(&self, engine: &Engine, variant: &str) -> anyhow::Result<docker::Image> {
+        let tag = self.image_tag(variant);
+        engine.inspect_image(&tag)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "--reuse-images: variant `{variant}` has no image {tag} in the engine\n  \
+                 (run `deck run` without --reuse-images to build it)"
+            )
+        })
+    }
+
+    /// Append the rows of an archived results file that `keep` accepts to the new one; a file from
+    /// another version of deck (other columns than `columns`) is left in the archive.
+    fn copy_rows(
+        &self,
+        archive: &Path,
+        file: &str,
+        columns: &[&str],
+        mut keep: impl FnMut(&csv::StringRecord) -> bool,
+    ) -> anyhow::Result<()> {
+        let from = archive.join(file);
+        if !from.exists() {
+            return Ok(());
+        }
+        let mut reader = csv::Reader::from_path(&from)?;
+        let headers = reader.headers()?.clone();
+        if headers.iter().ne(columns.iter().copied()) {
+            return Ok(());
+        }
+        let mut table = Table::open(&self.out.join(file), columns)?;
+        for rec in reader.records() {
+            let Ok(rec) = rec else { continue };
+            if keep(&rec) {
+                table.row(rec.iter())?;
+            }
+        }
+        table.sync()?;
+        Ok(())
+    }
+
     /// After archiving for a partial run (`--variant`/`--workload`), the rows of the pairs not
     /// rerun come back, so the results stay whole.
     fn carry_over(
@@ -978,30 +1011,15 @@ impl<'a> Runner<'a> {
             (METRICS, METRICS_COLUMNS),
             (BUILDS, BUILDS_COLUMNS),
         ] {
-            let from = archive.join(file);
-            if !from.exists() {
-                continue;
-            }
-            let mut reader = csv::Reader::from_path(&from)?;
-            let headers = reader.headers()?.clone();
-            if headers.iter().ne(columns.iter().copied()) {
-                continue;
-            }
-            let v_col = headers.iter().position(|h| h == "variant");
-            let w_col = headers.iter().position(|h| h == "workload");
-            let mut table = Table::open(&self.out.join(file), columns)?;
-            for rec in reader.records() {
-                let Ok(rec) = rec else { continue };
+            let v_col = columns.iter().position(|c| *c == "variant");
+            let w_col = columns.iter().position(|c| *c == "workload");
+            self.copy_rows(archive, file, columns, |rec| {
                 let v = v_col.and_then(|i| rec.get(i)).unwrap_or_default();
-                let keep = match w_col.and_then(|i| rec.get(i)) {
+                match w_col.and_then(|i| rec.get(i)) {
                     Some(w) => !selected.contains(&(v.to_string(), w.to_string())),
                     None => !variants.contains(v),
-                };
-                if keep {
-                    table.row(rec.iter())?;
                 }
-            }
-            table.sync()?;
+            })?;
         }
         Ok(())
     }
@@ -1009,25 +1027,11 @@ impl<'a> Runner<'a> {
     /// `--reuse-images`: the build rows and logs of the images reused come back from the archive
     /// (rows a partial run already carried over are not doubled).
     fn carry_builds(&self, archive: &Path) -> anyhow::Result<()> {
-        let from = archive.join(BUILDS);
-        if !from.exists() {
-            return Ok(());
-        }
         let have = recorded(&self.out.join(BUILDS), &["variant", "image_id"])?;
-        let mut reader = csv::Reader::from_path(&from)?;
-        let headers = reader.headers()?.clone();
-        if headers.iter().ne(BUILDS_COLUMNS.iter().copied()) {
-            return Ok(());
-        }
-        let mut table = Table::open(&self.out.join(BUILDS), BUILDS_COLUMNS)?;
-        for rec in reader.records() {
-            let Ok(rec) = rec else { continue };
-            let key = vec![rec[0].to_string(), rec[3].to_string()];
-            if !have.contains(&key) {
-                table.row(rec.iter())?;
-            }
-        }
-        table.sync()?;
+        // BUILDS_COLUMNS: variant first, image_id fourth.
+        self.copy_rows(archive, BUILDS, BUILDS_COLUMNS, |rec| {
+            !have.contains(&vec![rec[0].to_string(), rec[3].to_string()])
+        })?;
         let logs = archive.join("logs");
         if let Ok(entries) = std::fs::read_dir(&logs) {
             let dest = self.out.join("logs");
