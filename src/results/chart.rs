@@ -569,12 +569,8 @@ fn finish_svg(svg: &str, frame: &Frame) -> String {
 /// readable minimum, then is squeezed to the chart's width. The browser draws the text, so its
 /// width is estimated (0.55 em per character, generous for sans-serif fonts).
 fn fit_title(svg: &str, title: &str, width: u32) -> String {
-    let escaped = title
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;");
+    // As plotters writes it: our escaping, and `'` as `&apos;`.
+    let escaped = crate::markdown::html::escape(title).replace('\'', "&apos;");
     let Some(end) = svg.find(&format!(">{escaped}</text>")) else {
         return svg.to_string();
     };

@@ -127,6 +127,37 @@ impl Results {
         }
     }
 
+    /// Provenance of what a deck's template computed outside figures: one `value` record per
+    /// `sql()` query (with the data files it read) and one `file` record per file read by
+    /// `json()` or `sha256()`.
+    pub fn record_template_inputs(&mut self, queries: &[String], files: &[PathBuf]) {
+        // Every input starts hashing before any is waited for.
+        let mut wanted = Vec::with_capacity(queries.len() + files.len());
+        for sql in queries {
+            wanted.push(("value", sql.clone(), self.inputs_of(sql)));
+        }
+        for file in files {
+            let pending = self.start_input(file.clone()).map(|p| vec![p]);
+            wanted.push(("file", String::new(), pending));
+        }
+        for (kind, sql, pending) in wanted {
+            // The query ran and the file was read a moment ago: an input that fails now has
+            // nothing to record.
+            let Ok(inputs) = pending.and_then(|p| self.finish_inputs(p)) else {
+                continue;
+            };
+            let key = cache_key(&spec_key(kind, &sql, &BTreeMap::new()), &inputs);
+            self.records.push(FigureRecord {
+                deck: self.deck.clone(),
+                kind: kind.into(),
+                sql,
+                inputs,
+                key,
+                cached: false,
+            });
+        }
+    }
+
     /// The data files a query reads: those of every declared dataset it names. A file whose hash
     /// is not remembered (by size and modification time) starts hashing in the background, so that
     /// reading it for the hash and loading it into polars overlap.
@@ -258,17 +289,7 @@ impl Results {
                     highlight: spec.map("highlight")?,
                     format: spec.map("format")?,
                 };
-                table::render(&df, &opts).map_err(|e| {
-                    let key = if e.message.contains("format") {
-                        "format"
-                    } else {
-                        "highlight"
-                    };
-                    FigureError {
-                        line: e.line.or(spec.line(key)),
-                        ..e
-                    }
-                })
+                table::render(&df, &opts, |key| spec.line(key))
             }
             _ => {
                 let spec = spec::Spec::parse(spec_text, chart::KEYS)?;
@@ -360,49 +381,6 @@ impl FigureRenderer for Results {
             cached: hit,
         });
         Ok(html)
-    }
-}
-
-impl Results {
-    /// Provenance of what a deck's template computed outside figures: one `value` record per
-    /// `sql()` query (with the data files it read) and one `file` record per file read by
-    /// `json()` or `sha256()`.
-    pub fn record_template_inputs(&mut self, queries: &[String], files: &[PathBuf]) {
-        let no_colors = BTreeMap::new();
-        for sql in queries {
-            let Ok(pending) = self.inputs_of(sql) else {
-                continue;
-            };
-            let Ok(inputs) = self.finish_inputs(pending) else {
-                continue;
-            };
-            let key = cache_key(&spec_key("value", sql, &no_colors), &inputs);
-            self.records.push(FigureRecord {
-                deck: self.deck.clone(),
-                kind: "value".into(),
-                sql: sql.clone(),
-                inputs,
-                key,
-                cached: false,
-            });
-        }
-        for file in files {
-            let Ok(pending) = self.start_input(file.clone()) else {
-                continue;
-            };
-            let Ok(inputs) = self.finish_inputs(vec![pending]) else {
-                continue;
-            };
-            let key = cache_key(&spec_key("file", "", &no_colors), &inputs);
-            self.records.push(FigureRecord {
-                deck: self.deck.clone(),
-                kind: "file".into(),
-                sql: String::new(),
-                inputs,
-                key,
-                cached: false,
-            });
-        }
     }
 }
 

@@ -25,21 +25,30 @@ pub struct TableOptions {
     pub format: BTreeMap<String, String>,
 }
 
-pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError> {
+/// `line_of` gives the line of a key of the block (`highlight`, `format`), where its errors point.
+pub fn render(
+    df: &DataFrame,
+    opts: &TableOptions,
+    line_of: impl Fn(&str) -> Option<usize>,
+) -> Result<String, FigureError> {
     let names: Vec<String> = df
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
         .collect();
-    for (col, how) in opts.highlight.iter().chain(opts.format.iter()) {
+    let named = opts
+        .highlight
+        .keys()
+        .map(|c| ("highlight", c))
+        .chain(opts.format.keys().map(|c| ("format", c)));
+    for (key, col) in named {
         if !names.contains(col) {
             return Err(FigureError {
                 message: format!("unknown column `{col}`"),
                 help: format!("columns of the query: {}", names.join(", ")),
-                line: None,
+                line: line_of(key),
             });
         }
-        let _ = how;
     }
     for (col, how) in &opts.format {
         let places = how.parse::<usize>().is_ok_and(|n| n <= 12);
@@ -50,7 +59,7 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
                     "write one of {}, or a number of decimal places (e.g. `{col}: 3`)",
                     FORMATS.join(", ")
                 ),
-                line: None,
+                line: line_of("format"),
             });
         }
     }
@@ -59,7 +68,7 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
             return Err(FigureError {
                 message: format!("highlight of `{col}` must be `min` or `max`, not `{how}`"),
                 help: "write e.g. `highlight: { median: min }`".into(),
-                line: None,
+                line: line_of("highlight"),
             });
         }
     }
@@ -134,10 +143,11 @@ fn format_cell(v: f64, how: Option<&str>, decimals: usize) -> String {
         Some("bytes") => format::bytes(v, 1),
         Some("duration") => format::duration(v),
         Some("integer") => format::thousands(v, 0, ","),
-        Some("thousands") => format::number(v, decimals),
-        Some(places) if places.parse::<usize>().is_ok() => {
-            format::thousands(v, places.parse().unwrap_or(decimals), ",")
-        }
-        _ => format::number(v, decimals),
+        // A number of decimal places (checked in `render`), or `thousands`/no format.
+        Some(how) => match how.parse::<usize>() {
+            Ok(places) => format::thousands(v, places, ","),
+            Err(_) => format::number(v, decimals),
+        },
+        None => format::number(v, decimals),
     }
 }
