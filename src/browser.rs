@@ -97,37 +97,6 @@ fn find_in(
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_browser_says_what_to_install() {
-        let empty = tempfile::tempdir().unwrap();
-        let err = find_in(None, empty.path().as_os_str(), &[])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("no Chromium or Chrome found"), "{err}");
-        assert!(err.contains("apt-get install chromium"), "{err}");
-        assert!(err.contains("never downloads"), "{err}");
-        let err = find_in(
-            Some("/nowhere/chrome".into()),
-            empty.path().as_os_str(),
-            &[],
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("CHROME_PATH=/nowhere/chrome, which is not a file"),
-            "{err}"
-        );
-        // One on the PATH is found by name.
-        let bin = empty.path().join("chromium");
-        std::fs::write(&bin, "").unwrap();
-        assert_eq!(find_in(None, empty.path().as_os_str(), &[]).unwrap(), bin);
-    }
-}
-
 /// A headless Chromium, ended when dropped.
 pub struct Browser {
     child: Child,
@@ -138,6 +107,19 @@ pub struct Browser {
     timeout: Duration,
     _profile: tempfile::TempDir,
 }
+
+/// How deck starts Chromium, whatever it does with it: headless, no sandbox (containers, CI),
+/// no GPU, and no traffic of its own (updates, sync, first-run pages).
+pub const HEADLESS_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+];
 
 impl Browser {
     /// Start `bin` headless with a fresh profile and no network of its own.
@@ -151,24 +133,17 @@ impl Browser {
         let (from_chrome, chrome_writes) = std::io::pipe().map_err(start)?;
         let (r, w) = (chrome_reads.as_raw_fd(), chrome_writes.as_raw_fd());
         let mut cmd = Command::new(bin);
-        cmd.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-default-apps",
-            "--no-first-run",
-            "--disable-popup-blocking",
-            "--remote-debugging-pipe",
-            "--window-size=1280,720",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("about:blank")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        cmd.args(HEADLESS_ARGS)
+            .args([
+                "--disable-popup-blocking",
+                "--remote-debugging-pipe",
+                "--window-size=1280,720",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
@@ -390,5 +365,36 @@ impl Tab<'_> {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_browser_says_what_to_install() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = find_in(None, empty.path().as_os_str(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no Chromium or Chrome found"), "{err}");
+        assert!(err.contains("apt-get install chromium"), "{err}");
+        assert!(err.contains("never downloads"), "{err}");
+        let err = find_in(
+            Some("/nowhere/chrome".into()),
+            empty.path().as_os_str(),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("CHROME_PATH=/nowhere/chrome, which is not a file"),
+            "{err}"
+        );
+        // One on the PATH is found by name.
+        let bin = empty.path().join("chromium");
+        std::fs::write(&bin, "").unwrap();
+        assert_eq!(find_in(None, empty.path().as_os_str(), &[]).unwrap(), bin);
     }
 }

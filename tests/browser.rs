@@ -15,16 +15,8 @@ use common::cdp::{chromium_or_skip as browser, pdf_pages};
 fn run_chromium(bin: &Path, args: &[&str], url: &str) -> Vec<u8> {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--virtual-time-budget=3000",
-        ])
+        .args(deck::browser::HEADLESS_ARGS)
+        .arg("--virtual-time-budget=3000")
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .arg(url)
