@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::cdp::{chromium_or_skip, pdf_pages};
 use common::project::Project;
 
@@ -33,27 +31,25 @@ fn pdf_has_a_page_per_slide_at_the_slides_size() {
         .file("wide.md", deck(5, "16:9"))
         .file("square.md", deck(3, "4:3"));
     for (file, pages, media) in [("wide", 5, "0 0 960 540"), ("square", 3, "0 0 720 540")] {
-        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-            .args(["export", "pdf", &format!("{file}.md"), "-o", "out"])
-            .current_dir(p.path(""))
-            .env("CHROME_PATH", &chrome)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{err}");
+        let err = p
+            .deck_env(
+                &["export", "pdf", &format!("{file}.md"), "-o", "out"],
+                &[("CHROME_PATH", &chrome)],
+            )
+            .ok()
+            .stderr();
         assert!(err.contains(&format!("wrote out/{file}.pdf")), "{err}");
         let pdf = std::fs::read(p.path(&format!("out/{file}.pdf"))).unwrap();
         assert_eq!(pdf_pages(&pdf), (pages, media.to_string()), "{file}");
     }
     // --notes: also a notes PDF, a page per slide, A4 landscape (841.92 x 594.96 pt).
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["export", "pdf", "wide.md", "-o", "out", "--notes"])
-        .current_dir(p.path(""))
-        .env("CHROME_PATH", &chrome)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let err = p
+        .deck_env(
+            &["export", "pdf", "wide.md", "-o", "out", "--notes"],
+            &[("CHROME_PATH", &chrome)],
+        )
+        .ok()
+        .stderr();
     assert!(err.contains("out/wide.notes.pdf"), "{err}");
     let (pages, media) = pdf_pages(&std::fs::read(p.path("out/wide.notes.pdf")).unwrap());
     assert_eq!(pages, 5);
@@ -69,17 +65,11 @@ fn png_has_an_image_per_slide_at_the_scale_asked() {
         return;
     };
     let p = Project::new().file("talk.md", deck(4, "16:9"));
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["export", "png", "talk.md", "-o", "shots", "--scale", "2"])
-        .current_dir(p.path(""))
-        .env("CHROME_PATH", &chrome)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    p.deck_env(
+        &["export", "png", "talk.md", "-o", "shots", "--scale", "2"],
+        &[("CHROME_PATH", &chrome)],
+    )
+    .ok();
     let mut names: Vec<String> = std::fs::read_dir(p.path("shots/talk"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -91,26 +81,21 @@ fn png_has_an_image_per_slide_at_the_scale_asked() {
         assert_eq!(png_size(&png), (2560, 1440), "{n}");
     }
     // A scale out of range is refused before anything runs.
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["export", "png", "talk.md", "--scale", "0"])
-        .current_dir(p.path(""))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a scale from 0.25 to 8"));
+    let out = p.deck(&["export", "png", "talk.md", "--scale", "0"]);
+    assert_eq!(out.0.status.code(), Some(2));
+    assert!(out.stderr().contains("not a scale from 0.25 to 8"));
 }
 
 #[test]
 fn without_a_browser_export_says_what_to_install() {
     let p = Project::new().file("talk.md", deck(2, "16:9"));
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["export", "pdf", "talk.md"])
-        .current_dir(p.path(""))
-        .env("CHROME_PATH", p.path("no-such-browser"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = p
+        .deck_env(
+            &["export", "pdf", "talk.md"],
+            &[("CHROME_PATH", p.path("no-such-browser"))],
+        )
+        .fails()
+        .stderr();
     assert!(err.contains("which is not a file"), "{err}");
     assert!(err.contains("apt-get install chromium"), "{err}");
 }

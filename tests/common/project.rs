@@ -1,5 +1,6 @@
 //! A throwaway project folder: write files, run the real `deck` binary in it, read what it wrote.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -27,12 +28,17 @@ impl Project {
     }
 
     pub fn deck(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
-        Run(out)
+        self.deck_env(args, &[] as &[(&str, &str)])
+    }
+
+    /// `deck ARGS` with these environment variables set.
+    pub fn deck_env(&self, args: &[&str], env: &[(&str, impl AsRef<OsStr>)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_deck"));
+        cmd.args(args).current_dir(self.dir.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run(cmd.output().unwrap())
     }
 
     pub fn read(&self, p: &str) -> String {
