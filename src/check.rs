@@ -13,6 +13,9 @@ use crate::browser;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::pipeline::{self, BuildOptions, BuildReport};
 
+/// A deck and its overflowing slides (number, what overflows).
+type DeckOverflows = (PathBuf, Vec<(u64, String)>);
+
 /// In a page of a deck: the slides whose content reaches outside their section (1 px tolerance),
 /// as `[slide number, tag of the first element outside]`.
 pub const OVERFLOWS_JS: &str = r#"(() => {
@@ -279,7 +282,7 @@ fn overflow(build: &BuildReport, report: &mut CheckReport) {
             return;
         }
     };
-    let measured = (|| -> Result<Vec<(PathBuf, Vec<(u64, String)>)>, String> {
+    let measured = (|| -> Result<Vec<DeckOverflows>, String> {
         let chrome = browser::Browser::launch(&bin).map_err(|e| e.to_string())?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut out = Vec::new();

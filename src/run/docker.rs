@@ -248,18 +248,8 @@ impl Engine {
                 os: text(info.operating_system),
                 kernel: text(info.kernel_version),
                 storage_driver: text(info.driver),
-                cgroup_version: info
-                    .cgroup_version
-                    .map(|v| serde_json::to_value(v).ok())
-                    .flatten()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                cgroup_driver: info
-                    .cgroup_driver
-                    .map(|v| serde_json::to_value(v).ok())
-                    .flatten()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                cgroup_version: enum_text(info.cgroup_version),
+                cgroup_driver: enum_text(info.cgroup_driver),
                 cpus: info.ncpu.unwrap_or(0),
                 memory_bytes: info.mem_total.unwrap_or(0),
             })
@@ -944,6 +934,14 @@ impl DockerIgnore {
         }
         excluded
     }
+}
+
+/// An engine enum (serialised as a JSON string) as its text; empty when absent.
+fn enum_text<T: serde::Serialize>(value: Option<T>) -> String {
+    value
+        .and_then(|v| serde_json::to_value(v).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
