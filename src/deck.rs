@@ -6,15 +6,13 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostics::Pos;
+use crate::diagnostics::{Loc, Pos};
 
 /// A value from the source together with where it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located<T> {
     pub value: T,
-    pub pos: Pos,
-    /// Length of the written value, in characters (for the error marker).
-    pub len: usize,
+    pub loc: Loc,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

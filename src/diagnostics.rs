@@ -5,6 +5,7 @@
 //! message, `path:line:col`, the source line with a marker under the fault, and a `help:` line.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -39,6 +40,53 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The source line at `pos`, captured when the diagnostic is made.
     pub source_line: Option<String>,
+    /// Context that is neither the fault nor the fix (e.g. which iteration of a template loop).
+    pub notes: Vec<String>,
+}
+
+/// Where something was written in a user's file, resolved to what a diagnostic shows: the
+/// position, the length of the marker, the line's text and any notes (a template loop's
+/// iteration). Stages that parse text keep byte ranges; they become a `Loc` only when reported.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loc {
+    pub pos: Pos,
+    /// Length in characters of the span on its first line (at least 1).
+    pub len: usize,
+    pub source_line: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Loc {
+    /// The byte range `span` of `text` (the whole file).
+    pub fn of(text: &str, span: Range<usize>) -> Loc {
+        Self::indexed(text, &LineIndex::new(text), span)
+    }
+
+    /// [`Loc::of`] with the text's line index at hand (many diagnostics in one file).
+    pub fn indexed(text: &str, lines: &LineIndex, span: Range<usize>) -> Loc {
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
+        let pos = lines.pos(text, start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = text[line_start..line_end].trim_end_matches('\r');
+        let len = text[start..end.min(line_end)].chars().count().max(1);
+        Loc {
+            pos,
+            len,
+            source_line: Some(line.to_string()),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The largest char boundary at or below `i`.
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 impl Diagnostic {
@@ -59,7 +107,27 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             source_line: None,
+            notes: Vec::new(),
         }
+    }
+
+    /// Point at the byte range `span` of `source` (the whole file's text).
+    pub fn at_span(self, source: &str, span: Range<usize>) -> Self {
+        self.at_loc(&Loc::of(source, span))
+    }
+
+    /// Point at a place resolved earlier.
+    pub fn at_loc(mut self, loc: &Loc) -> Self {
+        self.pos = Some(loc.pos);
+        self.len = loc.len.max(1);
+        self.source_line.clone_from(&loc.source_line);
+        self.notes.extend(loc.notes.iter().cloned());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
     }
 
     /// Point at `pos` in `source` (the whole file's text), underlining `len` characters.
@@ -115,6 +183,9 @@ impl fmt::Display for Diagnostic {
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {shown}")?;
             writeln!(f, "{pad} | {}{}", " ".repeat(start), "^".repeat(len))?;
+        }
+        for note in &self.notes {
+            writeln!(f, "  = note: {note}")?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "  = help: {help}")?;

@@ -26,4 +26,6 @@ pub mod render;
 pub mod results;
 pub mod run;
 pub mod serve;
+pub mod template;
 pub mod themes;
+pub mod yaml;

@@ -11,7 +11,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{self, ParseOptions};
 use crate::project::Project;
 use crate::render::{self, Templates};
-use crate::results::{FigureRecord, Results, template};
+use crate::results::{FigureRecord, Results};
+use crate::template::{self, Expansion};
 use crate::themes::Themes;
 
 #[derive(Debug, Clone, Default)]
@@ -454,22 +455,16 @@ fn parse_source(
         }
     };
     let mut read = Vec::new();
-    let text = match results.as_deref_mut() {
-        Some(r) if template::uses_templates(&text) => {
-            match template::expand(source, &text, &r.engine) {
-                Ok(t) => {
-                    r.record_template_inputs(&t.queries, &t.files);
-                    read = t.files;
-                    t.text
-                }
-                Err(d) => {
-                    diags.push(d);
-                    return (None, Vec::new());
-                }
-            }
-        }
-        _ => text,
-    };
+    let mut expansion = None;
+    if let Some(r) = results.as_deref_mut()
+        && template::uses_templates(&text)
+    {
+        let e = template::expand(source, &text, &r.engine);
+        r.record_template_inputs(&e.queries, &e.files);
+        read.clone_from(&e.files);
+        diags.extend(e.diagnostics.clone());
+        expansion = Some(e);
+    }
     let base = source
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -483,7 +478,14 @@ fn parse_source(
         resolver: &mut assets,
         figures: results.map(|r| r as &mut dyn markdown::FigureRenderer),
     };
-    let deck = markdown::parse(source, &text, opts, diags);
+    let deck = match &expansion {
+        Some(Expansion {
+            text: expanded,
+            map: Some(map),
+            ..
+        }) => markdown::parse_mapped(source, expanded, Some((&text, map)), opts, diags),
+        _ => markdown::parse(source, &text, opts, diags),
+    };
     let mut files = assets.files;
     files.extend(read);
     (Some(deck), files)
@@ -502,10 +504,9 @@ fn theme_for(
         if themes.get(&t.value).is_some() {
             return Some(t.value.clone());
         }
-        let text = std::fs::read_to_string(source).unwrap_or_default();
         diags.push(
             Diagnostic::error(source, format!("unknown theme `{}`", t.value))
-                .at(&text, t.pos, t.len)
+                .at_loc(&t.loc)
                 .help(format!(
                     "known themes: {}; or add themes/{}.css starting with /* @theme {} */",
                     known(),

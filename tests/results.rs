@@ -243,7 +243,7 @@ fn tables_format_align_and_highlight() {
     let err = p.deck(&["build"]).fails().stderr();
     assert!(
         err.contains("unknown format `seconds` for column `wall_s`")
-            && err.contains("t.md:3:")
+            && err.contains("t.md:4:11")
             && err.contains("duration"),
         "{err}"
     );

@@ -4,7 +4,9 @@
 //! `#fff`, not a key followed by a comment. We do what Marpit does: before the YAML parser sees the
 //! text, the value of every top-level line whose key is a known directive is quoted.
 
-use yaml_rust2::{Yaml, YamlLoader};
+use std::ops::Range;
+
+use crate::yaml;
 
 pub const GLOBAL: &[&str] = &[
     "theme",
@@ -81,7 +83,7 @@ pub fn suggest(key: &str) -> Option<&'static str> {
         .map(|(_, n)| n)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -113,113 +115,132 @@ impl Value {
     }
 }
 
-/// One `key: value` pair read from YAML, with the line it was written on (0-based, in the YAML text).
+/// One `key: value` pair read from YAML, with where its key and value were written (byte
+/// ranges in the YAML text as written).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub key: String,
     pub value: Value,
-    pub line: usize,
-    /// Column (0-based, in characters) where the key starts on that line.
-    pub key_col: usize,
-    /// Column (0-based, in characters) where the value starts on that line.
-    pub value_col: usize,
+    pub key_span: Range<usize>,
+    pub value_span: Range<usize>,
 }
 
-/// A YAML problem, positioned in the YAML text (0-based line, 0-based column).
+/// A YAML problem at a byte offset of the YAML text as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
-    pub line: usize,
-    pub col: usize,
+    pub offset: usize,
     pub message: String,
 }
 
 /// Read directive YAML. `Ok(None)` means the text is valid YAML but not a mapping (a plain note).
 pub fn parse_yaml(text: &str) -> Result<Option<Vec<Entry>>, YamlError> {
-    let loosened = loosen(text);
-    let docs = YamlLoader::load_from_str(&loosened).map_err(|e| YamlError {
-        line: e.marker().line().saturating_sub(1),
-        col: e.marker().col().saturating_sub(1),
-        message: e.info().to_string(),
+    let loose = loosen(text);
+    let doc = yaml::load(&loose.text).map_err(|e| YamlError {
+        offset: loose.to_written(e.offset),
+        message: e.message,
     })?;
-    let Some(doc) = docs.into_iter().next() else {
-        return Ok(Some(Vec::new()));
+    let entries = match &doc.value {
+        yaml::Value::Null => return Ok(Some(Vec::new())),
+        yaml::Value::Map(entries) => entries,
+        _ => return Ok(None),
     };
-    let Yaml::Hash(map) = doc else {
-        return Ok(if matches!(doc, Yaml::Null) {
-            Some(Vec::new())
-        } else {
-            None
-        });
-    };
-    let mut entries = Vec::with_capacity(map.len());
-    for (k, v) in map {
-        let Some(key) = scalar(&k) else {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let Some(key) = k.as_str() else {
             return Ok(None);
         };
-        let (line, key_col, value_col) = key_position(text, &key);
-        let value = match v {
-            Yaml::Null => Value::Empty,
-            Yaml::Array(items) => Value::List(items.iter().filter_map(scalar).collect()),
-            other => match scalar(&other) {
-                Some(s) => Value::Str(s),
-                None => Value::Str(String::new()),
-            },
+        let value = match &v.value {
+            yaml::Value::Null => Value::Empty,
+            yaml::Value::Seq(items) => Value::List(
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            yaml::Value::Scalar { text, .. } => Value::Str(text.clone()),
+            yaml::Value::Map(_) => Value::Str(String::new()),
         };
-        entries.push(Entry {
-            key,
+        let span = |r: &Range<usize>| {
+            let a = loose.to_written(r.start);
+            a..loose.to_written(r.end).max(a)
+        };
+        out.push(Entry {
+            key: key.to_string(),
             value,
-            line,
-            key_col,
-            value_col,
+            key_span: span(&k.span),
+            value_span: span(&v.span),
         });
     }
-    Ok(Some(entries))
+    Ok(Some(out))
 }
 
 /// A YAML scalar as text (directive values and figure specs are text).
-pub fn scalar(y: &Yaml) -> Option<String> {
-    match y {
-        Yaml::String(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Real(r) => Some(r.clone()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
-    }
+pub fn scalar(y: &yaml::Node) -> Option<String> {
+    y.as_str().map(str::to_string)
 }
 
-/// Line (0-based) of a top-level key, and the columns where the key and its value begin.
-fn key_position(text: &str, key: &str) -> (usize, usize, usize) {
-    for (i, line) in text.lines().enumerate() {
-        let indent = line.len() - line.trim_start().len();
-        if let Some(rest) = line[indent..].strip_prefix(key)
-            && let Some(after) = rest.trim_start().strip_prefix(':')
-        {
-            let value_start = line.len() - after.trim_start().len();
-            return (
-                i,
-                line[..indent].chars().count(),
-                line[..value_start].chars().count(),
-            );
-        }
+/// The text after Marp's loosening, and how to find the written offset of a loosened one.
+struct Loosened {
+    text: String,
+    /// Per line: where it starts in the loosened and in the written text, its written length,
+    /// and for a loosened value, where the value starts (written, loosened) within the line and
+    /// its written length.
+    lines: Vec<(usize, usize, usize, Option<(usize, usize, usize)>)>,
+}
+
+impl Loosened {
+    fn to_written(&self, offset: usize) -> usize {
+        let i = self
+            .lines
+            .partition_point(|l| l.0 <= offset)
+            .saturating_sub(1);
+        let Some(&(new_start, old_start, old_len, value)) = self.lines.get(i) else {
+            return offset;
+        };
+        let col = offset - new_start;
+        let col = match value {
+            Some((old_v, new_v, len)) if col >= new_v => {
+                old_v + (col - new_v).saturating_sub(1).min(len)
+            }
+            _ => col,
+        };
+        old_start + col.min(old_len)
     }
-    (0, 0, 0)
 }
 
 /// Quote the values of known directives on top-level lines, the way Marpit does.
-fn loosen(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
+fn loosen(text: &str) -> Loosened {
+    let mut out = Loosened {
+        text: String::with_capacity(text.len() + 16),
+        lines: Vec::new(),
+    };
+    let mut old_start = 0;
     for line in text.split_inclusive('\n') {
         let (body, eol) = match line.strip_suffix('\n') {
             Some(b) => (b.strip_suffix('\r').unwrap_or(b), &line[b.len()..]),
             None => (line, ""),
         };
-        out.push_str(&loosen_line(body).unwrap_or_else(|| body.to_string()));
-        out.push_str(eol);
+        let new_start = out.text.len();
+        match loosen_line(body) {
+            Some((loose, old_v, new_v)) => {
+                out.text.push_str(&loose);
+                let len = body[old_v..].trim_end().len();
+                out.lines
+                    .push((new_start, old_start, body.len(), Some((old_v, new_v, len))));
+            }
+            None => {
+                out.text.push_str(body);
+                out.lines.push((new_start, old_start, body.len(), None));
+            }
+        }
+        out.text.push_str(eol);
+        old_start += line.len();
     }
     out
 }
 
-fn loosen_line(line: &str) -> Option<String> {
+/// The loosened line, and where its value starts in the written and the loosened line.
+fn loosen_line(line: &str) -> Option<(String, usize, usize)> {
     // Leading spaces are allowed: a comment often starts with a newline and an indent.
     let indent = line.len() - line.trim_start_matches(' ').len();
     let rest = &line[indent..];
@@ -234,13 +255,11 @@ fn loosen_line(line: &str) -> Option<String> {
     if value.starts_with(['"', '\'', '|', '>', '[', '{', '&', '*', '!']) {
         return None;
     }
+    let old_v = indent + colon + 1 + (sep.len() - sep.trim_start().len());
     let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-    Some(format!(
-        "{}{}: \"{}\"",
-        &line[..indent],
-        key.trim_end(),
-        escaped
-    ))
+    let head = format!("{}{}: ", &line[..indent], key.trim_end());
+    let new_v = head.len();
+    Some((format!("{head}\"{escaped}\""), old_v, new_v))
 }
 
 /// Parse Marp's `paginate` value.
@@ -302,11 +321,20 @@ mod tests {
     }
 
     #[test]
-    fn records_key_and_value_columns() {
-        let e = parse_yaml(" _class: lead ").unwrap().unwrap();
-        assert_eq!((e[0].line, e[0].key_col, e[0].value_col), (0, 1, 9));
-        let e = parse_yaml("\n  paginate:   true\n").unwrap().unwrap();
-        assert_eq!((e[0].line, e[0].key_col, e[0].value_col), (1, 2, 14));
+    fn records_key_and_value_spans_as_written() {
+        let text = " _class: lead ";
+        let e = parse_yaml(text).unwrap().unwrap();
+        assert_eq!(&text[e[0].key_span.clone()], "_class");
+        assert_eq!(&text[e[0].value_span.clone()], "lead");
+        let text = "\n  paginate:   true\n";
+        let e = parse_yaml(text).unwrap().unwrap();
+        assert_eq!(&text[e[0].key_span.clone()], "paginate");
+        assert_eq!(&text[e[0].value_span.clone()], "true");
+        let text = "paginate: true\nfooter: a \"b\" c\ncolor: #fff\n";
+        let e = parse_yaml(text).unwrap().unwrap();
+        assert_eq!(&text[e[1].value_span.clone()], "a \"b\" c");
+        assert_eq!(e[2].value, Value::Str("#fff".into()));
+        assert_eq!(&text[e[2].value_span.clone()], "#fff");
     }
 
     #[test]
@@ -316,8 +344,9 @@ mod tests {
 
     #[test]
     fn broken_yaml_is_positioned() {
-        let err = parse_yaml("theme: gaia\nstyle: |\n  a\n b: [\n").unwrap_err();
-        assert!(err.line >= 2, "{err:?}");
+        let text = "theme: gaia\nstyle: |\n  a\n b: [\n";
+        let err = parse_yaml(text).unwrap_err();
+        assert!(err.offset >= text.find(" b:").unwrap(), "{err:?}");
     }
 
     #[test]

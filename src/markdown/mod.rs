@@ -21,7 +21,8 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd}
 use crate::deck::{
     Background, Deck, Globals, Located, Paginate, Slide, SlideDirectives, SlideSize, Split,
 };
-use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Pos};
+use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Loc, Pos};
+use crate::template::map::SourceMap;
 use directives::{Entry, Kind, Value};
 use html::Segment;
 
@@ -61,8 +62,8 @@ pub trait FigureRenderer {
 pub struct FigureError {
     pub message: String,
     pub help: String,
-    /// 0-based line in the block's spec.
-    pub line: Option<usize>,
+    /// Byte range in the block's spec; `None` points at the block's opening fence.
+    pub span: Option<Range<usize>>,
 }
 
 pub struct ParseOptions<'r> {
@@ -103,8 +104,7 @@ struct Directive {
     kind: Kind,
     name: &'static str,
     value: Value,
-    pos: Pos,
-    len: usize,
+    span: Range<usize>,
 }
 
 /// What an HTML comment turned out to be.
@@ -114,52 +114,73 @@ enum Comment {
     Empty,
 }
 
+/// The text being parsed and the file as the user wrote it: the same text, or the template
+/// expansion of it with a map back.
 struct Ctx<'s, 'r> {
     path: &'s Path,
+    /// The text parsed (after templates).
     source: &'s str,
-    lines: LineIndex,
+    /// The file as written, where diagnostics point.
+    written: &'s str,
+    written_lines: LineIndex,
+    map: Option<&'s SourceMap>,
     opts: ParseOptions<'r>,
     diags: &'s mut Diagnostics,
     math: inline::Math,
 }
 
 impl Ctx<'_, '_> {
+    /// Where a byte range of the parsed text was written.
+    fn loc(&self, range: Range<usize>) -> Loc {
+        match self.map {
+            Some(map) => {
+                let (r, notes) = map.locate(range);
+                let mut loc = Loc::indexed(self.written, &self.written_lines, r);
+                loc.notes = notes;
+                loc
+            }
+            None => Loc::indexed(self.written, &self.written_lines, range),
+        }
+    }
+
     fn pos(&self, offset: usize) -> Pos {
-        self.lines.pos(self.source, offset)
+        self.loc(offset..offset).pos
     }
 
-    fn warn(&mut self, offset: usize, len: usize, msg: impl Into<String>, help: impl Into<String>) {
-        let d = Diagnostic::warning(self.path, msg)
-            .at(self.source, self.pos(offset), len)
-            .help(help);
-        self.diags.push(d);
+    /// Report a problem at a byte range of the parsed text (unless it lies in a part a template
+    /// error left as text: it follows from that error).
+    fn report(&mut self, d: Diagnostic, range: Range<usize>) {
+        if let Some(map) = self.map
+            && map.neutralized(map.source_offset(range.start))
+        {
+            return;
+        }
+        let loc = self.loc(range);
+        self.diags.push(d.at_loc(&loc));
     }
 
-    fn warn_at(&mut self, pos: Pos, len: usize, msg: impl Into<String>, help: impl Into<String>) {
-        let d = Diagnostic::warning(self.path, msg)
-            .at(self.source, pos, len)
-            .help(help);
-        self.diags.push(d);
+    fn warn(&mut self, range: Range<usize>, msg: impl Into<String>, help: impl Into<String>) {
+        let d = Diagnostic::warning(self.path, msg).help(help);
+        self.report(d, range);
     }
 
     fn resolve(&mut self, url: &str, offset: usize) -> String {
         let r = self.opts.resolver.resolve(url);
         if let Some((msg, help)) = r.warning {
-            let len = url.chars().count();
-            let pos = self.url_pos(url, offset);
-            self.warn_at(pos, len, msg, help);
+            let range = self.url_range(url, offset);
+            self.warn(range, msg, help);
         }
         r.url
     }
 
-    /// Position of `url` at or after `offset` (the image's start), for a precise marker.
-    fn url_pos(&self, url: &str, offset: usize) -> Pos {
-        let found = self
+    /// Where `url` is written at or after `offset` (the image's start), for a precise marker.
+    fn url_range(&self, url: &str, offset: usize) -> Range<usize> {
+        let at = self
             .source
             .get(offset..)
             .and_then(|s| s.find(url))
-            .map(|i| offset + i);
-        self.pos(found.unwrap_or(offset))
+            .map_or(offset, |i| offset + i);
+        at..at + url.len()
     }
 
     /// Read an HTML comment's text (starting at byte `offset`) as directives or a note.
@@ -174,7 +195,6 @@ impl Ctx<'_, '_> {
         if entries.is_empty() {
             return Comment::Empty;
         }
-        let base = self.pos(offset);
         let known: Vec<bool> = entries
             .iter()
             .map(|e| directives::classify(&e.key).is_some())
@@ -184,72 +204,70 @@ impl Ctx<'_, '_> {
                 .iter()
                 .find_map(|e| directives::suggest(&e.key).map(|h| (e, h)));
             if let Some((e, hint)) = misspelt {
-                let pos = entry_pos(base, e.line, e.key_col);
                 let msg = format!(
                     "unknown directive `{}`: this comment is kept as a speaker note",
                     e.key
                 );
-                self.warn_at(
-                    pos,
-                    e.key.chars().count(),
-                    msg,
-                    format!("did you mean `{hint}`?"),
-                );
+                let range = offset + e.key_span.start..offset + e.key_span.end;
+                self.warn(range, msg, format!("did you mean `{hint}`?"));
             }
             return Comment::Note(text.trim().to_string());
         }
-        Comment::Directives(self.directives(entries, base))
+        Comment::Directives(self.directives(entries, offset))
     }
 
-    /// Turn YAML entries into directives; unknown keys are warned about and dropped.
-    fn directives(&mut self, entries: Vec<Entry>, base: Pos) -> Vec<Directive> {
+    /// Turn YAML entries (written at byte `base` of the text) into directives; unknown keys are
+    /// warned about and dropped.
+    fn directives(&mut self, entries: Vec<Entry>, base: usize) -> Vec<Directive> {
         let mut out = Vec::new();
         for e in entries {
             let Some((kind, name)) = directives::classify(&e.key) else {
-                let pos = entry_pos(base, e.line, e.key_col);
                 let help = match directives::suggest(&e.key) {
                     Some(s) => format!("did you mean `{s}`? It is ignored otherwise"),
-                    None => "it is ignored; see README.md for the directives deck knows".into(),
+                    None => {
+                        "it is ignored; see `deck help directives` for the directives deck knows"
+                            .into()
+                    }
                 };
-                self.warn_at(
-                    pos,
-                    e.key.chars().count(),
-                    format!("unknown directive `{}`", e.key),
-                    help,
-                );
+                let range = base + e.key_span.start..base + e.key_span.end;
+                self.warn(range, format!("unknown directive `{}`", e.key), help);
                 continue;
-            };
-            let len = match &e.value {
-                Value::Str(s) => s.lines().next().map_or(1, |l| l.chars().count()),
-                _ => 1,
             };
             out.push(Directive {
                 kind,
                 name,
                 value: e.value,
-                pos: entry_pos(base, e.line, e.value_col),
-                len,
+                span: base + e.value_span.start..base + e.value_span.end,
             });
         }
         out
     }
 }
 
-/// Position of something on line `line` (0-based) of a YAML text that starts at `base`.
-fn entry_pos(base: Pos, line: usize, col: usize) -> Pos {
-    if line == 0 {
-        Pos::new(base.line, base.col + col)
-    } else {
-        Pos::new(base.line + line, col + 1)
-    }
-}
-
 /// Parse a whole Markdown file into a deck. Problems go to `diags`; this never fails.
 pub fn parse(path: &Path, source: &str, opts: ParseOptions<'_>, diags: &mut Diagnostics) -> Deck {
+    parse_mapped(path, source, None, opts, diags)
+}
+
+/// [`parse`] a template expansion: `written` is the file as written and `map` leads from
+/// `source` back to it, so every problem is reported where the user wrote it.
+pub fn parse_mapped(
+    path: &Path,
+    source: &str,
+    written: Option<(&str, &SourceMap)>,
+    opts: ParseOptions<'_>,
+    diags: &mut Diagnostics,
+) -> Deck {
+    let (written, map) = match written {
+        Some((w, m)) => (w, Some(m)),
+        None => (source, None),
+    };
     let mut ctx = Ctx {
         path,
         source,
-        lines: LineIndex::new(source),
+        written,
+        written_lines: LineIndex::new(written),
+        map,
         opts,
         diags,
         math: inline::Math::new(),
@@ -265,24 +283,21 @@ pub fn parse(path: &Path, source: &str, opts: ParseOptions<'_>, diags: &mut Diag
     let body_start = match front_matter(&source[start..]) {
         Some((yaml, body)) => {
             let yaml = start + yaml.start..start + yaml.end;
-            let base = Pos::new(ctx.pos(yaml.start).line, 1);
             match directives::parse_yaml(&source[yaml.clone()]) {
-                Ok(Some(entries)) => front = ctx.directives(entries, base),
+                Ok(Some(entries)) => front = ctx.directives(entries, yaml.start),
                 Ok(None) => {
                     let d = Diagnostic::error(
                         path,
                         "front matter is not a list of `key: value` directives",
                     )
-                    .at(source, base, 1)
                     .help("write one directive per line, e.g. `theme: gaia`");
-                    ctx.diags.push(d);
+                    ctx.report(d, yaml.start..yaml.start + 1);
                 }
                 Err(e) => {
-                    let pos = entry_pos(base, e.line, e.col);
+                    let at = yaml.start + e.offset;
                     let d = Diagnostic::error(path, format!("broken YAML in front matter: {}", e.message))
-                        .at(source, pos, 1)
                         .help("fix the YAML; quote values that contain `: ` or start with `[`, `{`, `*` or `&`");
-                    ctx.diags.push(d);
+                    ctx.report(d, at..at + 1);
                 }
             }
             start + body
@@ -358,10 +373,10 @@ pub fn parse(path: &Path, source: &str, opts: ParseOptions<'_>, diags: &mut Diag
             });
         }
         let mut effective = inherited.clone();
-        let mut positions: BTreeMap<&'static str, (Pos, usize)> = BTreeMap::new();
+        let mut positions: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
         for d in &spots {
             effective.insert(d.name, d.value.clone());
-            positions.insert(d.name, (d.pos, d.len));
+            positions.insert(d.name, d.span.clone());
         }
         let mut body = Body::new(&mut slide);
         body.render(&mut ctx, slide_items);
@@ -413,6 +428,44 @@ fn front_matter(src: &str) -> Option<(Range<usize>, usize)> {
     None
 }
 
+/// Byte ranges of `source` that are code or math, which the template stage leaves as written:
+/// code blocks (but deck's own `chart` and `table` blocks, whose `sql:` may use template
+/// variables), inline code and math. Front matter is not code.
+pub fn literal_regions(source: &str) -> Vec<Range<usize>> {
+    let start = if source.starts_with('\u{feff}') { 3 } else { 0 };
+    let body = match front_matter(&source[start..]) {
+        Some((_, body)) => start + body,
+        None => start,
+    };
+    let mut out = Vec::new();
+    let mut skip_to: Option<usize> = None;
+    for (ev, r) in Parser::new_ext(&source[body..], markdown_options()).into_offset_iter() {
+        let r = r.start + body..r.end + body;
+        if skip_to.is_some_and(|end| r.start < end) {
+            continue;
+        }
+        skip_to = None;
+        match ev {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let figure = match &kind {
+                    CodeBlockKind::Fenced(lang) => {
+                        matches!(lang.split_whitespace().next(), Some("chart" | "table"))
+                    }
+                    CodeBlockKind::Indented => false,
+                };
+                if !figure {
+                    out.push(r.clone());
+                }
+                skip_to = Some(r.end);
+            }
+            Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => out.push(r),
+            _ => {}
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 fn collect_items(body: &str, base: usize) -> Vec<Item<'_>> {
     let parser = Parser::new_ext(body, markdown_options()).into_offset_iter();
     let mut items = Vec::new();
@@ -461,25 +514,22 @@ fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -
             "theme" => {
                 g.theme = Some(Located {
                     value: s,
-                    pos: d.pos,
-                    len: d.len,
+                    loc: ctx.loc(d.span.clone()),
                 })
             }
             "style" => g.style = Some(d.value.as_str().to_string()),
             "headingDivider" => match directives::heading_divider(&d.value) {
                 Some(levels) => g.heading_divider = levels,
-                None => ctx.warn_at(
-                    d.pos,
-                    d.len,
+                None => ctx.warn(
+                    d.span.clone(),
                     "`headingDivider` must be a level from 1 to 6 or a list of levels",
                     "e.g. `headingDivider: 2` or `headingDivider: [1, 3]`",
                 ),
             },
             "size" => match SlideSize::from_preset(&s) {
                 Some(size) => g.size = size,
-                None => ctx.warn_at(
-                    d.pos,
-                    d.len,
+                None => ctx.warn(
+                    d.span.clone(),
                     format!("unknown slide size `{s}`; using 16:9"),
                     "use `16:9` (1280x720) or `4:3` (960x720)",
                 ),
@@ -533,7 +583,7 @@ fn split_slides(items: &[Item<'_>], divider: &[u8]) -> Vec<Range<usize>> {
 fn local_directives(
     ctx: &mut Ctx<'_, '_>,
     values: &BTreeMap<&'static str, Value>,
-    positions: &BTreeMap<&'static str, (Pos, usize)>,
+    positions: &BTreeMap<&'static str, Range<usize>>,
 ) -> SlideDirectives {
     let mut d = SlideDirectives::default();
     let get = |name: &str| values.get(name).map(|v| v.as_str().trim().to_string());
@@ -542,13 +592,9 @@ fn local_directives(
         match directives::paginate(&p) {
             Some(v) => d.paginate = v,
             None => {
-                let (pos, len) = positions
-                    .get("paginate")
-                    .copied()
-                    .unwrap_or((Pos::new(1, 1), 1));
-                ctx.warn_at(
-                    pos,
-                    len,
+                let range = positions.get("paginate").cloned().unwrap_or(0..1);
+                ctx.warn(
+                    range,
                     format!("`paginate: {p}` is not a paginate value"),
                     "use true, false, hold or skip",
                 );
@@ -762,13 +808,15 @@ impl<'s> Body<'s> {
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let end = find_end(items, i);
-                let code: String = items[i + 1..end]
-                    .iter()
-                    .filter_map(|it| match it {
-                        Item::Ev(Event::Text(t), _) => Some(t.as_ref()),
-                        _ => None,
-                    })
-                    .collect();
+                // The block's text, and where each piece of it is in the source.
+                let mut code = String::new();
+                let mut pieces: Vec<(usize, usize)> = Vec::new();
+                for it in &items[i + 1..end] {
+                    if let Item::Ev(Event::Text(t), r) = it {
+                        pieces.push((code.len(), r.start));
+                        code.push_str(t);
+                    }
+                }
                 let lang = match kind {
                     CodeBlockKind::Fenced(lang) => lang.as_ref(),
                     CodeBlockKind::Indented => "",
@@ -780,16 +828,29 @@ impl<'s> Body<'s> {
                     match figures.figure(figure_kind, &code) {
                         Ok(html) => self.push_html(html),
                         Err(e) => {
-                            // The spec starts on the line after the opening fence.
-                            let fence = ctx.pos(range.start);
-                            let line = fence.line + 1 + e.line.unwrap_or(0);
+                            let at = match &e.span {
+                                Some(span) => {
+                                    let to_source = |o: usize| {
+                                        let k =
+                                            pieces.partition_point(|p| p.0 <= o).saturating_sub(1);
+                                        pieces.get(k).map_or(range.start, |&(c, s)| s + (o - c))
+                                    };
+                                    let a = to_source(span.start);
+                                    a..to_source(span.end).max(a)
+                                }
+                                // The block itself: its opening fence.
+                                None => {
+                                    let fence =
+                                        ctx.source[range.clone()].lines().next().unwrap_or("");
+                                    range.start..range.start + fence.trim_end().len()
+                                }
+                            };
                             let d = Diagnostic::error(
                                 ctx.path,
                                 format!("{figure_kind}: {}", e.message),
                             )
-                            .at(ctx.source, Pos::new(line, 1), 1)
                             .help(e.help);
-                            ctx.diags.push(d);
+                            ctx.report(d, at);
                         }
                     }
                     return end + 1;
@@ -803,8 +864,7 @@ impl<'s> Body<'s> {
                     Ok(mathml) => self.push_inline_html(mathml),
                     Err(e) => {
                         ctx.warn(
-                            range.start,
-                            range.len(),
+                            range.clone(),
                             format!("cannot render math: {e}"),
                             "fix the TeX; it is shown as code meanwhile",
                         );

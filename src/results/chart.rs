@@ -129,7 +129,7 @@ fn column<'a>(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        line: spec.line(key),
+        span: spec.span(key),
     })
 }
 
@@ -147,7 +147,7 @@ fn numeric<'a>(
                 c.dtype()
             ),
             help: "cast it in SQL (CAST(x AS DOUBLE)) or pick a numeric column".into(),
-            line: spec.line(key),
+            span: spec.span(key),
         });
     }
     Ok(c)
@@ -202,7 +202,7 @@ fn read_points(df: &DataFrame, spec: &Spec, x: &str, y: &str) -> Result<Points, 
         return Err(FigureError {
             message: format!("column `{y}` has no numbers"),
             help: "check the query: every `y` is null".into(),
-            line: spec.line("y"),
+            span: spec.span("y"),
         });
     }
     Ok(p)
@@ -232,7 +232,7 @@ fn summarise(p: &Points, spec: &Spec) -> Result<Summary, FigureError> {
         return Err(FigureError {
             message: format!("unknown error `{e}`"),
             help: "use stddev, sem, ci95 or minmax".into(),
-            line: spec.line("error"),
+            span: spec.span("error"),
         });
     }
     let mut out = BTreeMap::new();
@@ -246,7 +246,7 @@ fn summarise(p: &Points, spec: &Spec) -> Result<Summary, FigureError> {
                     if p.series[k.1].is_empty() { String::new() } else { format!(" / `{}`", p.series[k.1]) }
                 ),
                 help: "aggregate in SQL (GROUP BY), or add `error: stddev` to plot the mean of the runs with error bars".into(),
-                line: spec.line("sql"),
+                span: spec.span("sql"),
             });
         }
         let m = mean(v);
@@ -302,7 +302,7 @@ fn draw_err(e: impl std::fmt::Display) -> FigureError {
     FigureError {
         message: format!("cannot draw the chart: {e}"),
         help: String::new(),
-        line: None,
+        span: None,
     }
 }
 
@@ -443,15 +443,20 @@ pub fn render(
         return Err(FigureError {
             message: format!("unknown chart type `{kind}`"),
             help: format!("chart types: {}", TYPES.join(", ")),
-            line: spec.line("type"),
+            span: spec.span("type"),
         });
     }
     let mut named = BTreeMap::new();
-    for (k, v) in deck_colors.iter().chain(spec.map("colors")?.iter()) {
+    let own = spec.map("colors")?;
+    let all = deck_colors
+        .iter()
+        .map(|(k, v)| (k, v, None))
+        .chain(own.iter().map(|(k, (v, at))| (k, v, Some(at.clone()))));
+    for (k, v, at) in all {
         let c = parse_hex(v).ok_or_else(|| FigureError {
             message: format!("colour of `{k}` must be #rrggbb, not `{v}`"),
             help: "write colours as hex, e.g. \"#A80030\"".into(),
-            line: spec.line("colors"),
+            span: at.or_else(|| spec.span("colors")),
         })?;
         named.insert(k.clone(), c);
     }
@@ -462,7 +467,7 @@ pub fn render(
             return Err(FigureError {
                 message: format!("`{key}` must be between 100 and {max}"),
                 help: "sizes are in CSS pixels of a 1280x720 slide".into(),
-                line: spec.line(key),
+                span: spec.span(key),
             });
         }
         Ok(v as u32)
@@ -475,7 +480,7 @@ pub fn render(
     let x_name = x_name.ok_or_else(|| FigureError {
         message: "missing `x`".into(),
         help: "name the column for the x axis: `x: variant`".into(),
-        line: Some(0),
+        span: None,
     })?;
     let y_name = if kind == "histogram" {
         String::new()
@@ -657,7 +662,7 @@ fn y_bounds(
             return Err(FigureError {
                 message: "a log scale needs values above zero".into(),
                 help: "remove `log_y`, or filter out zero and negative values in SQL".into(),
-                line: spec.line("log_y"),
+                span: spec.span("log_y"),
             });
         }
         let (l, h) = (lo.log10().floor(), hi.log10().ceil());
@@ -1239,7 +1244,7 @@ where
         return Err(FigureError {
             message: format!("column `{x}` has no numbers"),
             help: "check the query".into(),
-            line: spec.line(key),
+            span: spec.span(key),
         });
     }
     let bins = spec.f64("bins")?.unwrap_or(20.0);
@@ -1247,7 +1252,7 @@ where
         return Err(FigureError {
             message: "`bins` must be between 1 and 500".into(),
             help: "e.g. bins: 20".into(),
-            line: spec.line("bins"),
+            span: spec.span("bins"),
         });
     }
     let bins = bins as usize;

@@ -10,7 +10,6 @@ pub mod data;
 pub mod format;
 pub mod spec;
 pub mod table;
-pub mod template;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -176,7 +175,7 @@ impl Results {
         let meta = std::fs::metadata(&path).map_err(|e| FigureError {
             message: format!("cannot read {}: {e}", path.display()),
             help: "check the dataset's path in deck.toml".into(),
-            line: None,
+            span: None,
         })?;
         let mtime_ns = meta
             .modified()
@@ -235,7 +234,7 @@ impl Results {
             let sha = hashed.map_err(|e| FigureError {
                 message: format!("cannot read {}: {e}", p.path.display()),
                 help: "check the file's permissions".into(),
-                line: None,
+                span: None,
             })?;
             self.memo
                 .files
@@ -248,7 +247,7 @@ impl Results {
             None => Err(FigureError {
                 message: format!("cannot hash {}", p.path.display()),
                 help: "check the file's permissions".into(),
-                line: None,
+                span: None,
             }),
         }
     }
@@ -263,7 +262,7 @@ impl Results {
                 message: format!("internal error while computing the figure: {what}"),
                 help: "this is a bug in deck or a library it uses: please report it with the block"
                     .into(),
-                line: None,
+                span: None,
             })
         })
     }
@@ -288,8 +287,12 @@ impl Results {
                     decimals: spec.f64("decimals")?.map_or(2, |d| d.max(0.0) as usize),
                     highlight: spec.map("highlight")?,
                     format: spec.map("format")?,
+                    keys: ["highlight", "format"]
+                        .into_iter()
+                        .filter_map(|k| Some((k, spec.span(k)?)))
+                        .collect(),
                 };
-                table::render(&df, &opts, |key| spec.line(key))
+                table::render(&df, &opts)
             }
             _ => {
                 let spec = spec::Spec::parse(spec_text, chart::KEYS)?;
@@ -310,10 +313,10 @@ impl FigureRenderer for Results {
         let sql = spec.required("sql")?;
         let caption = spec.str("caption")?;
         let pending = self.inputs_of(&sql)?;
-        let with_sql_line = |e: FigureError| match e.line {
+        let with_sql_line = |e: FigureError| match e.span {
             Some(_) => e,
             None => FigureError {
-                line: spec.line("sql"),
+                span: spec.span("sql"),
                 ..e
             },
         };
@@ -388,7 +391,7 @@ pub fn query_error(e: &QueryError) -> FigureError {
     FigureError {
         message: e.to_string(),
         help: e.help(),
-        line: None,
+        span: None,
     }
 }
 

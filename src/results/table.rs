@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use polars::prelude::DataFrame;
 
@@ -16,21 +17,21 @@ pub const KEYS: &[&str] = &["sql", "decimals", "highlight", "format", "caption"]
 /// The named number formats of `format:` (besides a number of decimal places).
 const FORMATS: &[&str] = &["percent", "bytes", "duration", "thousands", "integer"];
 
+/// Column -> (value, where the value was written in the block).
+pub type Choices = BTreeMap<String, (String, Range<usize>)>;
+
 pub struct TableOptions {
     pub decimals: usize,
     /// Column -> `min` or `max`: the best value of that column is highlighted.
-    pub highlight: BTreeMap<String, String>,
+    pub highlight: Choices,
     /// Column -> `percent`, `bytes`, `duration`, `thousands`, `integer`, or a number of decimal
     /// places that every value of the column gets (`3`: 1 is written 1.000).
-    pub format: BTreeMap<String, String>,
+    pub format: Choices,
+    /// Where `highlight:` and `format:` were written, for errors about their columns.
+    pub keys: BTreeMap<&'static str, Range<usize>>,
 }
 
-/// `line_of` gives the line of a key of the block (`highlight`, `format`), where its errors point.
-pub fn render(
-    df: &DataFrame,
-    opts: &TableOptions,
-    line_of: impl Fn(&str) -> Option<usize>,
-) -> Result<String, FigureError> {
+pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError> {
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -43,14 +44,18 @@ pub fn render(
         .chain(opts.format.keys().map(|c| ("format", c)));
     for (key, col) in named {
         if !names.contains(col) {
+            let mut help = format!("columns of the query: {}", names.join(", "));
+            if let Some(s) = crate::template::closest(col, names.iter().map(String::as_str)) {
+                help = format!("did you mean `{s}`? {help}");
+            }
             return Err(FigureError {
-                message: format!("unknown column `{col}`"),
-                help: format!("columns of the query: {}", names.join(", ")),
-                line: line_of(key),
+                message: format!("unknown column `{col}` in `{key}`"),
+                help,
+                span: opts.keys.get(key).cloned(),
             });
         }
     }
-    for (col, how) in &opts.format {
+    for (col, (how, at)) in &opts.format {
         let places = how.parse::<usize>().is_ok_and(|n| n <= 12);
         if !places && !FORMATS.contains(&how.as_str()) {
             return Err(FigureError {
@@ -59,16 +64,16 @@ pub fn render(
                     "write one of {}, or a number of decimal places (e.g. `{col}: 3`)",
                     FORMATS.join(", ")
                 ),
-                line: line_of("format"),
+                span: Some(at.clone()),
             });
         }
     }
-    for (col, how) in &opts.highlight {
+    for (col, (how, at)) in &opts.highlight {
         if how != "min" && how != "max" {
             return Err(FigureError {
                 message: format!("highlight of `{col}` must be `min` or `max`, not `{how}`"),
                 help: "write e.g. `highlight: { median: min }`".into(),
-                line: line_of("highlight"),
+                span: Some(at.clone()),
             });
         }
     }
@@ -79,7 +84,7 @@ pub fn render(
         .collect();
     // Row index of the best value, per highlighted column.
     let mut best: BTreeMap<usize, usize> = BTreeMap::new();
-    for (col, how) in &opts.highlight {
+    for (col, (how, _)) in &opts.highlight {
         let i = names.iter().position(|n| n == col).unwrap_or(0);
         let values = (0..df.height()).filter_map(|r| cell_f64(&cols[i], r).map(|v| (r, v)));
         let pick = if how == "min" {
@@ -107,7 +112,7 @@ pub fn render(
             let text = match (numeric[i], cell_f64(col, row)) {
                 (true, Some(v)) => format_cell(
                     v,
-                    opts.format.get(&names[i]).map(String::as_str),
+                    opts.format.get(&names[i]).map(|(f, _)| f.as_str()),
                     opts.decimals,
                 ),
                 _ => cell_text(col, row),

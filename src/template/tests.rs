@@ -1,0 +1,241 @@
+use super::*;
+use crate::results::data::DatasetSpec;
+
+fn engine() -> (tempfile::TempDir, Arc<Mutex<Engine>>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("runs.csv"),
+        "variant,wall_s\na,1.0\na,3.0\nb,2.5\n",
+    )
+    .unwrap();
+    let specs = [("runs".to_string(), DatasetSpec::Path("runs.csv".into()))]
+        .into_iter()
+        .collect();
+    let e = Engine::new(dir.path(), specs);
+    (dir, Arc::new(Mutex::new(e)))
+}
+
+fn run(md: &str) -> Expansion {
+    let (_d, e) = engine();
+    expand(Path::new("t.md"), md, &e)
+}
+
+/// (line, col, message) of each diagnostic.
+fn found(e: &Expansion) -> Vec<(usize, usize, String)> {
+    e.diagnostics
+        .iter()
+        .map(|d| {
+            let p = d.pos.unwrap_or_default();
+            (p.line, p.col, d.message.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn scalars_rows_filters_and_raw() {
+    let md = "Max {{ sql(\"SELECT max(wall_s) FROM runs\") }} s, {{ 0.234 | percent(1) }}, {{ 1536 | bytes }}, {{ 1234567 | thousands }}, {{ 0.0123 | duration }}\n\
+{% for r in sql(\"SELECT variant, count(*) AS n FROM runs GROUP BY variant ORDER BY variant\") %}\n---\n# {{ r.variant }}: {{ r.n }}\n{% endfor %}\n{% raw %}{{ literal }}{% endraw %}\n";
+    let out = run(md);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let text = out.text;
+    assert!(
+        text.starts_with("Max 3.0 s, 23.4%, 1.5 KiB, 1,234,567, 12.3 ms\n"),
+        "{text}"
+    );
+    assert!(text.contains("# a: 2") && text.contains("# b: 1"), "{text}");
+    assert!(text.contains("{{ literal }}"), "{text}");
+}
+
+#[test]
+fn code_and_math_are_never_templates() {
+    let md = "# CI\n\n```yaml\nrun: echo ${{ secrets.TOKEN }}\nimage: {{ .Values.image }}\n```\n\n\
+Inline `a{#x}` and `{% if %}` and $x^{#}$ stay.\n\n```bash\necho \"${#files[@]}\"\n```\n\n---\n\n# Two\n\nnot a comment #} here\n\n";
+    let md = &format!("{md}    {{{{ indented }}}}\n");
+    let out = run(md);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(&out.text, md);
+}
+
+#[test]
+fn templates_and_code_mix() {
+    let md = "{% set n = sql(\"SELECT count(*) FROM runs\") %}Rows: {{ n }}, code `{{ n }}`\n\n```\n{{ n }}\n```\n";
+    let out = run(md);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.text, "Rows: 3, code `{{ n }}`\n\n```\n{{ n }}\n```\n");
+}
+
+#[test]
+fn the_map_leads_back_to_the_source() {
+    let md = "{% set n = 12345 %}\nA {{ n }} b\n\n{% for i in [1, 2] %}\n## Slide {{ i }} `code`\n{% endfor %}\nend\n";
+    let out = run(md);
+    let map = out.map.as_ref().unwrap();
+    let text = &out.text;
+    // "b" after the value maps to the "b" written on line 2.
+    let b = text.find(" b\n").unwrap() + 1;
+    assert_eq!(&md[map.source_offset(b)..][..1], "b");
+    // The second generated heading maps into the loop body and names its iteration.
+    let second = text.match_indices("## Slide").nth(1).unwrap().0;
+    let (r, notes) = map.locate(second..second + 8);
+    assert_eq!(&md[r], "## Slide");
+    assert_eq!(notes, ["in iteration 2 of the `{% for %}` at line 4"]);
+    let code = text.rfind("`code`").unwrap();
+    assert_eq!(&md[map.locate(code..code + 6).0], "`code`");
+    let end = text.rfind("end").unwrap();
+    assert_eq!(&md[map.source_offset(end)..][..3], "end");
+}
+
+#[test]
+fn whitespace_control_is_kept() {
+    let md = "a\n{%- set x = 1 -%}\n  b {{- x -}} c\n{% for i in [1,2] -%}\n  [{{ i }}]\n{%- endfor %}\nz";
+    let out = run(md);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    // What minijinja gives without deck's markers.
+    let mut env = Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .unwrap(),
+    );
+    let plain = env.render_str(md, minijinja::context! {}).unwrap();
+    assert_eq!(out.text, plain);
+}
+
+#[test]
+fn macros_that_build_queries_get_no_markers() {
+    let md = "{% macro q(v) %}SELECT count(*) FROM runs WHERE variant = '{{ v }}'{% endmacro %}\nA: {{ sql(q(\"a\")) }}\n";
+    let out = run(md);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.text, "\nA: 2\n");
+}
+
+#[test]
+fn every_error_is_reported_where_it_was_written() {
+    let md = "# One\n\nA {{ missing }} b\n\n---\n\n{{ sql(\"SELECT nope FROM runs\") }}\n\n---\n\n{{ 1 | nosuch }}\n\n{% for r in rows %}\n{{ r }}\n";
+    let out = run(md);
+    let got = found(&out);
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(
+        got.contains(&(3, 6, "undefined variable `missing`".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(l, c, m)| *l == 7 && *c == 4 && m.contains("nope")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(11, 8, "unknown filter `nosuch`".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(13, 1, "`{% for %}` is never closed".into())),
+        "{got:?}"
+    );
+    // Help lines fit the error.
+    let help = |msg: &str| {
+        out.diagnostics
+            .iter()
+            .find(|d| d.message.contains(msg))
+            .and_then(|d| d.help.clone())
+            .unwrap()
+    };
+    assert!(
+        help("missing").contains("is not set here"),
+        "{}",
+        help("missing")
+    );
+    assert!(
+        help("nosuch").contains("deck's filters: num"),
+        "{}",
+        help("nosuch")
+    );
+    assert!(
+        help("never closed").contains("{% endfor %}"),
+        "{}",
+        help("never closed")
+    );
+}
+
+#[test]
+fn undefined_names_get_did_you_mean() {
+    let out = run("{% set total = 3 %}\n{{ totl }}\n");
+    let d = &out.diagnostics.iter().next().unwrap();
+    assert_eq!(d.message, "undefined variable `totl`");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `total`?"),
+        "{:?}",
+        d.help
+    );
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("defined in this deck: total")
+    );
+}
+
+#[test]
+fn errors_inside_loops_name_the_iteration() {
+    let md = "{% for r in sql(\"SELECT variant FROM runs ORDER BY variant\") %}\n# {{ r.variant }}\n{{ sql(\"SELECT x FROM \" ~ r.variant) }}\n{% endfor %}\n";
+    let out = run(md);
+    let d = out.diagnostics.iter().next().unwrap();
+    assert_eq!(d.pos.map(|p| p.line), Some(3), "{d}");
+    assert_eq!(
+        d.notes,
+        ["in iteration 1 of the `{% for %}` at line 1"],
+        "{d}"
+    );
+}
+
+#[test]
+fn a_broken_definition_does_not_cascade() {
+    let md = "{% set h = sql(\"SELECT nope FROM runs\") %}\n{{ h }} and {{ h }}\n";
+    let out = run(md);
+    assert_eq!(out.diagnostics.iter().count(), 1, "{:?}", out.diagnostics);
+}
+
+#[test]
+fn json_and_sha256_read_project_files_only() {
+    let (d, e) = engine();
+    std::fs::create_dir_all(d.path().join("data")).unwrap();
+    std::fs::write(
+        d.path().join("data/meta.json"),
+        r#"{"host": {"cores": 2, "cpu_model": "Test CPU"}, "sessions": [{"result": "completed"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(d.path().join("data/abc.txt"), "abc").unwrap();
+    let md = "{% set m = json(\"data/meta.json\") %}{{ m.host.cpu_model }}, {{ m.host.cores }} cores, {{ m.sessions[0].result }}; {{ sha256(\"data/abc.txt\") }}";
+    let out = expand(Path::new("t.md"), md, &e);
+    assert_eq!(
+        out.text,
+        "Test CPU, 2 cores, completed; ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(
+        out.files,
+        [
+            d.path().join("data/abc.txt"),
+            d.path().join("data/meta.json")
+        ]
+    );
+    for (bad, want) in [
+        (
+            "{{ json(\"../secret.json\") }}",
+            "not a path inside the project",
+        ),
+        (
+            "{{ json(\"/etc/passwd\") }}",
+            "not a path inside the project",
+        ),
+        ("{{ sha256(\"data/none.csv\") }}", "does not exist"),
+        ("{{ json(\"data/abc.txt\") }}", "is not JSON"),
+    ] {
+        let out = expand(Path::new("t.md"), bad, &e);
+        let d = out.diagnostics.iter().next().unwrap();
+        assert!(d.message.contains(want), "{bad}: {}", d.message);
+        assert_eq!(d.pos.map(|p| p.col), Some(4), "{bad}");
+    }
+}
