@@ -52,8 +52,13 @@ pub struct Finding {
     pub check: &'static str,
     pub file: PathBuf,
     pub line: Option<usize>,
+    /// Column in characters, from 1.
+    pub column: Option<usize>,
     pub message: String,
     pub help: Option<String>,
+    /// Context such as which iteration of a template loop.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The whole diagnostic as `deck build` prints it (build findings).
     #[serde(skip)]
     pub rendered: Option<String>,
@@ -115,8 +120,10 @@ fn from_diagnostic(d: &Diagnostic) -> Finding {
         check: "build",
         file: d.path.clone(),
         line: d.pos.map(|p| p.line),
+        column: d.pos.map(|p| p.col),
         message: d.message.clone(),
         help: d.help.clone(),
+        notes: d.notes.clone(),
         rendered: Some(d.to_string()),
     }
 }
@@ -127,8 +134,10 @@ fn warning(check: &'static str, file: &Path, message: String, help: &str) -> Fin
         check,
         file: file.to_path_buf(),
         line: None,
+        column: None,
         message,
         help: Some(help.to_string()),
+        notes: Vec::new(),
         rendered: None,
     }
 }

@@ -196,6 +196,7 @@ impl fmt::Display for Diagnostic {
 
 /// Paths are shown relative to the working directory when they are inside it.
 fn display_path(path: &Path) -> String {
+    let path = path.strip_prefix(".").unwrap_or(path);
     std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))

@@ -28,4 +28,5 @@ pub mod run;
 pub mod serve;
 pub mod template;
 pub mod themes;
+pub mod toml_doc;
 pub mod yaml;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => deck::cmd::serve::execute(args),
         Command::Export(args) => deck::cmd::export::execute(args),
         Command::New(args) => deck::cmd::new::execute(args),
+        Command::Help(args) => deck::cmd::help::execute(args),
         Command::Check(args) => {
             return match deck::cmd::check::execute(args) {
                 Ok(code) => ExitCode::from(code),

@@ -23,6 +23,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     /// Allow raw HTML in every deck.
     pub html: bool,
+    /// Leave template syntax as text in every deck (as deck.toml's `templates = false`).
+    pub no_templates: bool,
     /// Download remote images (once, into the cache) and inline them.
     pub embed_remote: bool,
     /// Where `dist/` is published (`https://example.org/talks/`): pages get their absolute
@@ -151,9 +153,11 @@ impl Session {
             .opts
             .embed_remote
             .then(|| self.project.root.join(CACHE_DIR).join("remote"));
+        let templates = !self.opts.no_templates && self.project.config.templates;
         let (deck, files) = parse_source(
             source,
             html_allowed,
+            templates,
             remote.as_deref(),
             Some(&mut self.results),
             &mut out.diagnostics,
@@ -426,13 +430,14 @@ pub fn parse_file(
     results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> Option<Deck> {
-    parse_source(source, html, None, results, diags).0
+    parse_source(source, html, true, None, results, diags).0
 }
 
 /// [`parse_file`], also returning the local files the deck read (images).
 fn parse_source(
     source: &Path,
     html: bool,
+    templates: bool,
     remote_cache: Option<&Path>,
     mut results: Option<&mut Results>,
     diags: &mut Diagnostics,
@@ -457,6 +462,7 @@ fn parse_source(
     let mut read = Vec::new();
     let mut expansion = None;
     if let Some(r) = results.as_deref_mut()
+        && templates
         && template::uses_templates(&text)
     {
         let e = template::expand(source, &text, &r.engine);

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::results::data::DatasetSpec;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::toml_doc::TomlDoc;
 
 pub const CONFIG_FILE: &str = "deck.toml";
 
@@ -35,6 +36,10 @@ pub struct Config {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for a small allowlist).
     #[serde(default)]
     pub html: bool,
+    /// Expand `{{ }}`, `{% %}` and `{# #}` outside code (true); false treats the Markdown as
+    /// plain Marp.
+    #[serde(default = "yes")]
+    pub templates: bool,
     /// Data files by name, queried with SQL from charts, tables and `{{ sql(...) }}`.
     #[serde(default)]
     pub datasets: BTreeMap<String, DatasetSpec>,
@@ -50,6 +55,10 @@ fn default_decks() -> Vec<String> {
     vec!["slides/*.md".to_string()]
 }
 
+fn yes() -> bool {
+    true
+}
+
 fn default_output() -> PathBuf {
     PathBuf::from("dist")
 }
@@ -62,6 +71,7 @@ impl Default for Config {
             output: default_output(),
             theme: None,
             html: false,
+            templates: true,
             datasets: BTreeMap::new(),
             colors: BTreeMap::new(),
             bench: None,
@@ -72,52 +82,38 @@ impl Default for Config {
 impl Config {
     /// Parse `deck.toml` text. Errors name the key, the line and the column.
     pub fn parse(path: &Path, text: &str) -> Result<Config, Diagnostic> {
-        toml::from_str::<Config>(text).map_err(|e| {
-            let mut d = Diagnostic::error(
-                path,
-                format!("invalid {CONFIG_FILE}: {}", e.message().trim()),
-            )
-            .help("see the `deck.toml` section of README.md for the keys deck knows");
-            if let Some(span) = e.span() {
-                let pos = LineIndex::new(text).pos(text, span.start);
-                let len = text[span.clone()]
-                    .lines()
-                    .next()
-                    .map_or(1, |l| l.chars().count());
-                d = d.at(text, pos, len);
-            }
-            d
-        })
+        toml::from_str::<Config>(text)
+            .map_err(|e| crate::toml_doc::explain(&TomlDoc::new(path, text), &e))
     }
 
     /// Checks that need more than the types: reported all at once.
     pub fn validate(&self, path: &Path, text: &str, diags: &mut Diagnostics) {
-        let locate = |key: &str| -> Diagnostic {
-            let base = Diagnostic::error(path, String::new());
-            match text.lines().position(|l| l.trim_start().starts_with(key)) {
-                Some(i) => base.at(text, crate::diagnostics::Pos::new(i + 1, 1), key.len()),
-                None => base,
-            }
-        };
+        let doc = TomlDoc::new(path, text);
         let out = self.output.as_os_str();
         if out.is_empty() || self.output == Path::new(".") || self.output.is_absolute() {
-            let mut d = locate("output");
-            d.message = format!(
+            let msg = format!(
                 "`output = {:?}` must be a folder inside the project, other than the project root",
                 self.output.display().to_string()
             );
-            diags.push(d.help("use a relative folder such as \"dist\""));
+            diags.push(
+                doc.error(&["output"], msg)
+                    .help("use a relative folder such as \"dist\""),
+            );
         }
         if self.decks.is_empty() {
-            let mut d = locate("decks");
-            d.message = "`decks` is empty: no Markdown file would be built".into();
-            diags.push(d.help("list deck files or patterns, e.g. decks = [\"slides/*.md\"]"));
+            let msg = "`decks` is empty: no Markdown file would be built";
+            diags.push(
+                doc.error(&["decks"], msg)
+                    .help("list deck files or patterns, e.g. decks = [\"slides/*.md\"]"),
+            );
         }
-        for pattern in &self.decks {
+        for (i, pattern) in self.decks.iter().enumerate() {
             if Path::new(pattern).is_absolute() || pattern.split(['/', '\\']).any(|c| c == "..") {
-                let mut d = locate("decks");
-                d.message = format!("deck pattern {pattern:?} points outside the project");
-                diags.push(d.help("deck files must live inside the project folder"));
+                let msg = format!("deck pattern {pattern:?} points outside the project");
+                diags.push(
+                    doc.error(&["decks", &i.to_string()], msg)
+                        .help("deck files must live inside the project folder"),
+                );
             }
         }
     }
@@ -217,8 +213,11 @@ fn expand_decks(
     text: &str,
     diags: &mut Diagnostics,
 ) -> Vec<PathBuf> {
+    let doc = TomlDoc::new(config_path, text);
     let mut found = Vec::new();
-    for pattern in &config.decks {
+    for (i, pattern) in config.decks.iter().enumerate() {
+        let at = ["decks".to_string(), i.to_string()];
+        let at: Vec<&str> = at.iter().map(String::as_str).collect();
         let full = root.join(pattern);
         let full = full.to_string_lossy();
         let matches: Vec<PathBuf> = match glob::glob(&full) {
@@ -227,29 +226,13 @@ fn expand_decks(
                 .filter(|p| p.is_file())
                 .collect(),
             Err(e) => {
-                let line = text
-                    .lines()
-                    .position(|l| l.contains(pattern.as_str()))
-                    .unwrap_or(0);
-                diags.push(
-                    Diagnostic::error(
-                        config_path,
-                        format!("bad deck pattern {pattern:?}: {}", e.msg),
-                    )
-                    .at(text, crate::diagnostics::Pos::new(line + 1, 1), 1),
-                );
+                diags.push(doc.error(&at, format!("bad deck pattern {pattern:?}: {}", e.msg)));
                 continue;
             }
         };
         if matches.is_empty() {
-            let line = text.lines().position(|l| l.contains(pattern.as_str()));
-            let mut d = Diagnostic::warning(
-                config_path,
-                format!("deck pattern {pattern:?} matches no file"),
-            );
-            if let Some(line) = line {
-                d = d.at(text, crate::diagnostics::Pos::new(line + 1, 1), 1);
-            }
+            let mut d = doc.error(&at, format!("deck pattern {pattern:?} matches no file"));
+            d.severity = crate::diagnostics::Severity::Warning;
             diags.push(d);
         }
         for m in matches {
@@ -289,12 +272,11 @@ mod tests {
     fn wrong_type_is_located() {
         let text = "title = \"T\"\n\nhtml = \"yes\"\n";
         let d = Config::parse(Path::new("deck.toml"), text).unwrap_err();
-        assert!(
-            d.message.contains("bool") || d.message.contains("boolean"),
-            "{}",
-            d.message
+        assert_eq!(
+            d.message,
+            "`html` must be true or false, not string \"yes\""
         );
-        assert_eq!(d.pos.map(|p| p.line), Some(3));
+        assert_eq!(d.pos.map(|p| (p.line, p.col)), Some((3, 8)));
     }
 
     #[test]

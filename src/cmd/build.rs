@@ -15,6 +15,9 @@ pub struct Args {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
     #[arg(long)]
     pub html: bool,
+    /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
+    #[arg(long)]
+    pub no_templates: bool,
     /// Download remote images once (into .deck-cache/remote/) and inline them, so the deck works
     /// without the network
     #[arg(long)]
@@ -51,6 +54,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         path: args.path,
         output: args.output,
         html: args.html,
+        no_templates: args.no_templates,
         embed_remote: args.embed_remote,
         base_url: args.base_url,
     });

@@ -29,6 +29,9 @@ pub struct Args {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
     #[arg(long)]
     pub html: bool,
+    /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
+    #[arg(long)]
+    pub no_templates: bool,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<u8> {
@@ -37,6 +40,7 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
             path: args.path,
             output: None,
             html: args.html,
+            no_templates: args.no_templates,
             embed_remote: false,
             base_url: None,
         },

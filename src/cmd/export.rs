@@ -35,6 +35,9 @@ pub struct Args {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
     #[arg(long)]
     pub html: bool,
+    /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
+    #[arg(long)]
+    pub no_templates: bool,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {
@@ -56,6 +59,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             path: args.path,
             output: None,
             html: args.html,
+            no_templates: args.no_templates,
             embed_remote: args.embed_remote,
             base_url: None,
         },

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod export;
+pub mod help;
 pub mod new;
 pub mod run;
 pub mod serve;
@@ -13,7 +14,8 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "deck",
     version,
-    about = "Markdown slides plus measurement data, rendered to a self-contained deck"
+    about = "Markdown slides plus measurement data, rendered to a self-contained deck",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +36,8 @@ pub enum Command {
     Export(export::Args),
     /// Rerun the measurements of deck.toml's [bench] (in containers or on this machine) into data/
     Run(run::Args),
+    /// Help on a command, or on a topic: config (deck.toml), templates, directives
+    Help(help::Args),
 }
 
 #[cfg(test)]

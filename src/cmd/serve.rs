@@ -25,6 +25,9 @@ pub struct Args {
     /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
     #[arg(long)]
     pub html: bool,
+    /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
+    #[arg(long)]
+    pub no_templates: bool,
 }
 
 /// Serves until Ctrl-C; returns whether it stopped cleanly.
@@ -42,6 +45,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             path,
             output: None,
             html: args.html,
+            no_templates: args.no_templates,
             embed_remote: false,
             base_url: None,
         },

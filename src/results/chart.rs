@@ -448,10 +448,10 @@ pub fn render(
     }
     let mut named = BTreeMap::new();
     let own = spec.map("colors")?;
-    let all = deck_colors
-        .iter()
-        .map(|(k, v)| (k, v, None))
-        .chain(own.iter().map(|(k, (v, at))| (k, v, Some(at.clone()))));
+    let all = deck_colors.iter().map(|(k, v)| (k, v, None)).chain(
+        own.iter()
+            .map(|(k, e)| (k, &e.value, Some(e.value_at.clone()))),
+    );
     for (k, v, at) in all {
         let c = parse_hex(v).ok_or_else(|| FigureError {
             message: format!("colour of `{k}` must be #rrggbb, not `{v}`"),

@@ -41,11 +41,35 @@ impl DataFormat {
 }
 
 /// `name = "data/x.csv"` or `name = { path = "data/*.csv", format = "csv" }` in deck.toml.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum DatasetSpec {
     Path(String),
     Table(DatasetTable),
+}
+
+// By hand rather than `untagged`: a mistake inside the table (an unknown format) is reported as
+// itself, at its value, instead of "data did not match any variant".
+impl<'de> Deserialize<'de> for DatasetSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DatasetSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a path in quotes, or a table { path = \"...\", format = \"...\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
+                Ok(DatasetSpec::Path(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<DatasetSpec, A::Error> {
+                DatasetTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(DatasetSpec::Table)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -207,10 +231,34 @@ impl Engine {
             if known.is_empty() {
                 "no dataset is declared: add a [datasets] table to deck.toml".to_string()
             } else {
-                format!("known datasets: {}", known.join(", "))
+                let list = format!("known datasets: {}", known.join(", "));
+                match quoted(&message, '\'')
+                    .and_then(|n| crate::template::closest(&n, known.iter().map(String::as_str)))
+                {
+                    Some(s) => format!("did you mean `{s}`? {list}"),
+                    None => list,
+                }
             }
         } else if lower.contains("column") {
-            "use one of the columns the message lists".to_string()
+            let columns = message
+                .split_once("valid columns:")
+                .map(|(_, rest)| {
+                    let list = rest.split(']').next().unwrap_or(rest);
+                    list.split(',')
+                        .map(|c| c.trim().trim_matches(['[', ']', '"', ' ']).to_string())
+                        .filter(|c| !c.is_empty())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let wrong = quoted(&message, '"');
+            match wrong
+                .as_deref()
+                .and_then(|w| crate::template::closest(w, columns.iter().map(String::as_str)))
+            {
+                Some(s) => format!("did you mean `{s}`? columns: {}", columns.join(", ")),
+                None if !columns.is_empty() => format!("columns: {}", columns.join(", ")),
+                None => "use one of the columns the message lists".to_string(),
+            }
         } else {
             "fix the SQL (polars SQL dialect)".to_string()
         };
@@ -320,6 +368,13 @@ fn words(sql: &str) -> BTreeSet<String> {
 }
 
 /// polars messages carry a backtrace hint and an error-kind prefix; keep the useful part.
+/// The first text between `q` quotes.
+fn quoted(s: &str, q: char) -> Option<String> {
+    let a = s.find(q)?;
+    let b = s[a + 1..].find(q)? + a + 1;
+    Some(s[a + 1..b].to_string())
+}
+
 fn clean_polars_message(msg: &str) -> String {
     let first: Vec<&str> = msg
         .lines()
@@ -587,6 +642,11 @@ mod tests {
             panic!("{err:?}")
         };
         assert!(message.contains("nope"), "{message}");
+        assert_eq!(err.help(), "columns: x, y");
+        let err = e.query("SELECT yy FROM a").unwrap_err();
+        assert_eq!(err.help(), "did you mean `y`? columns: x, y");
+        let err = e.query("SELECT x FROM aa").unwrap_err();
+        assert_eq!(err.help(), "did you mean `a`? known datasets: a");
         let err = e.query("SELECT x FROM other").unwrap_err();
         assert!(
             err.help().contains("known datasets: a"),

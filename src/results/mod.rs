@@ -287,10 +287,6 @@ impl Results {
                     decimals: spec.f64("decimals")?.map_or(2, |d| d.max(0.0) as usize),
                     highlight: spec.map("highlight")?,
                     format: spec.map("format")?,
-                    keys: ["highlight", "format"]
-                        .into_iter()
-                        .filter_map(|k| Some((k, spec.span(k)?)))
-                        .collect(),
                 };
                 table::render(&df, &opts)
             }

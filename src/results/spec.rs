@@ -8,6 +8,14 @@ use std::ops::Range;
 use crate::markdown::FigureError;
 use crate::yaml::{self, Node};
 
+/// One `name: value` of a nested map, with where each part was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapEntry {
+    pub value: String,
+    pub name_at: Range<usize>,
+    pub value_at: Range<usize>,
+}
+
 /// A block's keys with their values.
 pub struct Spec {
     entries: BTreeMap<String, (Node, Node)>,
@@ -142,9 +150,9 @@ impl Spec {
         }
     }
 
-    /// A `name: value` map (`colors:`, `highlight:`, `format:`), each entry with where its value
-    /// was written.
-    pub fn map(&self, key: &str) -> Result<BTreeMap<String, (String, Range<usize>)>, FigureError> {
+    /// A `name: value` map (`colors:`, `highlight:`, `format:`), each entry with where its name
+    /// and value were written.
+    pub fn map(&self, key: &str) -> Result<BTreeMap<String, MapEntry>, FigureError> {
         match self.value(key) {
             None => Ok(BTreeMap::new()),
             Some(Node {
@@ -153,7 +161,12 @@ impl Spec {
             }) => Ok(entries
                 .iter()
                 .filter_map(|(k, v)| {
-                    Some((k.as_str()?.to_string(), (v.as_str()?.to_string(), v.span.clone())))
+                    let entry = MapEntry {
+                        value: v.as_str()?.to_string(),
+                        name_at: k.span.clone(),
+                        value_at: v.span.clone(),
+                    };
+                    Some((k.as_str()?.to_string(), entry))
                 })
                 .collect()),
             Some(_) => Err(self.err(
@@ -169,7 +182,7 @@ impl Spec {
         Ok(self
             .map(key)?
             .into_iter()
-            .map(|(k, (v, _))| (k, v))
+            .map(|(k, e)| (k, e.value))
             .collect())
     }
 }
@@ -216,8 +229,9 @@ mod tests {
         assert_eq!(spec.str("type").unwrap().as_deref(), Some("bar"));
         assert_eq!(&text[spec.span("sql").unwrap()], "SELECT 1");
         let f = spec.map("format").unwrap();
-        assert_eq!(f["a"].0, "3");
-        assert_eq!(&text[f["a"].1.clone()], "3");
+        assert_eq!(f["a"].value, "3");
+        assert_eq!(&text[f["a"].value_at.clone()], "3");
+        assert_eq!(&text[f["a"].name_at.clone()], "a");
     }
 
     #[test]

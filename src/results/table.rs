@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::ops::Range;
 
 use polars::prelude::DataFrame;
 
 use super::data::{cell_f64, cell_text};
 use super::format;
+use super::spec::MapEntry;
 use crate::markdown::FigureError;
 use crate::markdown::html::escape;
 
@@ -17,8 +17,8 @@ pub const KEYS: &[&str] = &["sql", "decimals", "highlight", "format", "caption"]
 /// The named number formats of `format:` (besides a number of decimal places).
 const FORMATS: &[&str] = &["percent", "bytes", "duration", "thousands", "integer"];
 
-/// Column -> (value, where the value was written in the block).
-pub type Choices = BTreeMap<String, (String, Range<usize>)>;
+/// Column -> its choice, with where it was written in the block.
+pub type Choices = BTreeMap<String, MapEntry>;
 
 pub struct TableOptions {
     pub decimals: usize,
@@ -27,8 +27,6 @@ pub struct TableOptions {
     /// Column -> `percent`, `bytes`, `duration`, `thousands`, `integer`, or a number of decimal
     /// places that every value of the column gets (`3`: 1 is written 1.000).
     pub format: Choices,
-    /// Where `highlight:` and `format:` were written, for errors about their columns.
-    pub keys: BTreeMap<&'static str, Range<usize>>,
 }
 
 pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError> {
@@ -39,10 +37,10 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
         .collect();
     let named = opts
         .highlight
-        .keys()
+        .iter()
         .map(|c| ("highlight", c))
-        .chain(opts.format.keys().map(|c| ("format", c)));
-    for (key, col) in named {
+        .chain(opts.format.iter().map(|c| ("format", c)));
+    for (key, (col, entry)) in named {
         if !names.contains(col) {
             let mut help = format!("columns of the query: {}", names.join(", "));
             if let Some(s) = crate::template::closest(col, names.iter().map(String::as_str)) {
@@ -51,11 +49,19 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
             return Err(FigureError {
                 message: format!("unknown column `{col}` in `{key}`"),
                 help,
-                span: opts.keys.get(key).cloned(),
+                span: Some(entry.name_at.clone()),
             });
         }
     }
-    for (col, (how, at)) in &opts.format {
+    for (
+        col,
+        MapEntry {
+            value: how,
+            value_at: at,
+            ..
+        },
+    ) in &opts.format
+    {
         let places = how.parse::<usize>().is_ok_and(|n| n <= 12);
         if !places && !FORMATS.contains(&how.as_str()) {
             return Err(FigureError {
@@ -68,7 +74,15 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
             });
         }
     }
-    for (col, (how, at)) in &opts.highlight {
+    for (
+        col,
+        MapEntry {
+            value: how,
+            value_at: at,
+            ..
+        },
+    ) in &opts.highlight
+    {
         if how != "min" && how != "max" {
             return Err(FigureError {
                 message: format!("highlight of `{col}` must be `min` or `max`, not `{how}`"),
@@ -84,7 +98,7 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
         .collect();
     // Row index of the best value, per highlighted column.
     let mut best: BTreeMap<usize, usize> = BTreeMap::new();
-    for (col, (how, _)) in &opts.highlight {
+    for (col, MapEntry { value: how, .. }) in &opts.highlight {
         let i = names.iter().position(|n| n == col).unwrap_or(0);
         let values = (0..df.height()).filter_map(|r| cell_f64(&cols[i], r).map(|v| (r, v)));
         let pick = if how == "min" {
@@ -112,7 +126,7 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
             let text = match (numeric[i], cell_f64(col, row)) {
                 (true, Some(v)) => format_cell(
                     v,
-                    opts.format.get(&names[i]).map(|(f, _)| f.as_str()),
+                    opts.format.get(&names[i]).map(|f| f.value.as_str()),
                     opts.decimals,
                 ),
                 _ => cell_text(col, row),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostics::Diagnostics;
 
 pub use super::docker::Limits;
 
@@ -159,20 +159,24 @@ impl Bench {
         diags: &mut Diagnostics,
     ) -> Option<Bench> {
         let before = diags.error_count();
-        let mut error = |key: &str, message: String, help: &str| {
-            diags.push(locate(path, text, key, message).help(help));
+        let doc = crate::toml_doc::TomlDoc::new(path, text);
+        // `at`: the key's path under [bench], e.g. ["variants", "debian", "cpus"].
+        let mut error = |at: &[&str], message: String, help: &str| {
+            let mut full = vec!["bench"];
+            full.extend_from_slice(at);
+            diags.push(doc.error(&full, message).help(help));
         };
         let count = |v: Option<i64>,
                      default: u32,
                      key: &str,
                      min: i64,
-                     error: &mut dyn FnMut(&str, String, &str)| {
+                     error: &mut dyn FnMut(&[&str], String, &str)| {
             match v {
                 None => default,
                 Some(n) if n >= min && n <= 10_000 => n as u32,
                 Some(n) => {
                     error(
-                        key,
+                        &[key],
                         format!("`{key} = {n}` is out of range"),
                         &format!("use a whole number from {min} to 10000"),
                     );
@@ -187,7 +191,7 @@ impl Bench {
             Some("random") => Order::Random,
             Some(other) => {
                 error(
-                    "order",
+                    &["order"],
                     format!("unknown order {other:?}"),
                     "use \"interleaved\" or \"random\"",
                 );
@@ -197,11 +201,12 @@ impl Bench {
         let duration = |v: &Option<String>,
                         default: Duration,
                         key: &str,
-                        error: &mut dyn FnMut(&str, String, &str)| match v {
+                        error: &mut dyn FnMut(&[&str], String, &str)| match v
+        {
             None => default,
             Some(s) => parse_duration(s).unwrap_or_else(|| {
                 error(
-                    key,
+                    &[key],
                     format!("`{key} = {s:?}` is not a duration"),
                     "write a number and a unit: \"250ms\", \"30s\", \"10m\", \"1h\", \"1m30s\"",
                 );
@@ -222,7 +227,7 @@ impl Bench {
         );
         if sample_interval < Duration::from_millis(10) {
             error(
-                "sample_interval",
+                &["sample_interval"],
                 "`sample_interval` is below 10ms".into(),
                 "sample every 10ms or slower; 250ms is usual",
             );
@@ -231,14 +236,14 @@ impl Bench {
             raw.cpus,
             raw.cpuset.as_ref(),
             raw.memory.as_ref(),
-            "",
+            &[],
             &mut error,
         );
         let network = raw.network.clone().unwrap_or_else(|| "none".into());
         let output = raw.output.clone().unwrap_or_else(|| PathBuf::from("data"));
         if !inside_project(&output) {
             error(
-                "output",
+                &["output"],
                 format!(
                     "`output = {:?}` leaves the project",
                     output.display().to_string()
@@ -250,13 +255,14 @@ impl Bench {
         let mut variants = Vec::new();
         if raw.variants.is_empty() {
             error(
-                "[bench",
+                &["variants"],
                 "no variant in [bench.variants]".into(),
                 "add one, e.g. [bench.variants.host] with local = true",
             );
         }
         for (name, v) in &raw.variants {
-            let key = format!("[bench.variants.{name}]");
+            let key = ["variants", name.as_str()];
+            let at = |k: &'static str| ["variants", name.as_str(), k];
             let kinds = [
                 v.dockerfile.is_some(),
                 v.image.is_some(),
@@ -277,7 +283,7 @@ impl Bench {
             }
             if !v.build_args.is_empty() && v.dockerfile.is_none() {
                 error(
-                    &key,
+                    &at("build_args"),
                     format!("variant `{name}` has build_args but no dockerfile"),
                     "build_args are ARG values for a Dockerfile deck builds: remove them or add dockerfile = \"...\"",
                 );
@@ -300,7 +306,7 @@ impl Bench {
             );
             if v.local == Some(true) && own != Limits::default() {
                 error(
-                    &key,
+                    &at("local"),
                     format!(
                         "variant `{name}` runs on the host (local = true) and cannot have limits"
                     ),
@@ -315,7 +321,7 @@ impl Bench {
             let kind = if let Some(file) = &v.dockerfile {
                 if !inside_project(file) {
                     error(
-                        &key,
+                        &at("dockerfile"),
                         format!(
                             "dockerfile {:?} leaves the project",
                             file.display().to_string()
@@ -324,7 +330,7 @@ impl Bench {
                     );
                 } else if !root.join(file).is_file() {
                     error(
-                        &key,
+                        &at("dockerfile"),
                         format!("dockerfile {:?} does not exist", file.display().to_string()),
                         "check the path (relative to the project root)",
                     );
@@ -353,13 +359,14 @@ impl Bench {
         let mut workloads = Vec::new();
         if raw.workloads.is_empty() {
             error(
-                "[bench",
+                &["workloads"],
                 "no workload in [bench.workloads]".into(),
                 "add one, e.g. [bench.workloads.hello] with command = [\"echo\", \"hi\"]",
             );
         }
         for (name, w) in &raw.workloads {
-            let key = format!("[bench.workloads.{name}]");
+            let key = ["workloads", name.as_str()];
+            let at = |k: &'static str| ["workloads", name.as_str(), k];
             if !valid_name(name) {
                 error(
                     &key,
@@ -371,14 +378,14 @@ impl Bench {
             }
             if w.command.is_empty() || w.command[0].is_empty() {
                 error(
-                    &key,
+                    &at("command"),
                     format!("workload `{name}` has an empty command"),
                     "command = [\"program\", \"arg\", ...]",
                 );
             }
             if w.probe.as_ref().is_some_and(|p| p.is_empty()) {
                 error(
-                    &key,
+                    &at("probe"),
                     format!("workload `{name}` has an empty probe"),
                     "remove `probe` or give a command",
                 );
@@ -386,22 +393,25 @@ impl Bench {
             let mut mounts = Vec::new();
             for (host, target) in &w.mount {
                 let host_path = PathBuf::from(host);
+                let at_mount = ["workloads", name.as_str(), "mount", host.as_str()];
+                // The host folder is the key: `""` points at it.
+                let at_host = ["workloads", name.as_str(), "mount", host.as_str(), ""];
                 if !inside_project(&host_path) {
                     error(
-                        &key,
+                        &at_host,
                         format!("mount {host:?} leaves the project"),
                         "mount folders inside the project only, so anyone can rerun the benchmark from a clone",
                     );
                 } else if !root.join(&host_path).exists() {
                     error(
-                        &key,
+                        &at_host,
                         format!("mount {host:?} does not exist"),
                         "check the path (relative to the project root)",
                     );
                 }
                 if !target.starts_with('/') {
                     error(
-                        &key,
+                        &at_mount,
                         format!("mount target {target:?} is not an absolute path"),
                         "mount to an absolute path in the container, e.g. \"/bench\"",
                     );
@@ -437,16 +447,14 @@ fn check_limits(
     cpus: Option<f64>,
     cpuset: Option<&String>,
     memory: Option<&toml::Value>,
-    table: &str,
-    error: &mut dyn FnMut(&str, String, &str),
+    table: &[&str],
+    error: &mut dyn FnMut(&[&str], String, &str),
 ) -> Limits {
-    // Inside a variant's table the message points at the table's header.
+    // The key inside its table: ["variants", "debian", "cpus"].
     let at = |key: &'static str| {
-        if table.is_empty() {
-            key.to_string()
-        } else {
-            table.to_string()
-        }
+        let mut full = table.to_vec();
+        full.push(key);
+        full
     };
     if let Some(c) = cpus
         && !(c > 0.0 && c <= 1024.0)
@@ -492,28 +500,6 @@ fn check_limits(
         cpus: cpus.filter(|c| *c > 0.0 && *c <= 1024.0),
         cpuset: cpuset.filter(|s| valid_cpuset(s)).cloned(),
         memory,
-    }
-}
-
-/// A diagnostic at the line where `key` starts (a table header or a `key =` line).
-fn locate(path: &Path, text: &str, key: &str, message: String) -> Diagnostic {
-    let base = Diagnostic::error(path, message);
-    let hit = text.lines().position(|l| {
-        let l = l.trim_start();
-        if key.starts_with('[') {
-            l.starts_with(key)
-        } else {
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        }
-    });
-    match hit {
-        Some(i) => base.at(
-            text,
-            Pos::new(i + 1, 1),
-            text.lines().nth(i).map_or(1, |l| l.trim_end().len()),
-        ),
-        None => base,
     }
 }
 
@@ -675,25 +661,36 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_its_key() {
-        let text = "[bench]\nrepeat = 0\ntimeout = \"soon\"\nmemory = \"1k\"\norder = \"backwards\"\n\n[bench.variants.both]\nimage = \"x\"\nlocal = true\n[bench.variants.missing]\ndockerfile = \"dockerfiles/nope/Dockerfile\"\n\n[bench.workloads.w]\ncommand = []\nmount = { \"../outside\" = \"bench\" }\n";
+        let text = "[bench]\nrepeat = 0\ntimeout = \"soon\"\nmemory = \"1k\"\norder = \"backwards\"\n\n[bench.variants.both]\nimage = \"x\"\nlocal = true\n[bench.variants.missing]\ndockerfile = \"dockerfiles/nope/Dockerfile\"\n[bench.variants.tight]\nimage = \"y\"\ncpus = 0\n\n[bench.workloads.w]\ncommand = []\nmount = { \"../outside\" = \"bench\" }\n";
         let (b, errors) = check(text);
         assert!(b.is_none());
         let all = errors.join("\n");
-        for want in [
-            "`repeat = 0` is out of range",
-            "deck.toml:2:1",
-            "`timeout = \"soon\"` is not a duration",
-            "deck.toml:3:1",
-            "below 6m",
-            "unknown order \"backwards\"",
-            "variant `both` needs exactly one of dockerfile, image or local = true",
-            "deck.toml:7:1",
-            "does not exist",
-            "workload `w` has an empty command",
-            "mount \"../outside\" leaves the project",
-            "mount target \"bench\" is not an absolute path",
+        for (want, at) in [
+            ("`repeat = 0` is out of range", "deck.toml:2:10"),
+            ("`timeout = \"soon\"` is not a duration", "deck.toml:3:11"),
+            ("below 6m", "deck.toml:4:10"),
+            ("unknown order \"backwards\"", "deck.toml:5:9"),
+            (
+                "variant `both` needs exactly one of dockerfile, image or local = true",
+                "deck.toml:7:17",
+            ),
+            ("does not exist", "deck.toml:11:14"),
+            ("`cpus = 0` must be more than 0", "deck.toml:14:8"),
+            ("workload `w` has an empty command", "deck.toml:17:11"),
+            ("mount \"../outside\" leaves the project", "deck.toml:18:11"),
+            (
+                "mount target \"bench\" is not an absolute path",
+                "deck.toml:18:26",
+            ),
         ] {
-            assert!(all.contains(want), "missing {want:?} in:\n{all}");
+            let hit = errors
+                .iter()
+                .find(|e| e.contains(want))
+                .unwrap_or_else(|| panic!("missing {want:?} in:\n{all}"));
+            assert!(
+                hit.contains(&format!("--> {at}\n")),
+                "{want:?} not at {at}:\n{hit}"
+            );
         }
     }
 }

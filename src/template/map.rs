@@ -57,14 +57,10 @@ impl SourceMap {
     /// The source range an expanded range came from, and notes on which loop iteration made it.
     pub fn locate(&self, range: Range<usize>) -> (Range<usize>, Vec<String>) {
         let start = self.source_offset(range.start);
-        // A range that stays in one stretch keeps its length; otherwise it shrinks to its start.
+        // Both ends are mapped: a range over a value a tag produced covers the tag as written.
         let end = if range.end > range.start {
             let e = self.source_offset(range.end - 1) + 1;
-            if e > start && e - start == range.len() {
-                e
-            } else {
-                start + 1
-            }
+            if e > start { e } else { start + 1 }
         } else {
             start
         };

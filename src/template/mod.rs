@@ -133,6 +133,13 @@ pub fn expand(path: &Path, source: &str, engine: &Arc<Mutex<Engine>>) -> Expansi
             .range()
             .map(|r| built.source_offset(r.start)..built.source_offset(r.end.max(r.start + 1)));
         let piece = at.as_ref().and_then(|r| renderer.tag_at(r.start));
+        // An error past the end of its tag (the engine read on) is shown at the tag.
+        let at = match (piece, at) {
+            (Some(p), Some(r)) if !scan.pieces[p].range().contains(&r.start) => {
+                Some(scan.pieces[p].range())
+            }
+            (_, at) => at,
+        };
         let report = renderer.describe(&err, failure, piece, at.clone());
         let silent = report.is_none();
         if let Some(mut d) = report {

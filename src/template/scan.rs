@@ -234,7 +234,7 @@ fn lex_tag(source: &str, at: usize) -> Option<Tag> {
                     i += 1;
                 }
                 if i >= bytes.len() {
-                    return None;
+                    break;
                 }
             }
             b'(' | b'[' | b'{' => balance += 1,
@@ -243,7 +243,20 @@ fn lex_tag(source: &str, at: usize) -> Option<Tag> {
         }
         i += 1;
     }
-    None
+    // Unbalanced brackets or an open string: the tag ends at the first closing delimiter
+    // anyway, and the engine reports what is wrong inside it.
+    let end = source[body_start..].find(if close == b'}' { "}}" } else { "%}" })? + body_start + 2;
+    Some(Tag {
+        range: at..end,
+        kind,
+        trim_before,
+        word: if kind == TagKind::Stmt {
+            first_word(&source[body_start..end - 2]).to_string()
+        } else {
+            String::new()
+        },
+        pair: None,
+    })
 }
 
 fn first_word(body: &str) -> &str {

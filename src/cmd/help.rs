@@ -1,0 +1,60 @@
+//! `deck help [TOPIC]`: the help of a command, or a reference page that ships with the binary
+//! (someone who ran `cargo install` has no README).
+
+use clap::CommandFactory;
+
+/// Reference pages, by topic.
+pub const TOPICS: &[(&str, &str, &str)] = &[
+    (
+        "config",
+        "every key of deck.toml",
+        include_str!("../../docs/config.md"),
+    ),
+    (
+        "templates",
+        "{{ }}, {% %} and {# #} in slides: values and slides from data",
+        include_str!("../../docs/templates.md"),
+    ),
+    (
+        "directives",
+        "Marp's directives as deck reads them",
+        include_str!("../../docs/directives.md"),
+    ),
+];
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A command (build, serve, ...) or a topic (config, templates, directives)
+    pub topic: Option<String>,
+}
+
+/// Returns whether the topic was known.
+pub fn execute(args: Args) -> anyhow::Result<bool> {
+    let mut cli = super::Cli::command();
+    let Some(topic) = args.topic else {
+        cli.print_long_help()?;
+        println!("\nTopics (deck help TOPIC):");
+        for (name, what, _) in TOPICS {
+            println!("  {name:<12}{what}");
+        }
+        return Ok(true);
+    };
+    if let Some((_, _, page)) = TOPICS.iter().find(|(n, _, _)| *n == topic) {
+        print!("{page}");
+        return Ok(true);
+    }
+    if let Some(sub) = cli.find_subcommand_mut(&topic) {
+        sub.print_long_help()?;
+        return Ok(true);
+    }
+    let commands: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let topics: Vec<&str> = TOPICS.iter().map(|t| t.0).collect();
+    anyhow::bail!(
+        "no help for `{topic}`: commands are {}; topics are {}",
+        commands.join(", "),
+        topics.join(", ")
+    )
+}
