@@ -136,11 +136,17 @@ fn deck_toml_errors_name_key_file_line_and_column() {
         .file("slides/a.md", "# A\n");
     let run = p.deck(&["build"]).fails();
     let err = run.stderr();
-    assert!(err.contains("unknown field `outptu`"), "{err}");
-    assert!(err.contains("deck.toml:2:1"), "{err}");
+    assert!(
+        err.contains("error: unknown key `outptu` in deck.toml\n  --> deck.toml:2:1\n"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `output`?"), "{err}");
     let p = Project::new().file("deck.toml", "html = 1\n");
     let err = p.deck(&["build"]).fails().stderr();
-    assert!(err.contains("deck.toml:1:8"), "{err}");
+    assert!(
+        err.contains("error: `html` must be true or false, not integer 1\n  --> deck.toml:1:8\n"),
+        "{err}"
+    );
 }
 
 #[test]
