@@ -6,12 +6,18 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
+use crate::confine::{Sandbox, sniff_font, sniff_image};
 use crate::markdown::{AssetResolver, Resolved};
 use crate::remote::RemoteImages;
 
-/// Resolves image URLs relative to the Markdown file's folder.
+/// What a refused or unusable image becomes: an empty image, never the path as written.
+pub const BROKEN: &str = "data:,";
+
+/// Resolves image URLs relative to the Markdown file's folder, reading only what the sandbox
+/// allows, and inlining only files whose content is an image (or a font, for CSS).
 pub struct FileAssets {
     base: PathBuf,
+    sandbox: Sandbox,
     cache: HashMap<String, Resolved>,
     /// With `--embed-remote`: remote images downloaded (once) and inlined too.
     remote: Option<RemoteImages>,
@@ -20,9 +26,10 @@ pub struct FileAssets {
 }
 
 impl FileAssets {
-    pub fn new(base: &Path) -> Self {
+    pub fn new(base: &Path, sandbox: Sandbox) -> Self {
         FileAssets {
             base: base.to_path_buf(),
+            sandbox,
             cache: HashMap::new(),
             remote: None,
             files: Vec::new(),
@@ -39,6 +46,12 @@ impl FileAssets {
         let keep = |warning: Option<(String, String)>| Resolved {
             url: url.to_string(),
             warning,
+            refused: false,
+        };
+        let broken = |message: String, help: String, refused: bool| Resolved {
+            url: BROKEN.to_string(),
+            warning: Some((message, help)),
+            refused,
         };
         let lower = url.to_ascii_lowercase();
         if lower.starts_with("data:") || url.starts_with('#') || url.is_empty() {
@@ -54,6 +67,7 @@ impl FileAssets {
                         base64::engine::general_purpose::STANDARD.encode(bytes)
                     ),
                     warning: None,
+                    refused: false,
                 },
                 Err(why) => keep(Some((
                     format!("remote image {url} could not be embedded ({why}); it stays a link"),
@@ -68,7 +82,12 @@ impl FileAssets {
                 "build with --embed-remote to download and inline it, or save the image beside the deck and link the local file".into(),
             )));
         }
-        if let Some((scheme, _)) = url.split_once(':')
+        // A file: URL names a local file like a path does.
+        let local = lower
+            .strip_prefix("file://")
+            .map(|rest| &url[url.len() - rest.len()..]);
+        if local.is_none()
+            && let Some((scheme, _)) = url.split_once(':')
             && scheme.len() > 1
             && scheme
                 .chars()
@@ -76,26 +95,44 @@ impl FileAssets {
         {
             return keep(None);
         }
-        let clean = url.split(['?', '#']).next().unwrap_or(url);
+        let clean = local.unwrap_or(url).split(['?', '#']).next().unwrap_or(url);
         let decoded = percent_decode(clean);
         let path = self.base.join(&decoded);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                self.files.push(path.clone());
-                let mime = mime_for(&path);
-                let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-                Resolved {
-                    url: format!("data:{mime};base64,{data}"),
-                    warning: None,
-                }
+        let bytes = match self.sandbox.read(&path, self.sandbox.max_image) {
+            Ok(bytes) => bytes,
+            Err(crate::confine::Refusal::Missing) => {
+                return keep(Some((
+                    format!("image not found: {url} (no such file)"),
+                    format!(
+                        "paths are relative to the Markdown file's folder ({})",
+                        self.base.display()
+                    ),
+                )));
             }
-            Err(e) => keep(Some((
-                format!("image not found: {url} ({})", io_reason(&e)),
+            Err(why) => {
+                let refused = why.is_confinement();
+                return broken(
+                    format!("image {url} is not read: {why}"),
+                    why.help(),
+                    refused,
+                );
+            }
+        };
+        let Some(mime) = sniff_image(&bytes).or_else(|| sniff_font(&bytes)) else {
+            return broken(
                 format!(
-                    "paths are relative to the Markdown file's folder ({})",
-                    self.base.display()
+                    "{url} is not an image (its content is not PNG, JPEG, GIF, WebP, AVIF, BMP, ICO or SVG): not inlined"
                 ),
-            ))),
+                "link an image file".into(),
+                true,
+            );
+        };
+        self.files.push(path);
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        Resolved {
+            url: format!("data:{mime};base64,{data}"),
+            warning: None,
+            refused: false,
         }
     }
 }
@@ -108,31 +145,6 @@ impl AssetResolver for FileAssets {
         let r = self.load(url);
         self.cache.insert(url.to_string(), r.clone());
         r
-    }
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        _ => e.to_string(),
-    }
-}
-
-fn mime_for(path: &Path) -> &'static str {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "bmp" => "image/bmp",
-        "ico" => "image/x-icon",
-        _ => "application/octet-stream",
     }
 }
 
@@ -162,11 +174,25 @@ mod tests {
     #[test]
     fn inlines_local_files_and_keeps_remote_ones() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a b.png"), [137, 80, 78, 71]).unwrap();
-        let mut a = FileAssets::new(dir.path());
+        std::fs::write(dir.path().join("a b.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        std::fs::write(dir.path().join("notes.png"), "not an image").unwrap();
+        let mut a = FileAssets::new(dir.path(), Sandbox::new(dir.path(), &[]));
         let r = a.resolve("a%20b.png");
-        assert_eq!(r.url, "data:image/png;base64,iVBORw==");
+        assert_eq!(r.url, "data:image/png;base64,iVBORw0KGgo=");
         assert!(r.warning.is_none());
+        let r = a.resolve("notes.png");
+        assert_eq!(r.url, BROKEN);
+        assert!(r.warning.unwrap().0.contains("is not an image"));
+        for outside in [
+            "/etc/hostname",
+            "../../../../../../etc/hostname",
+            "%2Fetc%2Fhostname",
+            "file:///etc/hostname",
+        ] {
+            let r = a.resolve(outside);
+            assert_eq!(r.url, BROKEN, "{outside}");
+            assert!(r.refused, "{outside}");
+        }
         let r = a.resolve("https://example.org/x.png");
         assert_eq!(r.url, "https://example.org/x.png");
         assert!(r.warning.unwrap().0.contains("remote image"));

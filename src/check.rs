@@ -96,7 +96,13 @@ pub fn check(opts: &CheckOptions) -> CheckReport {
         ..CheckReport::default()
     };
     for d in build.diagnostics.iter() {
-        report.findings.push(from_diagnostic(d));
+        let mut f = from_diagnostic(d);
+        // A file deck refused to read (outside the project, a device, over a limit) is a
+        // warning for `deck build` and an error here: CI stops a hostile deck.
+        if d.code == Some(crate::diagnostics::REFUSED) {
+            f.severity = Severity::Error;
+        }
+        report.findings.push(f);
     }
     stale_data(&build, &mut report);
     edited_results(&build, &mut report);

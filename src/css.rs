@@ -183,9 +183,53 @@ pub fn imports(css: &str) -> Vec<(usize, usize, String)> {
     found
 }
 
+/// Every `url(...)` of a CSS text, rewritten: `resolve(url, offset)` gets the URL as written
+/// (quotes taken off) and its byte offset in `css`, and returns the URL to write instead.
+pub fn rewrite_urls(css: &str, mut resolve: impl FnMut(&str, usize) -> String) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    let mut base = 0;
+    while let Some(i) = rest.find("url(") {
+        out.push_str(&rest[..i + 4]);
+        let after = &rest[i + 4..];
+        let Some(end) = after.find(')') else {
+            out.push_str(after);
+            return out;
+        };
+        let raw = after[..end].trim();
+        let url = raw.trim_matches(['"', '\'']);
+        let at = base + i + 4 + after.find(url).unwrap_or(0);
+        let resolved = resolve(url, at);
+        out.push('"');
+        out.push_str(&resolved.replace('"', "%22"));
+        out.push('"');
+        out.push(')');
+        base += i + 4 + end + 1;
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_rewritten_with_their_offsets() {
+        let css = "a { background: url( 'x.png' ) } b { src: url(y.woff2) }";
+        let mut seen = Vec::new();
+        let out = rewrite_urls(css, |u, at| {
+            seen.push((u.to_string(), at));
+            format!("data:{u}")
+        });
+        assert_eq!(
+            out,
+            "a { background: url(\"data:x.png\") } b { src: url(\"data:y.woff2\") }"
+        );
+        assert_eq!(&css[seen[0].1..seen[0].1 + 5], "x.png");
+        assert_eq!(&css[seen[1].1..seen[1].1 + 7], "y.woff2");
+    }
 
     const R: &str = SLIDE_ROOT;
 

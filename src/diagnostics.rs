@@ -42,7 +42,14 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// Context that is neither the fault nor the fix (e.g. which iteration of a template loop).
     pub notes: Vec<String>,
+    /// A class of problem later stages treat alike: [`REFUSED`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
+
+/// A file deck would not read (outside the project, a device, over a size limit): `deck build`
+/// warns and goes on, `deck check` fails, so CI stops a hostile deck.
+pub const REFUSED: &str = "refused";
 
 /// Where something was written in a user's file, resolved to what a diagnostic shows: the
 /// position, the length of the marker, the line's text and any notes (a template loop's
@@ -108,7 +115,13 @@ impl Diagnostic {
             help: None,
             source_line: None,
             notes: Vec::new(),
+            code: None,
         }
+    }
+
+    pub fn code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// Point at the byte range `span` of `source` (the whole file's text).

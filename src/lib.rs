@@ -12,6 +12,7 @@ pub mod assets;
 pub mod browser;
 pub mod check;
 pub mod cmd;
+pub mod confine;
 pub mod css;
 pub mod deck;
 pub mod diagnostics;

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::assets::FileAssets;
+use crate::confine::Sandbox;
 use crate::deck::Deck;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{self, ParseOptions};
@@ -25,6 +26,8 @@ pub struct BuildOptions {
     pub html: bool,
     /// Leave template syntax as text in every deck (as deck.toml's `templates = false`).
     pub no_templates: bool,
+    /// Folders outside the project that decks may read (`--allow-outside`).
+    pub allow_outside: Vec<PathBuf>,
     /// Download remote images (once, into the cache) and inline them.
     pub embed_remote: bool,
     /// Where `dist/` is published (`https://example.org/talks/`): pages get their absolute
@@ -74,6 +77,8 @@ pub const CACHE_DIR: &str = ".deck-cache";
 pub struct Session {
     pub project: Project,
     pub opts: BuildOptions,
+    /// What decks may read.
+    pub sandbox: Sandbox,
     pub themes: Themes,
     pub templates: Templates,
     pub results: Results,
@@ -96,8 +101,9 @@ impl Session {
     pub fn open(opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Session> {
         let path = opts.path.clone().unwrap_or_else(|| PathBuf::from("."));
         let project = Project::load(&path, diags)?;
-        let themes = Themes::load(&project.themes_dir(), diags);
-        let templates = Templates::load(&project.templates_dir());
+        let sandbox = sandbox_for(&project, opts);
+        let themes = Themes::load(&project.themes_dir(), &sandbox, diags);
+        let templates = Templates::load(&project.templates_dir(), &sandbox, diags);
         let out_dir = output_dir(&project, opts);
         // Figures are cached in the project (not for a lone Markdown file).
         let cache = project
@@ -109,10 +115,13 @@ impl Session {
             project.config.datasets.clone(),
             project.config.colors.clone(),
             cache,
+            sandbox.clone(),
         );
+        confine_datasets(&project, &results, diags);
         Some(Session {
             project,
             opts: opts.clone(),
+            sandbox,
             themes,
             templates,
             results,
@@ -122,12 +131,12 @@ impl Session {
 
     /// Read the project's themes again (a theme file changed).
     pub fn reload_themes(&mut self, diags: &mut Diagnostics) {
-        self.themes = Themes::load(&self.project.themes_dir(), diags);
+        self.themes = Themes::load(&self.project.themes_dir(), &self.sandbox, diags);
     }
 
     /// Read the project's templates again (a template file changed).
-    pub fn reload_templates(&mut self) {
-        self.templates = Templates::load(&self.project.templates_dir());
+    pub fn reload_templates(&mut self, diags: &mut Diagnostics) {
+        self.templates = Templates::load(&self.project.templates_dir(), &self.sandbox, diags);
     }
 
     /// A data file changed: datasets read from it are loaded again by the next query that needs
@@ -156,6 +165,7 @@ impl Session {
         let templates = !self.opts.no_templates && self.project.config.templates;
         let (deck, files) = parse_source(
             source,
+            &self.sandbox,
             html_allowed,
             templates,
             remote.as_deref(),
@@ -264,9 +274,12 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
         }
     }
     session.save();
+    // Only declared datasets are published: files read by json() or sha256() are recorded in
+    // provenance.json (path and hash), not copied.
     report.data_files = report
         .figures
         .iter()
+        .filter(|f| f.kind != "file")
         .flat_map(|f| f.inputs.iter().map(|i| i.path.clone()))
         .collect();
     report.data_files.sort();
@@ -332,7 +345,7 @@ fn site_index(session: &Session, report: &BuildReport, diags: &mut Diagnostics) 
             let mut data: Vec<String> = report
                 .figures
                 .iter()
-                .filter(|f| f.deck == rel)
+                .filter(|f| f.deck == rel && f.kind != "file")
                 .flat_map(|f| f.inputs.iter().map(|i| data_url(&i.path)))
                 .collect();
             data.sort();
@@ -430,12 +443,15 @@ pub fn parse_file(
     results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> Option<Deck> {
-    parse_source(source, html, true, None, results, diags).0
+    let root = source.parent().unwrap_or(Path::new("."));
+    let sandbox = Sandbox::new(root, &[]);
+    parse_source(source, &sandbox, html, true, None, results, diags).0
 }
 
 /// [`parse_file`], also returning the local files the deck read (images).
 fn parse_source(
     source: &Path,
+    sandbox: &Sandbox,
     html: bool,
     templates: bool,
     remote_cache: Option<&Path>,
@@ -475,7 +491,7 @@ fn parse_source(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut assets = FileAssets::new(base);
+    let mut assets = FileAssets::new(base, sandbox.clone());
     if let Some(dir) = remote_cache {
         assets = assets.embed_remote(dir);
     }
@@ -497,6 +513,52 @@ fn parse_source(
     (Some(deck), files)
 }
 
+/// Every dataset's files are checked when the project opens: one outside the project (absolute,
+/// `..`, a symlink out, a glob escaping) is an error at its entry in deck.toml, whether or not a
+/// deck reads it.
+fn confine_datasets(project: &Project, results: &Results, diags: &mut Diagnostics) {
+    let Some(path) = &project.config_path else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let doc = crate::toml_doc::TomlDoc::new(path, &text);
+    let engine = results
+        .engine
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (name, spec) in &project.config.datasets {
+        if let Err(message) = engine.files_of(spec) {
+            diags.push(
+                doc.error(&["datasets", name], format!("dataset `{name}`: {message}"))
+                    .help("datasets must be files inside the project; copy the data in, or allow a folder you trust with --allow-outside PATH (allow_outside in deck.toml)")
+                    .code(crate::diagnostics::REFUSED),
+            );
+        }
+    }
+}
+
+/// What the decks of a project may read: the project (a lone Markdown file's folder), the
+/// folders deck.toml's `allow_outside` names (relative to the project) and those given with
+/// `--allow-outside`, within deck.toml's `[limits]`.
+fn sandbox_for(project: &Project, opts: &BuildOptions) -> Sandbox {
+    let allowed: Vec<PathBuf> = project
+        .config
+        .allow_outside
+        .iter()
+        .map(|p| project.root.join(p))
+        .chain(opts.allow_outside.iter().cloned())
+        .collect();
+    let mut sandbox = Sandbox::new(&project.root, &allowed);
+    let size = |v: &Option<toml::Value>| v.as_ref().and_then(crate::run::config::parse_size);
+    if let Some(n) = size(&project.config.limits.image) {
+        sandbox.max_image = n;
+    }
+    if let Some(n) = size(&project.config.limits.dataset) {
+        sandbox.max_dataset = n;
+    }
+    sandbox
+}
+
 /// The deck's theme: its `theme` directive, else deck.toml's `theme`, else `default`.
 fn theme_for(
     deck: &Deck,
@@ -510,17 +572,28 @@ fn theme_for(
         if themes.get(&t.value).is_some() {
             return Some(t.value.clone());
         }
-        diags.push(
-            Diagnostic::error(source, format!("unknown theme `{}`", t.value))
-                .at_loc(&t.loc)
-                .help(format!(
-                    "known themes: {}; or add themes/{}.css starting with /* @theme {} */",
-                    known(),
-                    t.value,
-                    t.value
-                )),
+        // Marp builds a deck whose theme it does not have with its default theme: so does deck.
+        let mut help = format!(
+            "known themes: {}; to use yours, add themes/{}.css starting with /* @theme {} */",
+            known(),
+            t.value,
+            t.value
         );
-        return None;
+        if let Some(s) = crate::template::closest(&t.value, themes.names()) {
+            help = format!("did you mean `{s}`? {help}");
+        }
+        diags.push(
+            Diagnostic::warning(
+                source,
+                format!(
+                    "unknown theme `{}`: the deck is built with `default`",
+                    t.value
+                ),
+            )
+            .at_loc(&t.loc)
+            .help(help),
+        );
+        return Some("default".into());
     }
     match &project.config.theme {
         Some(name) if themes.get(name).is_none() => {

@@ -40,6 +40,12 @@ pub struct Config {
     /// plain Marp.
     #[serde(default = "yes")]
     pub templates: bool,
+    /// Folders outside the project that decks may read (images, datasets), for trusted decks.
+    #[serde(default)]
+    pub allow_outside: Vec<PathBuf>,
+    /// Size limits of the files a deck reads.
+    #[serde(default)]
+    pub limits: LimitsToml,
     /// Data files by name, queried with SQL from charts, tables and `{{ sql(...) }}`.
     #[serde(default)]
     pub datasets: BTreeMap<String, DatasetSpec>,
@@ -53,6 +59,16 @@ pub struct Config {
 
 fn default_decks() -> Vec<String> {
     vec!["slides/*.md".to_string()]
+}
+
+/// `[limits]`: sizes such as "25m" or "2g".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsToml {
+    #[serde(default)]
+    pub image: Option<toml::Value>,
+    #[serde(default)]
+    pub dataset: Option<toml::Value>,
 }
 
 fn yes() -> bool {
@@ -72,6 +88,8 @@ impl Default for Config {
             theme: None,
             html: false,
             templates: true,
+            allow_outside: Vec::new(),
+            limits: LimitsToml::default(),
             datasets: BTreeMap::new(),
             colors: BTreeMap::new(),
             bench: None,
@@ -106,6 +124,22 @@ impl Config {
                 doc.error(&["decks"], msg)
                     .help("list deck files or patterns, e.g. decks = [\"slides/*.md\"]"),
             );
+        }
+        for (key, v) in [
+            ("image", &self.limits.image),
+            ("dataset", &self.limits.dataset),
+        ] {
+            if let Some(v) = v
+                && crate::run::config::parse_size(v).is_none()
+            {
+                diags.push(
+                    doc.error(
+                        &["limits", key],
+                        format!("`limits.{key} = {v}` is not a size"),
+                    )
+                    .help("write a size in quotes: \"25m\", \"2g\""),
+                );
+            }
         }
         for (i, pattern) in self.decks.iter().enumerate() {
             if Path::new(pattern).is_absolute() || pattern.split(['/', '\\']).any(|c| c == "..") {

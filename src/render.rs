@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::confine::{MAX_TEXT, Refusal, Sandbox};
 use crate::css::{self, SLIDE_ROOT};
 use crate::deck::{Deck, Slide};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Diagnostics, REFUSED};
 use crate::markdown::html::escape;
 
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -28,18 +29,37 @@ pub struct Templates {
 }
 
 impl Templates {
-    pub fn load(dir: &Path) -> Self {
+    /// The built-in templates, each replaced by the file of the same name in `dir` when there
+    /// is one deck may read (a refused one is reported and the built-in is used).
+    pub fn load(dir: &Path, sandbox: &Sandbox, diags: &mut Diagnostics) -> Self {
         let files = BUILTIN_TEMPLATES
             .iter()
             .map(|(name, text)| {
                 let own = dir.join(name);
-                match std::fs::read_to_string(&own) {
+                match sandbox.read_text(&own, MAX_TEXT) {
                     Ok(t) => (name.to_string(), (t, Some(own))),
-                    Err(_) => (name.to_string(), (text.to_string(), None)),
+                    Err(Refusal::Missing) => (name.to_string(), (text.to_string(), None)),
+                    Err(why) => {
+                        diags.push(
+                            Diagnostic::warning(&own, format!("template not read: {why}"))
+                                .help(why.help())
+                                .code(REFUSED),
+                        );
+                        (name.to_string(), (text.to_string(), None))
+                    }
                 }
             })
             .collect();
         Templates { files }
+    }
+
+    /// Only the built-in templates.
+    pub fn builtin() -> Self {
+        Self::load(
+            Path::new("/nonexistent"),
+            &Sandbox::new(Path::new("/nonexistent"), &[]),
+            &mut Diagnostics::default(),
+        )
     }
 
     fn text(&self, name: &str) -> &str {

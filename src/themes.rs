@@ -5,7 +5,30 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::assets::FileAssets;
+use crate::confine::{MAX_TEXT, Sandbox};
+use crate::diagnostics::{Diagnostic, Diagnostics, REFUSED};
+
+/// A theme file's `url(...)`s of local files, relative to its folder, inlined (images and
+/// fonts) through the sandbox; what may not be read becomes an empty URL, with a warning.
+fn inline_urls(path: &Path, css: &str, sandbox: &Sandbox, diags: &mut Diagnostics) -> String {
+    use crate::markdown::AssetResolver;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut assets = FileAssets::new(base, sandbox.clone());
+    crate::css::rewrite_urls(css, |url, at| {
+        let r = assets.resolve(url);
+        if let Some((message, help)) = r.warning {
+            let mut d = Diagnostic::warning(path, message)
+                .at_span(css, at..at + url.len())
+                .help(help);
+            if r.refused {
+                d = d.code(REFUSED);
+            }
+            diags.push(d);
+        }
+        r.url
+    })
+}
 
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../themes/default.css")),
@@ -45,8 +68,9 @@ impl Themes {
         Themes { themes }
     }
 
-    /// Built-ins plus the `.css` files of `dir` (when it exists), in file-name order.
-    pub fn load(dir: &Path, diags: &mut Diagnostics) -> Self {
+    /// Built-ins plus the `.css` files of `dir` (when it exists), in file-name order; a file
+    /// deck may not read (a symlink out of the project, too large) is left out with a warning.
+    pub fn load(dir: &Path, sandbox: &Sandbox, diags: &mut Diagnostics) -> Self {
         let mut themes = Self::builtin();
         let Ok(entries) = std::fs::read_dir(dir) else {
             return themes;
@@ -57,9 +81,16 @@ impl Themes {
             .collect();
         files.sort();
         for path in files {
-            match std::fs::read_to_string(&path) {
-                Ok(css) => themes.add(path, css, diags),
-                Err(e) => diags.push(Diagnostic::error(&path, format!("cannot read theme: {e}"))),
+            match sandbox.read_text(&path, MAX_TEXT) {
+                Ok(css) => {
+                    let css = inline_urls(&path, &css, sandbox, diags);
+                    themes.add(path, css, diags);
+                }
+                Err(why) => diags.push(
+                    Diagnostic::warning(&path, format!("theme not read: {why}"))
+                        .help(why.help())
+                        .code(REFUSED),
+                ),
             }
         }
         themes
@@ -193,7 +224,7 @@ mod tests {
         )
         .unwrap();
         let mut diags = Diagnostics::default();
-        let themes = Themes::load(dir.path(), &mut diags);
+        let themes = Themes::load(dir.path(), &Sandbox::new(dir.path(), &[]), &mut diags);
         assert!(diags.is_empty());
         let css = themes.css("corp", &mut diags).unwrap();
         assert!(css.contains("@theme gaia"));
@@ -211,7 +242,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("b.css"), "/* @theme b */ @import 'a';").unwrap();
         let mut diags = Diagnostics::default();
-        let themes = Themes::load(dir.path(), &mut diags);
+        let themes = Themes::load(dir.path(), &Sandbox::new(dir.path(), &[]), &mut diags);
         assert!(themes.css("a", &mut diags).is_some());
         assert_eq!(diags.warning_count(), 1);
     }

@@ -231,8 +231,8 @@ fn traversal_and_files_outside_the_output_are_refused() {
             format!("{DECK_TOML}leak = \"data/leak.csv\"\n"),
         )
         .file(
-            "slides/talk.md",
-            format!("{SLIDES}\n---\n\n```table\nsql: SELECT * FROM leak\n```\n"),
+            "slides/leak.md",
+            "# Leak\n\n```table\nsql: SELECT * FROM leak\n```\n",
         );
     // A data file that is a symlink leaving the project.
     std::os::unix::fs::symlink(outside.path().join("secret.csv"), p.path("data/leak.csv")).unwrap();
@@ -346,18 +346,14 @@ fn an_error_shows_until_the_file_is_fixed_and_the_server_lives_on() {
     let rx = s.events();
     hello(&rx);
     let good = s.get("/talk.html").2;
-    std::fs::write(
-        p.path("slides/talk.md"),
-        "---\ntheme: nosuch\n---\n\n# One\n",
-    )
-    .unwrap();
+    std::fs::write(p.path("slides/talk.md"), "# Title\n\n# One {{ nosuch }}\n").unwrap();
     let got = deck_events(&rx, WAIT, QUIET);
     assert_eq!(got.len(), 1, "{got:?}");
     let errors = got[0]["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     let text = errors[0].as_str().unwrap();
-    assert!(text.contains("unknown theme `nosuch`"), "{text}");
-    assert!(text.contains("slides/talk.md:2:8"), "{text}");
+    assert!(text.contains("undefined variable `nosuch`"), "{text}");
+    assert!(text.contains("slides/talk.md:3:10"), "{text}");
     // The last good slides are still served under the overlay.
     let (_, _, body) = s.get("/talk.html");
     assert!(body.contains("The third slide."));
@@ -528,12 +524,15 @@ fn an_edited_slide_changes_in_the_open_page_without_a_reload() {
         json!("true")
     );
     // An error shows over the slides and goes away when fixed.
-    std::fs::write(p.path("slides/talk.md"), "---\ntheme: nosuch\n---\n# x\n").unwrap();
+    std::fs::write(p.path("slides/talk.md"), "# x {{ nosuch }}\n").unwrap();
     let overlay = "!!document.querySelector('.deck-live-errors')";
     assert_eq!(page.eval_until(overlay, &json!(true), WAIT), json!(true));
     let shown = page.eval("document.querySelector('.deck-live-errors').textContent");
     assert!(
-        shown.as_str().unwrap().contains("unknown theme `nosuch`"),
+        shown
+            .as_str()
+            .unwrap()
+            .contains("undefined variable `nosuch`"),
         "{shown}"
     );
     std::fs::write(p.path("slides/talk.md"), SLIDES).unwrap();

@@ -18,6 +18,10 @@ pub struct Args {
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
+    /// Let decks read files in this folder outside the project (images, datasets); repeatable.
+    /// Only for decks you trust
+    #[arg(long, value_name = "PATH")]
+    pub allow_outside: Vec<std::path::PathBuf>,
     /// Download remote images once (into .deck-cache/remote/) and inline them, so the deck works
     /// without the network
     #[arg(long)]
@@ -55,6 +59,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         output: args.output,
         html: args.html,
         no_templates: args.no_templates,
+        allow_outside: args.allow_outside,
         embed_remote: args.embed_remote,
         base_url: args.base_url,
     });

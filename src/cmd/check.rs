@@ -32,6 +32,10 @@ pub struct Args {
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
+    /// Let decks read files in this folder outside the project (images, datasets); repeatable.
+    /// Only for decks you trust
+    #[arg(long, value_name = "PATH")]
+    pub allow_outside: Vec<std::path::PathBuf>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<u8> {
@@ -41,6 +45,7 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
             output: None,
             html: args.html,
             no_templates: args.no_templates,
+            allow_outside: args.allow_outside,
             embed_remote: false,
             base_url: None,
         },

@@ -38,6 +38,10 @@ pub struct Args {
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
+    /// Let decks read files in this folder outside the project (images, datasets); repeatable.
+    /// Only for decks you trust
+    #[arg(long, value_name = "PATH")]
+    pub allow_outside: Vec<std::path::PathBuf>,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {
@@ -60,6 +64,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             output: None,
             html: args.html,
             no_templates: args.no_templates,
+            allow_outside: args.allow_outside,
             embed_remote: args.embed_remote,
             base_url: None,
         },

@@ -37,6 +37,8 @@ pub trait AssetResolver {
 pub struct Resolved {
     pub url: String,
     pub warning: Option<(String, String)>,
+    /// The file was refused (outside the project, not an image, too large): `deck check` fails.
+    pub refused: bool,
 }
 
 /// Leaves every URL as written: for tests and tools that only need the structure.
@@ -47,6 +49,7 @@ impl AssetResolver for KeepUrls {
         Resolved {
             url: url.to_string(),
             warning: None,
+            refused: false,
         }
     }
 }
@@ -155,8 +158,12 @@ impl Ctx<'_, '_> {
         {
             return;
         }
-        let loc = self.loc(range);
-        self.diags.push(d.at_loc(&loc));
+        let d = d.at_loc(&self.loc(range));
+        // The same problem at the same place once (a background inherited by many slides).
+        if self.diags.iter().any(|o| *o == d) {
+            return;
+        }
+        self.diags.push(d);
     }
 
     fn warn(&mut self, range: Range<usize>, msg: impl Into<String>, help: impl Into<String>) {
@@ -168,7 +175,11 @@ impl Ctx<'_, '_> {
         let r = self.opts.resolver.resolve(url);
         if let Some((msg, help)) = r.warning {
             let range = self.url_range(url, offset);
-            self.warn(range, msg, help);
+            let mut d = Diagnostic::warning(self.path, msg).help(help);
+            if r.refused {
+                d = d.code(crate::diagnostics::REFUSED);
+            }
+            self.report(d, range);
         }
         r.url
     }
@@ -517,7 +528,7 @@ fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -
                     loc: ctx.loc(d.span.clone()),
                 })
             }
-            "style" => g.style = Some(d.value.as_str().to_string()),
+            "style" => g.style = Some(resolve_css_urls(ctx, d.value.as_str(), d.span.start)),
             "headingDivider" => match directives::heading_divider(&d.value) {
                 Some(levels) => g.heading_divider = levels,
                 None => ctx.warn(
@@ -606,7 +617,8 @@ fn local_directives(
     d.footer = non_empty(get("footer")).map(|f| inline_markdown(&f, allow_html));
     d.class = non_empty(get("class"));
     d.background_color = non_empty(get("backgroundColor"));
-    d.background_image = non_empty(get("backgroundImage")).map(|v| resolve_css_urls(ctx, &v));
+    let at = positions.get("backgroundImage").map_or(0, |r| r.start);
+    d.background_image = non_empty(get("backgroundImage")).map(|v| resolve_css_urls(ctx, &v, at));
     d.background_position = non_empty(get("backgroundPosition"));
     d.background_repeat = non_empty(get("backgroundRepeat"));
     d.background_size = non_empty(get("backgroundSize"));
@@ -614,28 +626,10 @@ fn local_directives(
     d
 }
 
-/// Resolve the local files named in `url(...)` of a CSS value.
-fn resolve_css_urls(ctx: &mut Ctx<'_, '_>, value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(i) = rest.find("url(") {
-        out.push_str(&rest[..i + 4]);
-        let after = &rest[i + 4..];
-        let Some(end) = after.find(')') else {
-            rest = after;
-            break;
-        };
-        let raw = after[..end].trim();
-        let url = raw.trim_matches(['"', '\'']);
-        let resolved = ctx.resolve(url, 0);
-        out.push('"');
-        out.push_str(&resolved.replace('"', "%22"));
-        out.push('"');
-        out.push(')');
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
+/// Resolve (and inline) the local files named in `url(...)` of CSS written at byte `offset`:
+/// backgrounds, `style`, `<style>`. A file deck may not read becomes an empty URL.
+fn resolve_css_urls(ctx: &mut Ctx<'_, '_>, value: &str, offset: usize) -> String {
+    crate::css::rewrite_urls(value, |url, _| ctx.resolve(url, offset))
 }
 
 /// Render a header or footer: inline Markdown, without the paragraph around it.
@@ -724,15 +718,15 @@ impl<'s> Body<'s> {
     /// Handle the item at `i`; returns the index of the next item to handle.
     fn item(&mut self, ctx: &mut Ctx<'_, '_>, items: &[Item<'_>], i: usize) -> usize {
         let (ev, range) = match &items[i] {
-            Item::HtmlBlock(text, _) => {
-                self.raw_html(ctx, text, true);
+            Item::HtmlBlock(text, offset) => {
+                self.raw_html(ctx, text, *offset, true);
                 return i + 1;
             }
             Item::Ev(ev, r) => (ev, r.clone()),
         };
         match ev {
-            Event::InlineHtml(text) => self.raw_html(ctx, text, false),
-            Event::Html(text) => self.raw_html(ctx, text, true),
+            Event::InlineHtml(text) => self.raw_html(ctx, text, range.start, false),
+            Event::Html(text) => self.raw_html(ctx, text, range.start, true),
             Event::Start(Tag::Paragraph) => {
                 let bg_only = bg_only_paragraph(items, i);
                 self.skip_paragraphs.push(bg_only);
@@ -971,16 +965,22 @@ impl<'s> Body<'s> {
         self.push_inline_html(tag);
     }
 
-    fn raw_html(&mut self, ctx: &mut Ctx<'_, '_>, text: &str, block: bool) {
+    /// Raw HTML written at byte `offset`.
+    fn raw_html(&mut self, ctx: &mut Ctx<'_, '_>, text: &str, offset: usize, block: bool) {
         for seg in html::segments(text) {
             match seg {
                 // Comments were read before; they never reach the output.
                 Segment::Comment(..) => {}
-                Segment::Style { css, scoped, .. } => {
+                Segment::Style {
+                    css,
+                    scoped,
+                    offset: at,
+                } => {
+                    let css = resolve_css_urls(ctx, css, offset + at);
                     if scoped {
-                        self.slide.scoped_css.push(css.to_string());
+                        self.slide.scoped_css.push(css);
                     } else {
-                        self.deck_css.push(css.to_string());
+                        self.deck_css.push(css);
                     }
                 }
                 Segment::Other(other) => {

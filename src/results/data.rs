@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+
+use super::sql;
+use crate::confine::Sandbox;
 use polars::sql::SQLContext;
 use serde::Deserialize;
 
@@ -122,6 +125,7 @@ impl QueryError {
 /// One build's datasets and SQL context.
 pub struct Engine {
     root: PathBuf,
+    sandbox: Sandbox,
     specs: BTreeMap<String, DatasetSpec>,
     ctx: SQLContext,
     registered: BTreeSet<String>,
@@ -135,9 +139,15 @@ impl Engine {
         &self.root
     }
 
-    pub fn new(root: &Path, specs: BTreeMap<String, DatasetSpec>) -> Engine {
+    /// The files deck may read.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    pub fn new(root: &Path, specs: BTreeMap<String, DatasetSpec>, sandbox: Sandbox) -> Engine {
         Engine {
             root: root.to_path_buf(),
+            sandbox,
             specs,
             ctx: SQLContext::new(),
             registered: BTreeSet::new(),
@@ -156,21 +166,52 @@ impl Engine {
         names
     }
 
-    /// The files of every declared dataset the query names (without loading anything).
+    /// The declared datasets a query reads, from its parsed SQL (`hf_runs` reads `hf`).
+    fn datasets_in(&self, sql: &str) -> Vec<String> {
+        let Some(rel) = sql::relations(sql) else {
+            return Vec::new();
+        };
+        self.specs
+            .keys()
+            .filter(|name| {
+                rel.tables
+                    .iter()
+                    .any(|t| t == *name || *t == format!("{name}_runs"))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The files of every declared dataset the query reads (without loading anything); files
+    /// deck may not read are left out (loading them is the error).
     pub fn files_named_in(&self, sql: &str) -> Vec<PathBuf> {
-        let words = words(sql);
         let mut out = Vec::new();
-        for (name, spec) in &self.specs {
-            if words.contains(name) || words.contains(&format!("{name}_runs")) {
-                let pattern = self.root.join(spec.path()).to_string_lossy().into_owned();
-                let mut paths: Vec<PathBuf> = glob::glob(&pattern)
-                    .map(|g| g.filter_map(Result::ok).filter(|p| p.is_file()).collect())
-                    .unwrap_or_default();
-                paths.sort();
+        for name in self.datasets_in(sql) {
+            if let Some(Ok(paths)) = self.specs.get(&name).map(|s| self.files_of(s)) {
                 out.extend(paths);
             }
         }
         out
+    }
+
+    /// The files a dataset's path or pattern matches, sorted, each one confined to the project
+    /// (or an allowed folder) and within the size limit.
+    pub fn files_of(&self, spec: &DatasetSpec) -> Result<Vec<PathBuf>, String> {
+        let pattern = self.root.join(spec.path());
+        let pattern_str = pattern.to_string_lossy().into_owned();
+        let mut paths: Vec<PathBuf> = glob::glob(&pattern_str)
+            .map_err(|e| format!("bad path pattern {:?}: {}", spec.path(), e.msg))?
+            .filter_map(Result::ok)
+            .filter(|p| !p.is_dir())
+            .collect();
+        paths.sort();
+        for p in &paths {
+            if let Err(why) = self.sandbox.check(p, self.sandbox.max_dataset) {
+                let shown = p.strip_prefix(&self.root).unwrap_or(p);
+                return Err(format!("{} is not read: {why}", shown.display()));
+            }
+        }
+        Ok(paths)
     }
 
     /// Forget every dataset read from `path` (or whose pattern matches it: a new file in a glob),
@@ -212,6 +253,22 @@ impl Engine {
     }
 
     fn query_unguarded(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
+        if let Some(f) = sql::relations(sql).and_then(|r| r.functions.into_iter().next()) {
+            let known = self.dataset_names();
+            return Err(QueryError::Sql {
+                message: format!(
+                    "`{f}(...)` reads a file directly: a deck reads only the datasets deck.toml declares"
+                ),
+                help: format!(
+                    "declare the file in deck.toml ([datasets] name = \"data/file.csv\") and query it by name{}",
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; declared: {}", known.join(", "))
+                    }
+                ),
+            });
+        }
         self.register_used(sql)?;
         let lf = self.ctx.execute(sql).map_err(|e| self.sql_error(e))?;
         let df = lf.collect().map_err(|e| self.sql_error(e))?;
@@ -265,15 +322,13 @@ impl Engine {
         QueryError::Sql { message, help }
     }
 
-    /// Register every declared dataset the query mentions (as a whole word).
+    /// Register every declared dataset the query reads.
     fn register_used(&mut self, sql: &str) -> Result<(), QueryError> {
-        let words = words(sql);
         let wanted: Vec<(String, DatasetSpec)> = self
-            .specs
-            .iter()
-            .filter(|(name, _)| !self.registered.contains(*name))
-            .filter(|(name, _)| words.contains(*name) || words.contains(&format!("{name}_runs")))
-            .map(|(n, s)| (n.clone(), s.clone()))
+            .datasets_in(sql)
+            .into_iter()
+            .filter(|name| !self.registered.contains(name))
+            .filter_map(|n| self.specs.get(&n).map(|s| (n.clone(), s.clone())))
             .collect();
         for (name, spec) in wanted {
             self.load(&name, &spec)?;
@@ -287,14 +342,7 @@ impl Engine {
             name: name.to_string(),
             message,
         };
-        let pattern = self.root.join(spec.path());
-        let pattern_str = pattern.to_string_lossy().into_owned();
-        let mut paths: Vec<PathBuf> = glob::glob(&pattern_str)
-            .map_err(|e| err(format!("bad path pattern {:?}: {}", spec.path(), e.msg)))?
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect();
-        paths.sort();
+        let paths = self.files_of(spec).map_err(err)?;
         if paths.is_empty() {
             return Err(err(format!("no file matches {:?}", spec.path())));
         }
@@ -360,14 +408,6 @@ impl Engine {
 }
 
 /// The identifiers of a query (dataset names are matched as whole words).
-fn words(sql: &str) -> BTreeSet<String> {
-    sql.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// polars messages carry a backtrace hint and an error-kind prefix; keep the useful part.
 /// The first text between `q` quotes.
 fn quoted(s: &str, q: char) -> Option<String> {
     let a = s.find(q)?;
@@ -375,6 +415,7 @@ fn quoted(s: &str, q: char) -> Option<String> {
     Some(s[a + 1..b].to_string())
 }
 
+/// polars messages carry a backtrace hint and an error-kind prefix; keep the useful part.
 fn clean_polars_message(msg: &str) -> String {
     let first: Vec<&str> = msg
         .lines()
@@ -532,7 +573,7 @@ mod tests {
             .iter()
             .map(|(n, s)| (n.to_string(), s.clone()))
             .collect();
-        let e = Engine::new(dir.path(), specs);
+        let e = Engine::new(dir.path(), specs, Sandbox::new(dir.path(), &[]));
         (dir, e)
     }
 

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod data;
 pub mod format;
 pub mod spec;
+pub mod sql;
 pub mod table;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -83,6 +84,7 @@ impl Results {
         datasets: BTreeMap<String, DatasetSpec>,
         colors: BTreeMap<String, String>,
         cache_dir: Option<PathBuf>,
+        sandbox: crate::confine::Sandbox,
     ) -> Results {
         let memo = cache_dir
             .as_ref()
@@ -105,7 +107,7 @@ impl Results {
             .unwrap_or_default();
         Results {
             root: root.to_path_buf(),
-            engine: Arc::new(Mutex::new(Engine::new(root, datasets))),
+            engine: Arc::new(Mutex::new(Engine::new(root, datasets, sandbox))),
             colors,
             records: Vec::new(),
             deck: String::new(),

@@ -618,7 +618,9 @@ impl Builder {
                 print_diagnostics(&diags);
             }
             if plan.templates {
-                session.reload_templates();
+                let mut diags = Diagnostics::default();
+                session.reload_templates(&mut diags);
+                print_diagnostics(&diags);
             }
         }
         let all: Vec<PathBuf> = self

@@ -9,6 +9,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind};
 
 use super::map::restore;
+use crate::confine::{MAX_TEXT, Refusal, Sandbox};
 use crate::results::data::{Engine, cell_json};
 use crate::results::format;
 
@@ -52,8 +53,14 @@ fn fail(calls: &Shared, message: String, help: &str) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
-/// A file named in a template, inside the project: a relative path without `..`.
-fn project_file(root: &Path, name: &str) -> Result<PathBuf, (String, &'static str)> {
+/// A file named in a template: a relative path without `..`, whose real path (symlinks
+/// followed) deck may read.
+fn project_file(
+    root: &Path,
+    sandbox: &Sandbox,
+    name: &str,
+    limit: u64,
+) -> Result<PathBuf, (String, String)> {
     let rel = Path::new(name);
     let inside = !name.is_empty()
         && rel
@@ -62,36 +69,34 @@ fn project_file(root: &Path, name: &str) -> Result<PathBuf, (String, &'static st
     if !inside {
         return Err((
             format!("{name:?} is not a path inside the project"),
-            "write it relative to deck.toml's folder, without ..",
+            "write it relative to deck.toml's folder, without ..".into(),
         ));
     }
     let path = root.join(rel);
-    if !path.is_file() {
-        return Err((
+    match sandbox.check(&path, limit) {
+        Ok(_) => Ok(path),
+        Err(Refusal::Missing) => Err((
             format!("{} does not exist", path.display()),
-            "paths are relative to deck.toml's folder",
-        ));
+            "paths are relative to deck.toml's folder".into(),
+        )),
+        Err(why) => Err((format!("{name} is not read: {why}"), why.help())),
     }
-    Ok(path)
 }
 
 pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &Shared) {
-    let root = engine
-        .lock()
-        .map(|e| e.root().to_path_buf())
-        .unwrap_or_default();
+    let (root, sandbox) = {
+        let e = engine.lock().unwrap_or_else(PoisonError::into_inner);
+        (e.root().to_path_buf(), e.sandbox().clone())
+    };
     {
-        let (root, calls) = (root.clone(), Arc::clone(calls));
+        let (root, sandbox, calls) = (root.clone(), sandbox.clone(), Arc::clone(calls));
         env.add_function("json", move |name: String| -> Result<Value, Error> {
             let name = argument(&calls, &name);
-            let file = project_file(&root, &name).map_err(|(m, h)| fail(&calls, m, h))?;
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                fail(
-                    &calls,
-                    format!("cannot read {}: {e}", file.display()),
-                    "check the file's permissions",
-                )
-            })?;
+            let file = project_file(&root, &sandbox, &name, MAX_TEXT)
+                .map_err(|(m, h)| fail(&calls, m, &h))?;
+            let text = sandbox
+                .read_text(&file, MAX_TEXT)
+                .map_err(|why| fail(&calls, format!("{name} is not read: {why}"), &why.help()))?;
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 fail(
                     &calls,
@@ -104,10 +109,11 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
         });
     }
     {
-        let (root, calls) = (root.clone(), Arc::clone(calls));
+        let (root, sandbox, calls) = (root.clone(), sandbox.clone(), Arc::clone(calls));
         env.add_function("sha256", move |name: String| -> Result<Value, Error> {
             let name = argument(&calls, &name);
-            let file = project_file(&root, &name).map_err(|(m, h)| fail(&calls, m, h))?;
+            let file = project_file(&root, &sandbox, &name, sandbox.max_dataset)
+                .map_err(|(m, h)| fail(&calls, m, &h))?;
             let hash = crate::results::sha256_file(&file).map_err(|e| {
                 fail(
                     &calls,

@@ -11,7 +11,11 @@ fn engine() -> (tempfile::TempDir, Arc<Mutex<Engine>>) {
     let specs = [("runs".to_string(), DatasetSpec::Path("runs.csv".into()))]
         .into_iter()
         .collect();
-    let e = Engine::new(dir.path(), specs);
+    let e = Engine::new(
+        dir.path(),
+        specs,
+        crate::confine::Sandbox::new(dir.path(), &[]),
+    );
     (dir, Arc::new(Mutex::new(e)))
 }
 
