@@ -106,6 +106,10 @@ pub struct Browser {
     next_id: Cell<u64>,
     timeout: Duration,
     _profile: tempfile::TempDir,
+    /// Tabs that may load no `file:` URL but their own page: session -> (page, blocked URLs).
+    guards: RefCell<std::collections::HashMap<String, (String, Vec<String>)>>,
+    /// Commands sent without waiting (answers to paused requests): their replies are dropped.
+    unanswered: RefCell<std::collections::HashSet<u64>>,
 }
 
 /// How deck starts Chromium, whatever it does with it: headless, no sandbox (containers, CI),
@@ -181,6 +185,8 @@ impl Browser {
             next_id: Cell::new(1),
             timeout: Duration::from_secs(30),
             _profile: profile,
+            guards: RefCell::default(),
+            unanswered: RefCell::default(),
         };
         b.call(
             None,
@@ -190,13 +196,12 @@ impl Browser {
         Ok(b)
     }
 
-    /// Send a command and wait for its reply; events that arrive meanwhile are kept.
-    pub fn call(
+    fn send(
         &self,
         session: Option<&str>,
         method: &str,
         params: Value,
-    ) -> Result<Value, BrowserError> {
+    ) -> Result<u64, BrowserError> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let mut msg = json!({ "id": id, "method": method, "params": params });
@@ -208,6 +213,57 @@ impl Browser {
         (&self.to_chrome)
             .write_all(&bytes)
             .map_err(|_| BrowserError::Gone)?;
+        Ok(id)
+    }
+
+    /// Messages deck answers itself: a paused request of a guarded tab (let through or
+    /// refused at once), and the replies to those answers. Returns whether `v` was one.
+    fn intercept(&self, v: &Value) -> bool {
+        if let Some(id) = v["id"].as_u64() {
+            return self.unanswered.borrow_mut().remove(&id);
+        }
+        if v["method"] != "Fetch.requestPaused" {
+            return false;
+        }
+        let session = v["sessionId"].as_str().unwrap_or_default();
+        let url = v["params"]["request"]["url"].as_str().unwrap_or_default();
+        let request = v["params"]["requestId"].clone();
+        let allowed = {
+            let guards = self.guards.borrow();
+            guards
+                .get(session)
+                .is_none_or(|(page, _)| same_file_url(url, page))
+        };
+        let answer = if allowed {
+            self.send(
+                Some(session),
+                "Fetch.continueRequest",
+                json!({ "requestId": request }),
+            )
+        } else {
+            if let Some((_, blocked)) = self.guards.borrow_mut().get_mut(session) {
+                blocked.push(url.to_string());
+            }
+            self.send(
+                Some(session),
+                "Fetch.failRequest",
+                json!({ "requestId": request, "errorReason": "BlockedByClient" }),
+            )
+        };
+        if let Ok(id) = answer {
+            self.unanswered.borrow_mut().insert(id);
+        }
+        true
+    }
+
+    /// Send a command and wait for its reply; events that arrive meanwhile are kept.
+    pub fn call(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, BrowserError> {
+        let id = self.send(session, method, params)?;
         let deadline = Instant::now() + self.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -221,6 +277,7 @@ impl Browser {
                     }
                     return Ok(v["result"].clone());
                 }
+                Ok(v) if self.intercept(&v) => {}
                 Ok(v) => self.events.borrow_mut().push_back(v),
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(BrowserError::Timeout {
@@ -236,7 +293,9 @@ impl Browser {
     /// Take every event received so far.
     pub fn drain_events(&self) -> Vec<Value> {
         while let Ok(v) = self.from_chrome.try_recv() {
-            self.events.borrow_mut().push_back(v);
+            if !self.intercept(&v) {
+                self.events.borrow_mut().push_back(v);
+            }
         }
         self.events.borrow_mut().drain(..).collect()
     }
@@ -253,11 +312,39 @@ impl Browser {
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
             match self.from_chrome.recv_timeout(left) {
+                Ok(v) if self.intercept(&v) => {}
                 Ok(v) if pred(&v) => return Some(v),
                 Ok(v) => self.events.borrow_mut().push_back(v),
                 Err(_) => return None,
             }
         }
+    }
+
+    /// Open the page `url` (a `file:` URL) in a new tab that may load no other `file:` URL:
+    /// what a deck names outside itself (an iframe, a stylesheet, an image) is refused, as
+    /// marp-cli refuses it without `--allow-local-files`.
+    pub fn open_guarded(&self, url: &str) -> Result<Tab<'_>, BrowserError> {
+        let target = self.call(None, "Target.createTarget", json!({ "url": "about:blank" }))?;
+        let target_id = target["targetId"].as_str().unwrap_or_default().to_string();
+        let tab = self.attach(&target_id)?;
+        self.guards
+            .borrow_mut()
+            .insert(tab.session.clone(), (url.to_string(), Vec::new()));
+        tab.call(
+            "Fetch.enable",
+            json!({ "patterns": [{ "urlPattern": "file:*", "requestStage": "Request" }] }),
+        )?;
+        tab.navigate(url)?;
+        Ok(tab)
+    }
+
+    /// The `file:` URLs a guarded tab was refused.
+    pub fn blocked(&self, tab: &Tab<'_>) -> Vec<String> {
+        self.guards
+            .borrow()
+            .get(&tab.session)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default()
     }
 
     /// Open `url` in a new tab and wait for it to load.
@@ -291,6 +378,31 @@ impl Browser {
             target_id: target_id.to_string(),
         })
     }
+}
+
+/// Whether two `file:` URLs name the same file (fragments and percent-encoding aside).
+fn same_file_url(a: &str, b: &str) -> bool {
+    let norm = |u: &str| {
+        let u = u.split('#').next().unwrap_or(u);
+        let mut out = Vec::new();
+        let bytes = u.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && let Some(h) = u
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(h);
+                i += 3;
+                continue;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        out
+    };
+    norm(a) == norm(b)
 }
 
 impl Drop for Browser {

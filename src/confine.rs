@@ -163,6 +163,26 @@ impl Sandbox {
         Ok(bytes)
     }
 
+    /// Whether files matching a path or glob pattern could be inside: the deepest folder of it
+    /// that exists (before any wildcard) is inside the project or an allowed folder.
+    pub fn may_hold(&self, pattern: &Path) -> bool {
+        let literal: PathBuf = pattern
+            .components()
+            .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+            .collect();
+        let existing = literal
+            .ancestors()
+            .map(|a| {
+                if a.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    a
+                }
+            })
+            .find_map(|a| a.canonicalize().ok());
+        existing.is_some_and(|real| self.roots.iter().any(|r| real.starts_with(r)))
+    }
+
     /// [`Sandbox::read`] as UTF-8 text.
     pub fn read_text(&self, path: &Path, limit: u64) -> Result<String, Refusal> {
         let bytes = self.read(path, limit)?;

@@ -14,6 +14,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::browser::{self, Browser, Tab};
+use crate::diagnostics::{Diagnostic, REFUSED};
 use crate::pipeline::{self, BuildOptions, BuildReport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +90,7 @@ pub fn export(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "deck".into());
         let tab = chrome
-            .open(&format!("file://{}", page.display()))
+            .open_guarded(&format!("file://{}", page.display()))
             .with_context(|| format!("cannot open {} in {}", page.display(), bin.display()))?;
         tab.eval_until(
             "document.readyState === 'complete' && typeof window.deck === 'object'",
@@ -111,6 +112,16 @@ pub fn export(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
             }
             Format::Png => png(&tab, &out_dir.join(&name), opts.scale)?,
         };
+        for url in chrome.blocked(&tab) {
+            report.build.diagnostics.push(
+                Diagnostic::warning(
+                    &deck.source,
+                    format!("the exported page asked for {url}: refused"),
+                )
+                .help("deck export loads nothing from this machine but the deck itself; put the file in the project and link it from the deck")
+                .code(REFUSED),
+            );
+        }
         report.files.push((deck.source.clone(), written));
     }
     Ok(report)

@@ -176,7 +176,12 @@ impl Project {
             );
             return None;
         }
-        let config_path = path.join(CONFIG_FILE);
+        // `deck.toml`, not `./deck.toml`, in messages.
+        let config_path = if path == Path::new(".") {
+            PathBuf::from(CONFIG_FILE)
+        } else {
+            path.join(CONFIG_FILE)
+        };
         let text = match std::fs::read_to_string(&config_path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -101,6 +101,15 @@ pub struct Error {
     pub message: String,
 }
 
+/// The help line for a YAML error that is a limit, not a typo.
+pub fn limit_help(e: &Error) -> Option<String> {
+    (e.message.contains("more than")).then(|| {
+        format!(
+            "deck reads at most {MAX_NODES} values from a block of YAML, aliases (`*name`) expanded: write the values out, or use fewer aliases"
+        )
+    })
+}
+
 /// Read the first document of `text` (`Value::Null` for an empty text).
 pub fn load(text: &str) -> Result<Node, Error> {
     let offsets = CharOffsets::new(text);

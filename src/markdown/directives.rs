@@ -126,11 +126,7 @@ pub struct Entry {
 }
 
 /// A YAML problem at a byte offset of the YAML text as written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct YamlError {
-    pub offset: usize,
-    pub message: String,
-}
+pub type YamlError = yaml::Error;
 
 /// Read directive YAML. `Ok(None)` means the text is valid YAML but not a mapping (a plain note).
 pub fn parse_yaml(text: &str) -> Result<Option<Vec<Entry>>, YamlError> {

@@ -306,8 +306,12 @@ pub fn parse_mapped(
                 }
                 Err(e) => {
                     let at = yaml.start + e.offset;
-                    let d = Diagnostic::error(path, format!("broken YAML in front matter: {}", e.message))
-                        .help("fix the YAML; quote values that contain `: ` or start with `[`, `{`, `*` or `&`");
+                    let help = crate::yaml::limit_help(&e).unwrap_or_else(|| "fix the YAML; quote values that contain `: ` or start with `[`, `{`, `*` or `&`".into());
+                    let d = Diagnostic::error(
+                        path,
+                        format!("broken YAML in front matter: {}", e.message),
+                    )
+                    .help(help);
                     ctx.report(d, at..at + 1);
                 }
             }
@@ -340,9 +344,10 @@ pub fn parse_mapped(
     let ranges = split_slides(&items, &deck.globals.heading_divider);
 
     // 3. Each slide.
-    let mut inherited: BTreeMap<&'static str, Value> = BTreeMap::new();
+    // Local directives carried over, with where each was written.
+    let mut inherited: BTreeMap<&'static str, (Value, Range<usize>)> = BTreeMap::new();
     for d in front.iter().filter(|d| d.kind == Kind::Local) {
-        inherited.insert(d.name, d.value.clone());
+        inherited.insert(d.name, (d.value.clone(), d.span.clone()));
     }
     let front_spots: Vec<Directive> = front
         .iter()
@@ -372,7 +377,7 @@ pub fn parse_mapped(
                     for d in ds {
                         match d.kind {
                             Kind::Local => {
-                                inherited.insert(d.name, d.value.clone());
+                                inherited.insert(d.name, (d.value.clone(), d.span.clone()));
                             }
                             Kind::Spot => spots.push(d.clone()),
                             Kind::Global => {}
@@ -383,8 +388,14 @@ pub fn parse_mapped(
                 _ => {}
             });
         }
-        let mut effective = inherited.clone();
-        let mut positions: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
+        let mut effective: BTreeMap<&'static str, Value> = inherited
+            .iter()
+            .map(|(k, (v, _))| (*k, v.clone()))
+            .collect();
+        let mut positions: BTreeMap<&'static str, Range<usize>> = inherited
+            .iter()
+            .map(|(k, (_, r))| (*k, r.clone()))
+            .collect();
         for d in &spots {
             effective.insert(d.name, d.value.clone());
             positions.insert(d.name, d.span.clone());

@@ -205,6 +205,9 @@ impl Engine {
             .filter(|p| !p.is_dir())
             .collect();
         paths.sort();
+        if paths.is_empty() && !self.sandbox.may_hold(&pattern) {
+            return Err(format!("{} points outside the project", spec.path()));
+        }
         for p in &paths {
             if let Err(why) = self.sandbox.check(p, self.sandbox.max_dataset) {
                 let shown = p.strip_prefix(&self.root).unwrap_or(p);

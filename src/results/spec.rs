@@ -27,7 +27,7 @@ impl Spec {
             let line = line_at(text, e.offset);
             FigureError {
                 message: format!("broken YAML: {}", e.message),
-                help: yaml_help(&e.message, text, e.offset),
+                help: yaml::limit_help(&e).unwrap_or_else(|| yaml_help(&e.message, text, e.offset)),
                 span: Some(line),
             }
         })?;
