@@ -17,6 +17,8 @@ pub mod css;
 pub mod deck;
 pub mod diagnostics;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod markdown;
 pub mod new;
 pub mod output;

@@ -1,0 +1,136 @@
+//! The bodies of the fuzz targets in `fuzz/`, kept in the library so they cannot rot: the
+//! targets are one line each (`deck::fuzzing::TARGET(data)`), and `tests/fuzz.rs` runs every
+//! body on its seed corpus (`fuzz/seeds/TARGET/`) and checks that each target calls a body
+//! listed in [`TARGETS`]. Each body must never panic, whatever the bytes.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::diagnostics::Diagnostics;
+use crate::markdown::{self, FigureRenderer, KeepUrls, ParseOptions};
+
+/// Every fuzz target: its name (the file `fuzz/fuzz_targets/NAME.rs`) and its body.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("parse_deck", parse_deck),
+    ("figure_block", figure_block),
+    ("deck_toml", deck_toml),
+];
+
+/// A folder with a small dataset, made once per process, for the bodies that need a project.
+fn fixture() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("deck-fuzz-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(dir.join("data"));
+        let _ = std::fs::write(
+            dir.join("data/runs.csv"),
+            "variant,workload,wall_s,mem\na,x,1.5,10\na,x,1.7,11\nb,x,2.5,9\nb,y,0.1,3\n",
+        );
+        let _ = std::fs::create_dir_all(dir.join("dockerfiles/d"));
+        let _ = std::fs::write(dir.join("dockerfiles/d/Dockerfile"), "FROM scratch\n");
+        dir
+    })
+}
+
+fn results() -> &'static Mutex<crate::results::Results> {
+    static R: OnceLock<Mutex<crate::results::Results>> = OnceLock::new();
+    R.get_or_init(|| {
+        let root = fixture();
+        let datasets = [(
+            "runs".to_string(),
+            crate::results::data::DatasetSpec::Path("data/runs.csv".into()),
+        )]
+        .into_iter()
+        .collect();
+        Mutex::new(crate::results::Results::new(
+            root,
+            datasets,
+            Default::default(),
+            None,
+            crate::confine::Sandbox::new(root, &[]),
+        ))
+    })
+}
+
+/// Any text as a deck: templates expanded (with a dataset to query), parsed, rendered; and
+/// the CSS scoper on the same text (deck styles are user input too).
+pub fn parse_deck(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let engine: Arc<Mutex<crate::results::data::Engine>> = {
+        let r = results()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(&r.engine)
+    };
+    let path = Path::new("fuzz.md");
+    let expansion = crate::template::expand(path, text, &engine);
+    let mut diags = Diagnostics::default();
+    let mut resolver = KeepUrls;
+    let html = data.first().is_some_and(|b| b & 1 == 1);
+    let opts = ParseOptions {
+        html,
+        resolver: &mut resolver,
+        figures: None,
+    };
+    let deck = match &expansion.map {
+        Some(map) => {
+            markdown::parse_mapped(path, &expansion.text, Some((text, map)), opts, &mut diags)
+        }
+        None => markdown::parse(path, text, opts, &mut diags),
+    };
+    assert!(!deck.slides.is_empty());
+    for d in diags.iter().chain(expansion.diagnostics.iter()) {
+        let _ = d.to_string();
+    }
+    let themes = crate::themes::Themes::builtin();
+    let css = themes.css("gaia", &mut diags).unwrap_or_default();
+    let templates = crate::render::Templates::builtin();
+    crate::render::render(&deck, "gaia", &css, &templates, None)
+        .expect("built-in template renders");
+    let _ = crate::css::scope(text, "section");
+}
+
+/// Any text as the body of a ```` ```chart ```` block (first byte odd) or a ```` ```table ````
+/// block, drawn against a small dataset.
+pub fn figure_block(data: &[u8]) {
+    let Some((first, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(spec) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let kind = if first & 1 == 1 { "chart" } else { "table" };
+    let mut r = results()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match r.figure(kind, spec) {
+        Ok(html) => assert!(html.starts_with("<figure")),
+        Err(e) => {
+            if let Some(span) = e.span {
+                assert!(span.start <= span.end && span.end <= spec.len(), "{span:?}");
+            }
+        }
+    }
+    r.records.clear();
+}
+
+/// Any text as deck.toml: parsed, checked, and its [bench] checked.
+pub fn deck_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let path = Path::new("deck.toml");
+    let Ok(config) = crate::project::Config::parse(path, text) else {
+        return;
+    };
+    let mut diags = Diagnostics::default();
+    config.validate(path, text, &mut diags);
+    if let Some(bench) = &config.bench {
+        let _ = crate::run::config::Bench::from_toml(bench, fixture(), path, text, &mut diags);
+    }
+    for d in diags.iter() {
+        let _ = d.to_string();
+    }
+}
