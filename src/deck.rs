@@ -63,6 +63,11 @@ pub struct Globals {
     /// When the talk is given (deck's own directive, for the site index).
     pub date: Option<String>,
     pub lang: Option<String>,
+    /// Global directives as Marp writes them on every section (see
+    /// [`SlideDirectives::attrs`]); `theme` is added by the renderer when the theme exists.
+    pub attrs: Vec<(String, String)>,
+    /// `size` as written (Marp writes it as `data-size` only).
+    pub size_name: Option<String>,
 }
 
 /// Marp's `paginate` values.
@@ -94,6 +99,9 @@ pub struct SlideDirectives {
     pub background_repeat: Option<String>,
     pub background_size: Option<String>,
     pub color: Option<String>,
+    /// Every directive in effect on the slide as Marp writes it on the slide's section:
+    /// `data-NAME` and the custom property `--NAME` (kebab-case), the value as written.
+    pub attrs: Vec<(String, String)>,
 }
 
 /// How one `![bg](...)` image fills its area.

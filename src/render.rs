@@ -240,14 +240,45 @@ fn template_error(e: &minijinja::Error, path: &Path, text: &str) -> Diagnostic {
 
 fn page_slide(deck: &Deck, s: &Slide, theme: &str) -> PageSlide {
     let d = &s.directives;
-    let mut attrs = format!("id=\"{}\" data-theme=\"{}\"", s.number, escape(theme));
+    let lang = deck.globals.lang.as_deref().unwrap_or("en");
+    let mut attrs = format!(
+        "id=\"{}\" data-theme=\"{}\" lang=\"{}\"",
+        s.number,
+        escape(theme),
+        escape(lang)
+    );
     if let Some(class) = &d.class {
-        let _ = write!(attrs, " class=\"{0}\" data-class=\"{0}\"", escape(class));
+        let _ = write!(attrs, " class=\"{}\"", escape(class));
+    }
+    // Every directive in effect, as Marp writes it: `data-NAME` and `--NAME` (users' CSS keys on
+    // them); the theme only when the deck names one that exists; `size` as `data-size` only.
+    let own_theme = deck
+        .globals
+        .theme
+        .as_ref()
+        .filter(|t| t.value == theme)
+        .map(|t| ("theme".to_string(), t.value.clone()));
+    let directives: Vec<&(String, String)> = own_theme
+        .iter()
+        .chain(&deck.globals.attrs)
+        .chain(&d.attrs)
+        .collect();
+    let mut style = String::new();
+    for (name, value) in &directives {
+        // `data-theme` is always there: the theme the slide is drawn with.
+        if name != "theme" {
+            let _ = write!(attrs, " data-{name}=\"{}\"", escape(value));
+        }
+        // As Marpit writes it: the value as it is (the style attribute is escaped below).
+        let _ = write!(style, "--{name}:{value};");
+    }
+    if let Some(size) = &deck.globals.size_name {
+        let _ = write!(attrs, " data-size=\"{}\"", escape(size));
     }
     if let Some(page) = s.page {
         let _ = write!(
             attrs,
-            " data-paginate=\"true\" data-marpit-pagination=\"{page}\" data-marpit-pagination-total=\"{}\"",
+            " data-marpit-pagination=\"{page}\" data-marpit-pagination-total=\"{}\"",
             deck.page_total
         );
     }
@@ -257,19 +288,24 @@ fn page_slide(deck: &Deck, s: &Slide, theme: &str) -> PageSlide {
     if !s.scoped_css.is_empty() {
         let _ = write!(attrs, " data-deck-scope=\"{}\"", s.number);
     }
-    let mut style = String::new();
-    let props = [
-        ("background-color", &d.background_color),
-        ("background-image", &d.background_image),
-        ("background-position", &d.background_position),
-        ("background-repeat", &d.background_repeat),
-        ("background-size", &d.background_size),
-        ("color", &d.color),
-    ];
-    for (prop, value) in props {
-        if let Some(v) = value {
-            let _ = write!(style, "{prop}:{v};");
-        }
+    // What Marpit's directives set on the section: a background colour removes the theme's
+    // background image; a background image is centred and covers, unless the position, repeat
+    // and size directives say otherwise (which apply only with an image).
+    if let Some(c) = &d.color {
+        let _ = write!(style, "color:{c};");
+    }
+    if let Some(c) = &d.background_color {
+        let _ = write!(style, "background-color:{c};background-image:none;");
+    }
+    if let Some(img) = &d.background_image {
+        let or = |v: &Option<String>, default: &str| v.clone().unwrap_or_else(|| default.into());
+        let _ = write!(
+            style,
+            "background-image:{img};background-position:{};background-repeat:{};background-size:{};",
+            or(&d.background_position, "center"),
+            or(&d.background_repeat, "no-repeat"),
+            or(&d.background_size, "cover")
+        );
     }
     let mut backgrounds = String::new();
     if !s.backgrounds.is_empty() {

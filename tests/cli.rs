@@ -67,7 +67,16 @@ fn single_marp_file_builds_beside_itself() {
     assert_eq!(html.matches("<section ").count(), 3);
     // The HTML contract users' Marp CSS relies on.
     assert!(
-        html.contains("<section id=\"1\" data-theme=\"gaia\" class=\"lead\" data-class=\"lead\""),
+        html.contains("<section id=\"1\" data-theme=\"gaia\" lang=\"en\" class=\"lead\""),
+        "{html}"
+    );
+    // Every directive as Marp writes it: `data-NAME` and `--NAME`.
+    assert!(
+        html.contains(" data-class=\"lead\"") && html.contains("--class:lead;"),
+        "{html}"
+    );
+    assert!(
+        html.contains(" data-paginate=\"true\"") && html.contains("--theme:gaia;"),
         "{html}"
     );
     assert!(html.contains("<footer>Speakers - Some Conf - 27 June 2025</footer>\n</section>"));
@@ -91,7 +100,9 @@ fn single_marp_file_builds_beside_itself() {
         ),
         "{html}"
     );
-    assert!(html.contains("<section id=\"3\" data-theme=\"gaia\" data-paginate=\"true\" data-marpit-pagination=\"3\" data-marpit-pagination-total=\"3\" data-deck-scope=\"3\""));
+    assert!(html.contains(
+        "data-marpit-pagination=\"3\" data-marpit-pagination-total=\"3\" data-deck-scope=\"3\""
+    ));
     // Sized image inlined as a data URL; alt keeps `center`.
     assert!(
         html.contains("<img src=\"data:image/png;base64,iVBORw0KGgo"),
@@ -256,14 +267,23 @@ fn template_errors_point_into_the_template() {
 
 #[test]
 fn html_option_allows_raw_html() {
-    let p = Project::new().file("t.md", "<b class=\"x\">hi</b>\n");
+    // Without --html, Marp Core's allowlist: <b> is kept without `style`, <iframe> is text.
+    let p = Project::new().file(
+        "t.md",
+        "<b class=\"x\" style=\"color:red\">hi</b> <iframe src=\"x\"></iframe>\n",
+    );
     p.deck(&["build", "t.md"]).ok();
+    let html = p.read("t.html");
+    assert!(html.contains("<b class=\"x\">hi</b>"), "{html}");
     assert!(
-        p.read("t.html")
-            .contains("&lt;b class=&quot;x&quot;&gt;hi&lt;/b&gt;")
+        html.contains("&lt;iframe src=\"x\"&gt;&lt;/iframe&gt;"),
+        "{html}"
     );
     p.deck(&["build", "t.md", "--html"]).ok();
-    assert!(p.read("t.html").contains("<b class=\"x\">hi</b>"));
+    assert!(
+        p.read("t.html")
+            .contains("<b class=\"x\" style=\"color:red\">hi</b>")
+    );
     let p = Project::new()
         .file("deck.toml", "html = true\n")
         .file("slides/t.md", "<b>hi</b>\n");

@@ -258,15 +258,52 @@ fn loosen_line(line: &str) -> Option<(String, usize, usize)> {
     Some((format!("{head}\"{escaped}\""), old_v, new_v))
 }
 
-/// Parse Marp's `paginate` value.
+/// Parse Marp's `paginate` value (any case, as Marpit reads it).
 pub fn paginate(value: &str) -> Option<crate::deck::Paginate> {
     use crate::deck::Paginate;
-    match value.trim() {
+    match value.trim().to_ascii_lowercase().as_str() {
         "true" => Some(Paginate::True),
         "false" => Some(Paginate::False),
         "hold" => Some(Paginate::Hold),
         "skip" => Some(Paginate::Skip),
         _ => None,
+    }
+}
+
+/// A directive name in kebab case, as Marp names its attributes (`backgroundColor` ->
+/// `background-color`).
+pub fn kebab(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `headingDivider` as Marp writes it on sections: the level, or the listed levels joined with
+/// commas; `None` when it divides nothing (`false`, an invalid value).
+pub fn heading_divider_attr(value: &Value) -> Option<String> {
+    let level = |s: &str| s.trim().parse::<u8>().ok().filter(|l| (1..=6).contains(l));
+    match value {
+        Value::Str(s) => level(s).map(|n| n.to_string()),
+        Value::List(items) => {
+            let mut levels: Vec<u8> = items.iter().filter_map(|s| level(s)).collect();
+            levels.sort_unstable();
+            levels.dedup();
+            Some(
+                levels
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        }
+        Value::Empty => None,
     }
 }
 

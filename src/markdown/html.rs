@@ -2,7 +2,6 @@
 //! which is escaped unless the deck allows HTML, but for a small allowlist.
 
 /// Tags kept even when HTML is not allowed: they cannot run script or load anything.
-pub const ALLOWLIST: &[&str] = &["br"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment<'a> {
@@ -95,17 +94,218 @@ fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
         })
 }
 
-/// Escape raw HTML, keeping allowlisted tags such as `<br>`.
+/// How an allowed attribute's value is checked.
+#[derive(Clone, Copy)]
+enum Attr {
+    Any,
+    /// http(s) links only (or no scheme).
+    WebUrl,
+    /// http(s) and `data:image/` only (or no scheme).
+    ImageUrl,
+    /// A list of image URLs.
+    SrcSet,
+    /// `ltr`, `rtl` or `auto`.
+    Dir,
+}
+
+const GLOBAL: &[(&str, Attr)] = &[
+    ("class", Attr::Any),
+    ("dir", Attr::Dir),
+    ("lang", Attr::Any),
+    ("title", Attr::Any),
+];
+
+/// The elements Marp Core keeps when HTML is not enabled, with their attributes (besides
+/// `class`, `dir`, `lang` and `title`); `style` and event handlers are never kept. From
+/// marp-core's `html/allowlist.ts`.
+const ALLOWED: &[(&str, &[(&str, Attr)])] = &[
+    (
+        "a",
+        &[
+            ("href", Attr::WebUrl),
+            ("name", Attr::Any),
+            ("rel", Attr::Any),
+            ("target", Attr::Any),
+        ],
+    ),
+    ("abbr", &[]),
+    ("address", &[]),
+    ("article", &[]),
+    ("aside", &[]),
+    (
+        "audio",
+        &[
+            ("autoplay", Attr::Any),
+            ("controls", Attr::Any),
+            ("loop", Attr::Any),
+            ("muted", Attr::Any),
+            ("preload", Attr::Any),
+            ("src", Attr::WebUrl),
+        ],
+    ),
+    ("b", &[]),
+    ("bdi", &[]),
+    ("bdo", &[]),
+    ("big", &[]),
+    ("blockquote", &[("cite", Attr::WebUrl)]),
+    ("br", &[]),
+    ("caption", &[]),
+    ("center", &[]),
+    ("cite", &[]),
+    ("code", &[]),
+    (
+        "col",
+        &[
+            ("align", Attr::Any),
+            ("valign", Attr::Any),
+            ("span", Attr::Any),
+            ("width", Attr::Any),
+        ],
+    ),
+    (
+        "colgroup",
+        &[
+            ("align", Attr::Any),
+            ("valign", Attr::Any),
+            ("span", Attr::Any),
+            ("width", Attr::Any),
+        ],
+    ),
+    ("dd", &[]),
+    ("del", &[("cite", Attr::WebUrl), ("datetime", Attr::Any)]),
+    ("details", &[("open", Attr::Any)]),
+    ("div", &[]),
+    ("dl", &[]),
+    ("dt", &[]),
+    ("em", &[]),
+    ("figcaption", &[]),
+    ("figure", &[]),
+    ("h1", &[]),
+    ("h2", &[]),
+    ("h3", &[]),
+    ("h4", &[]),
+    ("h5", &[]),
+    ("h6", &[]),
+    ("hr", &[]),
+    ("i", &[]),
+    (
+        "img",
+        &[
+            ("align", Attr::Any),
+            ("alt", Attr::Any),
+            ("decoding", Attr::Any),
+            ("height", Attr::Any),
+            ("loading", Attr::Any),
+            ("src", Attr::ImageUrl),
+            ("srcset", Attr::SrcSet),
+            ("width", Attr::Any),
+        ],
+    ),
+    ("ins", &[("cite", Attr::WebUrl), ("datetime", Attr::Any)]),
+    ("kbd", &[]),
+    ("li", &[("type", Attr::Any), ("value", Attr::Any)]),
+    ("mark", &[]),
+    ("nav", &[]),
+    (
+        "ol",
+        &[
+            ("reversed", Attr::Any),
+            ("start", Attr::Any),
+            ("type", Attr::Any),
+        ],
+    ),
+    ("p", &[]),
+    ("picture", &[]),
+    ("pre", &[]),
+    ("q", &[("cite", Attr::WebUrl)]),
+    ("rp", &[]),
+    ("rt", &[]),
+    ("ruby", &[]),
+    ("s", &[]),
+    ("section", &[]),
+    ("small", &[]),
+    ("span", &[]),
+    ("sub", &[]),
+    ("summary", &[]),
+    ("sup", &[]),
+    ("strong", &[]),
+    ("strike", &[]),
+    (
+        "table",
+        &[
+            ("width", Attr::Any),
+            ("border", Attr::Any),
+            ("align", Attr::Any),
+            ("valign", Attr::Any),
+        ],
+    ),
+    ("tbody", &[("align", Attr::Any), ("valign", Attr::Any)]),
+    (
+        "td",
+        &[
+            ("width", Attr::Any),
+            ("rowspan", Attr::Any),
+            ("colspan", Attr::Any),
+            ("align", Attr::Any),
+            ("valign", Attr::Any),
+        ],
+    ),
+    ("tfoot", &[("align", Attr::Any), ("valign", Attr::Any)]),
+    (
+        "th",
+        &[
+            ("width", Attr::Any),
+            ("rowspan", Attr::Any),
+            ("colspan", Attr::Any),
+            ("align", Attr::Any),
+            ("valign", Attr::Any),
+        ],
+    ),
+    ("thead", &[("align", Attr::Any), ("valign", Attr::Any)]),
+    ("time", &[("datetime", Attr::Any)]),
+    (
+        "tr",
+        &[
+            ("rowspan", Attr::Any),
+            ("align", Attr::Any),
+            ("valign", Attr::Any),
+        ],
+    ),
+    ("u", &[]),
+    ("ul", &[]),
+    (
+        "video",
+        &[
+            ("autoplay", Attr::Any),
+            ("controls", Attr::Any),
+            ("loop", Attr::Any),
+            ("muted", Attr::Any),
+            ("playsinline", Attr::Any),
+            ("poster", Attr::ImageUrl),
+            ("preload", Attr::Any),
+            ("src", Attr::WebUrl),
+            ("height", Attr::Any),
+            ("width", Attr::Any),
+        ],
+    ),
+    ("wbr", &[]),
+];
+
+/// Raw HTML as Marp Core shows it when HTML is not enabled: allowlisted elements are kept with
+/// their allowed attributes only (URLs checked), every other tag is shown as text.
 pub fn escape_except_allowlist(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + 16);
     let mut i = 0;
     while let Some(off) = html[i..].find('<') {
         let at = i + off;
-        escape_into(&mut out, &html[i..at]);
-        match allowlisted_tag_len(&html[at..]) {
-            Some(len) => {
-                out.push_str(&html[at..at + len]);
-                i = at + len;
+        escape_text(&mut out, &html[i..at]);
+        match parse_tag(&html[at..]) {
+            Some(tag) => {
+                match allowed(&tag) {
+                    Some(kept) => out.push_str(&kept),
+                    None => escape_text(&mut out, &html[at..at + tag.len]),
+                }
+                i = at + tag.len;
             }
             None => {
                 out.push_str("&lt;");
@@ -113,19 +313,187 @@ pub fn escape_except_allowlist(html: &str) -> String {
             }
         }
     }
-    escape_into(&mut out, &html[i..]);
+    escape_text(&mut out, &html[i..]);
     out
 }
 
-/// Length of an allowlisted tag without attributes at the start of `s` (`<br>`, `<br/>`, `<br />`).
-fn allowlisted_tag_len(s: &str) -> Option<usize> {
-    let close = s.find('>')?;
-    let inner = s[1..close]
-        .trim_end_matches('/')
-        .trim()
-        .to_ascii_lowercase();
-    let name = inner.strip_prefix('/').unwrap_or(&inner);
-    ALLOWLIST.contains(&name).then_some(close + 1)
+/// Text around tags: only `<` and `>` are escaped (entities stay entities).
+fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+struct ParsedTag {
+    name: String,
+    closing: bool,
+    self_closing: bool,
+    attrs: Vec<(String, Option<String>)>,
+    /// Length of the tag's text.
+    len: usize,
+}
+
+/// An HTML tag at the start of `s`: `<name attr="v" ...>` or `</name>`.
+fn parse_tag(s: &str) -> Option<ParsedTag> {
+    let b = s.as_bytes();
+    let mut i = 1;
+    let closing = b.get(i) == Some(&b'/');
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    if !b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    while b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    {
+        i += 1;
+    }
+    let name = s[name_start..i].to_ascii_lowercase();
+    let mut attrs = Vec::new();
+    loop {
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'>' => {
+                return Some(ParsedTag {
+                    name,
+                    closing,
+                    self_closing: false,
+                    attrs,
+                    len: i + 1,
+                });
+            }
+            b'/' if b.get(i + 1) == Some(&b'>') => {
+                return Some(ParsedTag {
+                    name,
+                    closing,
+                    self_closing: true,
+                    attrs,
+                    len: i + 2,
+                });
+            }
+            _ => {}
+        }
+        let a = i;
+        while b
+            .get(i)
+            .is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/'))
+        {
+            i += 1;
+        }
+        if i == a {
+            // A stray `/` or `=`.
+            i += 1;
+            continue;
+        }
+        let attr = s[a..i].to_ascii_lowercase();
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let mut value = None;
+        if b.get(i) == Some(&b'=') {
+            i += 1;
+            while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            match b.get(i)? {
+                q @ (b'"' | b'\'') => {
+                    let end = s[i + 1..].find(*q as char)? + i + 1;
+                    value = Some(s[i + 1..end].to_string());
+                    i = end + 1;
+                }
+                _ => {
+                    let v = i;
+                    while b
+                        .get(i)
+                        .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>')
+                    {
+                        i += 1;
+                    }
+                    value = Some(s[v..i].to_string());
+                }
+            }
+        }
+        attrs.push((attr, value));
+    }
+}
+
+/// The tag as Marp keeps it, or `None` when the element is not allowed.
+fn allowed(tag: &ParsedTag) -> Option<String> {
+    let (_, own) = ALLOWED.iter().find(|(n, _)| *n == tag.name)?;
+    if tag.closing {
+        return Some(format!("</{}>", tag.name));
+    }
+    let mut out = format!("<{}", tag.name);
+    for (name, value) in &tag.attrs {
+        let Some((_, kind)) = GLOBAL.iter().chain(own.iter()).find(|(n, _)| n == name) else {
+            continue;
+        };
+        match value {
+            None => out.push_str(&format!(" {name}")),
+            Some(v) => {
+                let v = decode_entities(v);
+                let v = match kind {
+                    Attr::Any => v,
+                    Attr::WebUrl => url_allowed(&v, &["http", "https"])
+                        .then_some(v)
+                        .unwrap_or_default(),
+                    Attr::ImageUrl => url_allowed(&v, &["http", "https", "data:image/"])
+                        .then_some(v)
+                        .unwrap_or_default(),
+                    Attr::SrcSet => v
+                        .split(',')
+                        .all(|u| url_allowed(u, &["http", "https", "data:image/"]))
+                        .then_some(v)
+                        .unwrap_or_default(),
+                    Attr::Dir => {
+                        let d = v.to_ascii_lowercase();
+                        ["rtl", "ltr", "auto"]
+                            .contains(&d.as_str())
+                            .then_some(d)
+                            .unwrap_or_default()
+                    }
+                };
+                out.push_str(&format!(" {name}=\"{}\"", escape(&v)));
+            }
+        }
+    }
+    out.push_str(if tag.self_closing { " />" } else { ">" });
+    Some(out)
+}
+
+/// A URL with a scheme must use one of `schemes` (a scheme with `:` is a prefix, as
+/// `data:image/`); a URL without a scheme is fine.
+fn url_allowed(v: &str, schemes: &[&str]) -> bool {
+    if !v.contains(':') {
+        return true;
+    }
+    let t = v.trim().to_ascii_lowercase();
+    let scheme = t.split(':').next().unwrap_or("");
+    schemes.iter().any(|s| {
+        if s.contains(':') {
+            t.starts_with(s)
+        } else {
+            scheme == *s
+        }
+    })
+}
+
+/// The common character references of an attribute value, decoded (js-xss reads values so).
+fn decode_entities(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 pub fn escape_into(out: &mut String, s: &str) {
@@ -185,14 +553,28 @@ mod tests {
     }
 
     #[test]
-    fn escapes_all_but_br() {
+    fn keeps_marps_allowlist_and_drops_unsafe_attributes() {
         assert_eq!(
             escape_except_allowlist("a<br>b<br/>c<script>x</script><BR />"),
-            "a<br>b<br/>c&lt;script&gt;x&lt;/script&gt;<BR />"
+            "a<br>b<br />c&lt;script&gt;x&lt;/script&gt;<br />"
+        );
+        assert_eq!(escape_except_allowlist("<br onclick=x>"), "<br>");
+        assert_eq!(
+            escape_except_allowlist("<span style=\"color:red\" class=\"w\">x</span>"),
+            "<span class=\"w\">x</span>"
         );
         assert_eq!(
-            escape_except_allowlist("<br onclick=x>"),
-            "&lt;br onclick=x&gt;"
+            escape_except_allowlist("<a href=\"javascript:alert(1)\" onclick=\"x()\">l</a>"),
+            "<a href=\"\">l</a>"
         );
+        assert_eq!(
+            escape_except_allowlist("<img src=\"img/a.png\" width=40 onerror=x alt=\"a\">"),
+            "<img src=\"img/a.png\" width=\"40\" alt=\"a\">"
+        );
+        assert_eq!(
+            escape_except_allowlist("<iframe src=x></iframe>"),
+            "&lt;iframe src=x&gt;&lt;/iframe&gt;"
+        );
+        assert_eq!(escape_except_allowlist("a < b & c"), "a &lt; b & c");
     }
 }

@@ -34,13 +34,13 @@ impl ImageSpec {
         }
     }
 
-    /// Inline `style` for an ordinary image.
+    /// Inline `style` for an ordinary image; percentages apply to backgrounds only, as in Marp.
     pub fn inline_style(&self) -> Option<String> {
         let mut s = String::new();
-        if let Some(w) = &self.width {
+        if let Some(w) = self.width.as_ref().filter(|w| !w.ends_with('%')) {
             s.push_str(&format!("width:{w};"));
         }
-        if let Some(h) = &self.height {
+        if let Some(h) = self.height.as_ref().filter(|h| !h.ends_with('%')) {
             s.push_str(&format!("height:{h};"));
         }
         if let Some(f) = self.filter_css() {
@@ -63,10 +63,14 @@ const FILTERS: &[(&str, &str)] = &[
     ("sepia", "1"),
 ];
 
-/// A length as Marp accepts it: a CSS length, or a bare number meaning pixels.
+/// A length as Marp accepts it: `auto`, a number with one of Marpit's units, or a bare number
+/// meaning pixels.
 fn length(v: &str) -> Option<String> {
-    if v.is_empty() {
+    if v.is_empty() || v.starts_with(['-', '+']) {
         return None;
+    }
+    if v == "auto" {
+        return Some(v.to_string());
     }
     if v.parse::<f64>().is_ok() {
         return Some(format!("{v}px"));
@@ -75,9 +79,7 @@ fn length(v: &str) -> Option<String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(v.len());
     let (num, unit) = v.split_at(num_end);
-    let units = [
-        "px", "em", "rem", "%", "vw", "vh", "pt", "cm", "mm", "in", "ex", "ch",
-    ];
+    let units = ["%", "ch", "cm", "em", "ex", "in", "mm", "pc", "pt", "px"];
     (num.parse::<f64>().is_ok() && units.contains(&unit)).then(|| v.to_string())
 }
 

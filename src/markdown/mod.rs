@@ -77,12 +77,10 @@ pub struct ParseOptions<'r> {
     pub figures: Option<&'r mut dyn FigureRenderer>,
 }
 
+/// Marp Core's markdown-it: tables, strikethrough and math; no footnotes and no task lists
+/// (Marp shows `[^1]` and `[ ]` as text, so deck does too).
 fn markdown_options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_MATH
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_MATH
 }
 
 /// An event with its byte range in the whole file; raw HTML blocks are merged into one item.
@@ -130,6 +128,8 @@ struct Ctx<'s, 'r> {
     opts: ParseOptions<'r>,
     diags: &'s mut Diagnostics,
     math: inline::Math,
+    /// The document's link reference definitions, as written, for headers and footers.
+    refs: String,
 }
 
 impl Ctx<'_, '_> {
@@ -282,6 +282,7 @@ pub fn parse_mapped(
         opts,
         diags,
         math: inline::Math::new(),
+        refs: String::new(),
     };
     let mut deck = Deck {
         path: path.to_path_buf(),
@@ -320,7 +321,8 @@ pub fn parse_mapped(
         None => start,
     };
 
-    let items = collect_items(&source[body_start..], body_start);
+    let (items, refs) = collect_items(&source[body_start..], body_start);
+    ctx.refs = refs;
 
     // 1. Global directives, from front matter and every comment.
     // Keyed by the comment's byte offset in the file.
@@ -414,18 +416,16 @@ pub fn parse_mapped(
             effective.insert(name, Value::Str(value));
         }
         slide.directives = local_directives(&mut ctx, &effective, &positions);
-        slide.page = match slide.directives.paginate {
-            Paginate::True => {
-                counter += 1;
-                Some(counter)
-            }
-            Paginate::False => {
-                counter += 1;
-                None
-            }
-            Paginate::Hold => Some(counter.max(1)),
-            Paginate::Skip => None,
-        };
+        // Marpit's numbering: every slide counts but `hold` and `skip` ones; `true` and `hold`
+        // show the number (a first slide held shows 1).
+        let paginate = slide.directives.paginate;
+        if !matches!(paginate, Paginate::Hold | Paginate::Skip) {
+            counter += 1;
+        }
+        slide.page = matches!(paginate, Paginate::True | Paginate::Hold).then(|| {
+            counter = counter.max(1);
+            counter
+        });
         deck.slides.push(slide);
     }
     deck.page_total = counter;
@@ -488,11 +488,13 @@ pub fn literal_regions(source: &str) -> Vec<Range<usize>> {
     out
 }
 
-fn collect_items(body: &str, base: usize) -> Vec<Item<'_>> {
-    let parser = Parser::new_ext(body, markdown_options()).into_offset_iter();
+/// The body's events, and its link reference definitions as written (headers and footers are
+/// rendered with them, as Marp renders them within the document).
+fn collect_items(body: &str, base: usize) -> (Vec<Item<'_>>, String) {
+    let mut parser = Parser::new_ext(body, markdown_options()).into_offset_iter();
     let mut items = Vec::new();
     let mut block: Option<(String, usize)> = None;
-    for (ev, r) in parser {
+    for (ev, r) in parser.by_ref() {
         let r = r.start + base..r.end + base;
         match ev {
             Event::Start(Tag::HtmlBlock) => block = Some((String::new(), r.start)),
@@ -509,7 +511,18 @@ fn collect_items(body: &str, base: usize) -> Vec<Item<'_>> {
             ev => items.push(Item::Ev(ev, r)),
         }
     }
-    items
+    let mut defs: Vec<&Range<usize>> = parser
+        .reference_definitions()
+        .iter()
+        .map(|(_, d)| &d.span)
+        .collect();
+    defs.sort_by_key(|r| r.start);
+    let refs = defs
+        .iter()
+        .filter_map(|r| body.get((*r).clone()))
+        .map(|d| format!("{}\n", d.trim_end()))
+        .collect();
+    (items, refs)
 }
 
 /// Call `f(comment_text, byte_offset_of_text)` for each HTML comment in an item.
@@ -530,8 +543,27 @@ fn for_each_comment(item: &Item<'_>, mut f: impl FnMut(&str, usize)) {
 
 fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -> Globals {
     let mut g = Globals::default();
+    // Marp's attributes of the global directives: the last value written wins.
+    let mut attrs: BTreeMap<&'static str, String> = BTreeMap::new();
     for d in ds {
         let s = d.value.as_str().trim().to_string();
+        match d.name {
+            "style" if !d.value.as_str().is_empty() => {
+                attrs.insert("style", d.value.as_str().to_string());
+            }
+            "lang" if !s.is_empty() => {
+                attrs.insert("lang", s.clone());
+            }
+            "headingDivider" => match directives::heading_divider_attr(&d.value) {
+                Some(v) => {
+                    attrs.insert("headingDivider", v);
+                }
+                None => {
+                    attrs.remove("headingDivider");
+                }
+            },
+            _ => {}
+        }
         match d.name {
             "theme" => {
                 g.theme = Some(Located {
@@ -549,7 +581,10 @@ fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -
                 ),
             },
             "size" => match SlideSize::from_preset(&s) {
-                Some(size) => g.size = size,
+                Some(size) => {
+                    g.size = size;
+                    g.size_name = Some(s);
+                }
                 None => ctx.warn(
                     d.span.clone(),
                     format!("unknown slide size `{s}`; using 16:9"),
@@ -565,6 +600,10 @@ fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -
             _ => {}
         }
     }
+    g.attrs = attrs
+        .into_iter()
+        .map(|(k, v)| (directives::kebab(k), v))
+        .collect();
     g
 }
 
@@ -608,7 +647,13 @@ fn local_directives(
     positions: &BTreeMap<&'static str, Range<usize>>,
 ) -> SlideDirectives {
     let mut d = SlideDirectives::default();
-    let get = |name: &str| values.get(name).map(|v| v.as_str().trim().to_string());
+    // A list (`class: [lead, invert]`) is its items joined with spaces, as Marp joins them.
+    let get = |name: &str| {
+        values.get(name).map(|v| match v {
+            Value::List(items) => items.join(" "),
+            v => v.as_str().trim().to_string(),
+        })
+    };
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
     if let Some(p) = get("paginate") {
         match directives::paginate(&p) {
@@ -617,15 +662,32 @@ fn local_directives(
                 let range = positions.get("paginate").cloned().unwrap_or(0..1);
                 ctx.warn(
                     range,
-                    format!("`paginate: {p}` is not a paginate value"),
+                    format!(
+                        "`paginate: {p}` is not a paginate value: the page number is not shown"
+                    ),
                     "use true, false, hold or skip",
                 );
             }
         }
     }
-    let allow_html = ctx.opts.html;
-    d.header = non_empty(get("header")).map(|h| inline_markdown(&h, allow_html));
-    d.footer = non_empty(get("footer")).map(|f| inline_markdown(&f, allow_html));
+    // Marp's attributes: every directive with a value, as written (`paginate` normalized).
+    for (name, _) in values {
+        let value = match *name {
+            "paginate" => match d.paginate {
+                Paginate::True => Some("true".to_string()),
+                Paginate::Hold => Some("hold".into()),
+                Paginate::Skip => Some("skip".into()),
+                Paginate::False => None,
+            },
+            _ => non_empty(get(name)),
+        };
+        if let Some(v) = value {
+            d.attrs.push((directives::kebab(name), v));
+        }
+    }
+    let at = |name: &str| positions.get(name).map_or(0, |r| r.start);
+    d.header = non_empty(get("header")).map(|h| inline_html(ctx, &h, at("header")));
+    d.footer = non_empty(get("footer")).map(|f| inline_html(ctx, &f, at("footer")));
     d.class = non_empty(get("class"));
     d.background_color = non_empty(get("backgroundColor"));
     let at = positions.get("backgroundImage").map_or(0, |r| r.start);
@@ -643,7 +705,80 @@ fn resolve_css_urls(ctx: &mut Ctx<'_, '_>, value: &str, offset: usize) -> String
     crate::css::rewrite_urls(value, |url, _| ctx.resolve(url, offset))
 }
 
-/// Render a header or footer: inline Markdown, without the paragraph around it.
+/// Render a header or footer as Marp does: inline Markdown (images with their keywords, read and
+/// inlined like the slide's; the document's reference links; line breaks), without the paragraph
+/// around it.
+fn inline_html(ctx: &mut Ctx<'_, '_>, text: &str, offset: usize) -> String {
+    let source = format!("{text}\n\n{}", ctx.refs);
+    let allow_html = ctx.opts.html;
+    let mut out: Vec<Event<'static>> = Vec::new();
+    // An image being read: its URL, title and alt text.
+    let mut image: Option<(String, String, String)> = None;
+    let mut paragraphs = 0;
+    for ev in Parser::new_ext(&source, markdown_options()) {
+        if let Some((_, _, alt)) = image.as_mut() {
+            match ev {
+                Event::End(TagEnd::Image) => {
+                    let (url, title, alt) = image.take().unwrap_or_default();
+                    let spec = images::parse(&alt);
+                    out.push(Event::InlineHtml(
+                        image_tag(ctx, &url, &title, &spec, offset).into(),
+                    ));
+                }
+                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                _ => {}
+            }
+            continue;
+        }
+        match ev {
+            Event::Start(Tag::Paragraph) => paragraphs += 1,
+            Event::End(TagEnd::Paragraph) => {}
+            _ if paragraphs > 1 => {}
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => image = Some((dest_url.to_string(), title.to_string(), String::new())),
+            Event::Html(h) | Event::InlineHtml(h) if !allow_html => {
+                out.push(Event::InlineHtml(html::escape_except_allowlist(&h).into()));
+            }
+            Event::Text(t) => out.push(Event::Text(
+                inline::emoji(&t)
+                    .map_or_else(|| t.to_string(), |e| e)
+                    .into(),
+            )),
+            Event::SoftBreak => out.push(Event::HardBreak),
+            ev => out.push(ev.into_static()),
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html.trim_end().to_string()
+}
+
+/// An ordinary (not `bg`) image as an `<img>` tag, its file read and inlined.
+fn image_tag(
+    ctx: &mut Ctx<'_, '_>,
+    url: &str,
+    title: &str,
+    spec: &images::ImageSpec,
+    offset: usize,
+) -> String {
+    let resolved = ctx.resolve(url, offset);
+    let mut tag = format!(
+        "<img src=\"{}\" alt=\"{}\"",
+        html::escape(&resolved),
+        html::escape(&spec.alt)
+    );
+    if !title.is_empty() {
+        tag.push_str(&format!(" title=\"{}\"", html::escape(title)));
+    }
+    if let Some(style) = spec.inline_style() {
+        tag.push_str(&format!(" style=\"{}\"", html::escape(&style)));
+    }
+    tag.push_str(" />");
+    tag
+}
+
+/// Render loose inline Markdown without the paragraph around it (no images read).
 pub fn inline_markdown(text: &str, allow_html: bool) -> String {
     let mut out = String::new();
     let events = Parser::new_ext(text, markdown_options()).filter_map(|ev| match ev {
@@ -917,6 +1052,8 @@ impl<'s> Body<'s> {
             }
             Event::End(TagEnd::FootnoteDefinition) => self.push_html("</div>\n".into()),
             Event::Rule => self.out.push(Event::Rule),
+            // Marp Core renders a newline inside a paragraph as a line break (`breaks: true`).
+            Event::SoftBreak => self.out.push(Event::HardBreak),
             ev => self.out.push(ev.clone().into_static()),
         }
         i + 1
@@ -960,19 +1097,7 @@ impl<'s> Body<'s> {
             self.colour_spots.push(("color", url.to_string()));
             return;
         }
-        let resolved = ctx.resolve(url, offset);
-        let mut tag = format!(
-            "<img src=\"{}\" alt=\"{}\"",
-            html::escape(&resolved),
-            html::escape(&spec.alt)
-        );
-        if !title.is_empty() {
-            tag.push_str(&format!(" title=\"{}\"", html::escape(title)));
-        }
-        if let Some(style) = spec.inline_style() {
-            tag.push_str(&format!(" style=\"{}\"", html::escape(&style)));
-        }
-        tag.push_str(" />");
+        let tag = image_tag(ctx, url, title, &spec, offset);
         self.push_inline_html(tag);
     }
 

@@ -212,6 +212,15 @@ impl Page<'_> {
         (s["slide"].as_u64().unwrap(), s["step"].as_u64().unwrap())
     }
 
+    /// Close this tab.
+    pub fn close(&self) {
+        self.browser.call(
+            None,
+            "Target.closeTarget",
+            json!({ "targetId": self.target_id }),
+        );
+    }
+
     pub fn hash(&self) -> String {
         self.eval("location.hash")
             .as_str()

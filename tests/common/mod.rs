@@ -2,4 +2,5 @@
 
 pub mod cdp;
 pub mod engine;
+pub mod marp;
 pub mod project;
