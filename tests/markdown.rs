@@ -42,7 +42,7 @@ fn diags(md: &str) -> Vec<deck::diagnostics::Diagnostic> {
 fn rulers_split_slides_and_front_matter_is_not_one() {
     let d = parse("---\ntheme: gaia\n---\n# One\n\n---\n\n# Two\n\n***\n\nthree\n");
     assert_eq!(d.slides.len(), 3);
-    assert!(d.slides[0].html.contains("<h1>One</h1>"));
+    assert!(d.slides[0].html.contains("<h1 id=\"one\">One</h1>"));
     assert!(d.slides[2].html.contains("three"));
     assert_eq!(d.slides[1].pos.line, 8);
 }
@@ -51,7 +51,7 @@ fn rulers_split_slides_and_front_matter_is_not_one() {
 fn setext_heading_is_not_a_ruler() {
     let d = parse("Title\n---\n\ntext\n");
     assert_eq!(d.slides.len(), 1);
-    assert!(d.slides[0].html.contains("<h2>Title</h2>"));
+    assert!(d.slides[0].html.contains("<h2 id=\"title\">Title</h2>"));
 }
 
 #[test]
@@ -87,10 +87,10 @@ fn crlf_files_work() {
 fn heading_divider_splits_before_headings() {
     let d = parse("---\nheadingDivider: 2\n---\n# A\ntext\n## B\n### C\n## D\n");
     assert_eq!(d.slides.len(), 3);
-    assert!(d.slides[1].html.contains("<h3>C</h3>"));
+    assert!(d.slides[1].html.contains("<h3 id=\"c\">C</h3>"));
     let d = parse("<!-- headingDivider: [1, 3] -->\n# A\n## B\n### C\n");
     assert_eq!(d.slides.len(), 2);
-    assert!(d.slides[0].html.contains("<h2>B</h2>"));
+    assert!(d.slides[0].html.contains("<h2 id=\"b\">B</h2>"));
     // A heading that opens a slide does not leave an empty slide before it.
     let d = parse("---\nheadingDivider: 1\n---\n# A\n\n---\n\n# B\n");
     assert_eq!(d.slides.len(), 2);
@@ -432,11 +432,11 @@ fn fit_heading() {
     let h = &d.slides[0].html;
     assert!(
         h.contains(
-            "<h1 data-deck-fit=\"\"><span data-deck-fit-content=\"\"> Big title</span></h1>"
+            "<h1 id=\"big-title\" data-deck-fit=\"\"><span data-deck-fit-content=\"\"> Big title</span></h1>"
         ),
         "{h}"
     );
-    assert!(h.contains("<h2>Normal</h2>"));
+    assert!(h.contains("<h2 id=\"normal\">Normal</h2>"));
     assert!(d.slides[0].notes.is_empty());
 }
 
@@ -472,7 +472,7 @@ fn code_math_and_emoji_at_build_time() {
         "```rust\nfn main() {}\n```\n\nInline $a^2$ and\n\n$$\\sum_i x_i$$\n\nHi :wave: `:wave:`\n",
     );
     let h = &d.slides[0].html;
-    assert!(h.contains("<pre class=\"language-rust\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\">"), "{h}");
+    assert!(h.contains("<pre class=\"language-rust\"><code class=\"language-rust hljs\"><span class=\"hljs-keyword\">fn </span>"), "{h}");
     assert!(h.contains("<math") && h.contains("<msup>"), "{h}");
     assert!(h.contains("display=\"block\""), "{h}");
     assert!(h.contains("Hi 👋 <code>:wave:</code>"), "{h}");

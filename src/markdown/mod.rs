@@ -130,6 +130,9 @@ struct Ctx<'s, 'r> {
     math: inline::Math,
     /// The document's link reference definitions, as written, for headers and footers.
     refs: String,
+    /// Heading ids given so far, with how many times each was asked for (Marp's slugs are
+    /// unique in the document, slide ids included).
+    slugs: std::collections::HashMap<String, usize>,
 }
 
 impl Ctx<'_, '_> {
@@ -283,6 +286,7 @@ pub fn parse_mapped(
         diags,
         math: inline::Math::new(),
         refs: String::new(),
+        slugs: std::collections::HashMap::new(),
     };
     let mut deck = Deck {
         path: path.to_path_buf(),
@@ -344,6 +348,9 @@ pub fn parse_mapped(
 
     // 2. Slides.
     let ranges = split_slides(&items, &deck.globals.heading_divider);
+    for n in 1..=ranges.len() {
+        ctx.slugs.insert(n.to_string(), 0);
+    }
 
     // 3. Each slide.
     // Local directives carried over, with where each was written.
@@ -895,12 +902,13 @@ impl<'s> Body<'s> {
                     self.slide.heading = Some(plain_text(inner)).filter(|t| !t.is_empty());
                 }
                 self.headings.push(fit);
+                let id = html::escape(&unique_slug(ctx, &slug(&slug_text(inner))));
                 if fit {
                     self.push_html(format!(
-                        "<{level} data-deck-fit=\"\"><span data-deck-fit-content=\"\">"
+                        "<{level} id=\"{id}\" data-deck-fit=\"\"><span data-deck-fit-content=\"\">"
                     ));
                 } else {
-                    self.push_html(format!("<{level}>"));
+                    self.push_html(format!("<{level} id=\"{id}\">"));
                 }
             }
             Event::End(TagEnd::Heading(level)) => {
@@ -1152,6 +1160,76 @@ fn find_end(items: &[Item<'_>], i: usize) -> usize {
         }
     }
     items.len().saturating_sub(1).max(i)
+}
+
+/// A heading's text as Marp Core slugs it: text, code, inline HTML and image alt text.
+fn slug_text(items: &[Item<'_>]) -> String {
+    let mut s = String::new();
+    for it in items {
+        match it {
+            Item::Ev(Event::Text(t) | Event::Code(t), _) => s.push_str(t),
+            // Comments (`<!-- fit -->`) are hidden tokens for Marp: not part of the slug.
+            Item::Ev(Event::InlineHtml(t), _) => {
+                for seg in html::segments(t) {
+                    if let Segment::Other(o) = seg {
+                        s.push_str(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// GitHub's slug, as Marp Core makes it: lower case, spaces to `-`, punctuation removed,
+/// leading dashes removed, then percent-encoded as `encodeURI` does.
+pub fn slug(text: &str) -> String {
+    const DROP: &str = "][!/'\"#$%&()*+,./:;<=>?@\\^{|}~`。，、；：？！…—·ˉ¨‘’“”々～‖∶＂＇｀｜〃〔〕〈〉《》「」『』．〖〗【】（）［］｛｝";
+    let lower = text.trim().to_lowercase();
+    let mut dashed = String::with_capacity(lower.len());
+    let mut in_space = false;
+    for c in lower.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                dashed.push('-');
+            }
+            in_space = true;
+        } else {
+            in_space = false;
+            if !DROP.contains(c) {
+                dashed.push(c);
+            }
+        }
+    }
+    // JavaScript's replace without `g`: only the first match of ^-+ or -+$ goes.
+    let trimmed = if dashed.starts_with('-') {
+        dashed.trim_start_matches('-').to_string()
+    } else if dashed.ends_with('-') {
+        dashed.trim_end_matches('-').to_string()
+    } else {
+        dashed
+    };
+    let mut out = String::with_capacity(trimmed.len());
+    for b in trimmed.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'();/?:@&=+$,#".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The slug, numbered when it was given before (`intro`, `intro-1`, ...).
+fn unique_slug(ctx: &mut Ctx<'_, '_>, slug: &str) -> String {
+    let index = ctx.slugs.get(slug).map_or(0, |n| n + 1);
+    ctx.slugs.insert(slug.to_string(), index);
+    if index > 0 {
+        format!("{slug}-{index}")
+    } else {
+        slug.to_string()
+    }
 }
 
 /// The text of some items without markup (alt text, heading names).
