@@ -64,8 +64,15 @@ pub struct ExportReport {
 }
 
 /// Build, then export every deck that built. Build problems are in `report.build.diagnostics`.
+/// With an output folder (`-o`), the pages Chromium prints are built into a temporary folder:
+/// only the PDF or PNG files are written, and only there.
 pub fn export(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
-    let build = pipeline::build(&opts.build);
+    let scratch = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let mut build_opts = opts.build.clone();
+    if opts.out.is_some() {
+        build_opts.output = Some(scratch.path().to_path_buf());
+    }
+    let build = pipeline::build(&build_opts);
     let mut report = ExportReport {
         build,
         files: Vec::new(),

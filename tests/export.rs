@@ -80,6 +80,14 @@ fn png_has_an_image_per_slide_at_the_scale_asked() {
         let png = std::fs::read(p.path(&format!("shots/talk/{n}"))).unwrap();
         assert_eq!(png_size(&png), (2560, 1440), "{n}");
     }
+    // With -o, only the images are written, and only there: no talk.html beside talk.md.
+    assert!(!p.path("talk.html").exists());
+    let mut written: Vec<String> = std::fs::read_dir(p.path("shots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["talk"]);
     // A scale out of range is refused before anything runs.
     let out = p.deck(&["export", "png", "talk.md", "--scale", "0"]);
     assert_eq!(out.0.status.code(), Some(2));
