@@ -99,6 +99,8 @@ pub struct SlideDirectives {
     pub background_repeat: Option<String>,
     pub background_size: Option<String>,
     pub color: Option<String>,
+    /// The animation to the next slide, as marp-cli's JSON (`{"name":"fade",...}`).
+    pub transition: Option<String>,
     /// Every directive in effect on the slide as Marp writes it on the slide's section:
     /// `data-NAME` and the custom property `--NAME` (kebab-case), the value as written.
     pub attrs: Vec<(String, String)>,
@@ -162,6 +164,8 @@ pub struct Slide {
     pub fragments: usize,
     /// Plain text of the first heading, for the slide's accessible name.
     pub heading: Option<String>,
+    /// The previous slide's transition, played when going back to it.
+    pub transition_back: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

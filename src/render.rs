@@ -272,6 +272,12 @@ fn page_slide(deck: &Deck, s: &Slide, theme: &str) -> PageSlide {
         // As Marpit writes it: the value as it is (the style attribute is escaped below).
         let _ = write!(style, "--{name}:{value};");
     }
+    if let Some(t) = &d.transition {
+        let _ = write!(attrs, " data-transition=\"{}\"", escape(t));
+    }
+    if let Some(t) = &s.transition_back {
+        let _ = write!(attrs, " data-transition-back=\"{}\"", escape(t));
+    }
     if let Some(size) = &deck.globals.size_name {
         let _ = write!(attrs, " data-size=\"{}\"", escape(size));
     }

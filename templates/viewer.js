@@ -150,6 +150,26 @@
     }
   }
 
+  // Code blocks and display math wider than their slide shrink to fit its width, as Marp's
+  // auto-scaling does (downscale only): the text gets smaller, the block keeps its padding.
+  function fitWide() {
+    var blocks = document.querySelectorAll('div.deck-slide > section pre > code, div.deck-slide > section math[display="block"]');
+    for (var i = 0; i < blocks.length; i++) {
+      var el = blocks[i], box = el.parentElement;
+      el.style.fontSize = '';
+      var cs = getComputedStyle(box);
+      var avail = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      var range = document.createRange();
+      range.selectNodeContents(el);
+      // Rectangles are transformed by the viewer's scale; widths in layout pixels are not.
+      var scale = box.getBoundingClientRect().width / (box.offsetWidth || 1) || 1;
+      var natural = range.getBoundingClientRect().width / scale;
+      if (avail > 0 && natural > avail + 0.5) {
+        el.style.fontSize = (parseFloat(getComputedStyle(el).fontSize) * avail / natural) + 'px';
+      }
+    }
+  }
+
   // ---- Navigation ---------------------------------------------------------------------------------
   function hashFor(slide, step) { return '#' + (slide + 1) + (step ? '.' + step : ''); }
   function fromHash() {
@@ -166,6 +186,11 @@
     slide = Math.max(0, Math.min(total - 1, slide));
     step = Math.max(0, Math.min(fragments[slide].length, step));
     if (slide === state.slide && step === state.step) return;
+    var from = state.slide;
+    if (from >= 0 && slide !== from && !how.remote && !presenter && transition(from, slide, function () { show(slide, step, how); })) return;
+    show(slide, step, how);
+  }
+  function show(slide, step, how) {
     var slideChanged = slide !== state.slide;
     if (state.slide >= 0) slides[state.slide].removeAttribute('aria-current');
     slides[slide].setAttribute('aria-current', 'true');
@@ -198,6 +223,91 @@
   function prev() {
     if (state.step > 0) go(state.slide, state.step - 1, { history: 'push' });
     else if (state.slide > 0) go(state.slide - 1, fragments[state.slide - 1].length, { history: 'push' });
+  }
+
+  // ---- Transitions: the `transition` directive, as marp-cli's bespoke template plays it --------
+  // Going forward plays the current slide's `data-transition`, going back its
+  // `data-transition-back`, with the View Transitions API: the old page animates out and the new
+  // one in. Keyframes named marp-(outgoing|incoming)-transition-[backward-]NAME or
+  // marp-transition-[backward-]NAME in the deck's CSS win; deck's own draw the built-in names.
+  var keyframeNames = null;
+  function keyframes() {
+    if (keyframeNames) return keyframeNames;
+    keyframeNames = {};
+    var walk = function (rules) {
+      for (var i = 0; rules && i < rules.length; i++) {
+        if (rules[i].type === 7 /* KEYFRAMES_RULE */) keyframeNames[rules[i].name] = rules[i];
+        else if (rules[i].cssRules) walk(rules[i].cssRules);
+      }
+    };
+    for (var s = 0; s < document.styleSheets.length; s++) {
+      try { walk(document.styleSheets[s].cssRules); } catch (e) { /* unreadable sheet */ }
+    }
+    return keyframeNames;
+  }
+  function transitionNames(data, back) {
+    var k = keyframes(), name = data.name, out = null, inn = null, reverseIn = false;
+    var pick = function (kind) {
+      var tries = back ? ['marp-' + kind + '-transition-backward-' + name, 'marp-' + kind + '-transition-' + name]
+        : ['marp-' + kind + '-transition-' + name];
+      for (var i = 0; i < tries.length; i++) if (k[tries[i]]) return tries[i];
+      return null;
+    };
+    out = pick('outgoing');
+    inn = pick('incoming');
+    if (!out && !inn) {
+      var both = (back && k['marp-transition-backward-' + name]) ? 'marp-transition-backward-' + name
+        : (k['marp-transition-' + name] ? 'marp-transition-' + name : null);
+      if (both) { out = both; inn = both; reverseIn = true; }
+    }
+    if (!out && !inn && data.builtinFallback && k['deck-in-' + name]) {
+      out = 'deck-out-' + name;
+      inn = 'deck-in-' + name;
+    }
+    if (!out && !inn) return null;
+    return { out: out, inn: inn, reverseIn: reverseIn };
+  }
+  var transitioning = false;
+  function transition(from, to, update) {
+    // One at a time: a key pressed during a transition moves on at once.
+    if (!document.startViewTransition || transitioning) return false;
+    var back = to < from;
+    var section = slides[from].querySelector('section');
+    var raw = section && section.getAttribute(back ? 'data-transition-back' : 'data-transition');
+    if (!raw) return false;
+    var data;
+    try { data = JSON.parse(raw); } catch (e) { return false; }
+    if (!data || !data.name || data.name === 'none') return false;
+    var names = transitionNames(data, back);
+    if (!names) return false;
+    if (window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches) {
+      names = { out: 'deck-reduced-out', inn: 'deck-reduced-in', reverseIn: false };
+    }
+    var duration = data.duration;
+    if (!duration) {
+      var rule = keyframes()[names.inn || names.out];
+      var first = rule && rule.cssRules && rule.cssRules[0];
+      var own = first && first.style && first.style.getPropertyValue('--marp-transition-duration');
+      duration = (own && own.trim()) || '0.5s';
+    }
+    var css = ':root { --marp-transition-direction: ' + (back ? -1 : 1) + '; }\n' +
+      '::view-transition-old(root) { animation: ' + (names.out ? names.out + ' ' + duration + ' both' : 'none') + '; }\n' +
+      '::view-transition-new(root) { animation: ' + (names.inn ? names.inn + ' ' + duration + ' both' + (names.reverseIn ? ' reverse' : '') : 'none') + '; }';
+    var style = el('style', { id: 'deck-transition' });
+    style.textContent = css;
+    var old = document.getElementById('deck-transition');
+    if (old) old.remove();
+    document.head.appendChild(style);
+    var done = function () { style.remove(); transitioning = false; };
+    transitioning = true;
+    try {
+      var t = document.startViewTransition(update);
+      t.finished.then(done, done);
+    } catch (e) {
+      done();
+      update();
+    }
+    return true;
   }
 
   // ---- Sync between the audience and presenter windows ------------------------------------------
@@ -282,6 +392,7 @@
       go(keep.slide, keep.step, { history: 'none', remote: true });
     }
     fitHeadings();
+    fitWide();
     return true;
   }
   controls.addEventListener('click', function (e) {
@@ -393,6 +504,10 @@
   window.addEventListener('beforeprint', function () { root.classList.remove('deck-overview'); });
 
   fitHeadings();
+  fitWide();
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(function () { fitHeadings(); fitWide(); });
+  }
   var start = fromHash() || { slide: 0, step: 0 };
   go(start.slide, start.step, { history: 'replace', remote: true });
   layout();

@@ -38,7 +38,71 @@ pub const LOCAL: &[&str] = &[
     "backgroundRepeat",
     "backgroundSize",
     "color",
+    // marp-cli's bespoke template: the animation to the next slide (`fade`, `cover 1s`...).
+    "transition",
 ];
+
+/// marp-cli's built-in transitions (deck draws its own keyframes for each).
+pub const TRANSITIONS: &[&str] = &[
+    "clockwise",
+    "counterclockwise",
+    "cover",
+    "coverflow",
+    "cube",
+    "cylinder",
+    "diamond",
+    "drop",
+    "explode",
+    "fade",
+    "fade-out",
+    "fall",
+    "flip",
+    "glow",
+    "implode",
+    "in-out",
+    "iris-in",
+    "iris-out",
+    "melt",
+    "overlap",
+    "pivot",
+    "pull",
+    "push",
+    "reveal",
+    "rotate",
+    "slide",
+    "star",
+    "swap",
+    "swipe",
+    "swoosh",
+    "wipe",
+    "wiper",
+    "zoom",
+];
+
+/// A `transition` value as marp-cli writes it on the slide (`data-transition`): JSON with the
+/// name, the duration when given, and `builtinFallback` for a built-in name. `None` when the
+/// value is not a transition (an empty name, a duration without a unit).
+pub fn transition_json(value: &str) -> Option<String> {
+    let mut words = value.split_whitespace();
+    let name = words.next()?;
+    let duration = words.next();
+    let valid_duration = |d: &str| {
+        let num = d.strip_suffix("ms").or_else(|| d.strip_suffix('s'));
+        num.is_some_and(|n| n.parse::<f64>().is_ok_and(|v| v >= 0.0))
+    };
+    if duration.is_some_and(|d| !valid_duration(d)) {
+        return None;
+    }
+    let mut json = format!("{{\"name\":{}", serde_json::Value::from(name));
+    if let Some(d) = duration {
+        json.push_str(&format!(",\"duration\":{}", serde_json::Value::from(d)));
+    }
+    if TRANSITIONS.contains(&name) {
+        json.push_str(",\"builtinFallback\":true");
+    }
+    json.push('}');
+    Some(json)
+}
 
 /// What a directive key names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

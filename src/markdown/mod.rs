@@ -423,6 +423,11 @@ pub fn parse_mapped(
             effective.insert(name, Value::Str(value));
         }
         slide.directives = local_directives(&mut ctx, &effective, &positions);
+        // Going back from this slide plays the previous slide's transition.
+        slide.transition_back = deck
+            .slides
+            .last()
+            .and_then(|prev: &Slide| prev.directives.transition.clone());
         // Marpit's numbering: every slide counts but `hold` and `skip` ones; `true` and `hold`
         // show the number (a first slide held shows 1).
         let paginate = slide.directives.paginate;
@@ -678,8 +683,11 @@ fn local_directives(
         }
     }
     // Marp's attributes: every directive with a value, as written (`paginate` normalized).
+    d.transition = get("transition").and_then(|t| directives::transition_json(&t));
     for (name, _) in values {
         let value = match *name {
+            // marp-cli writes its own attribute for it (`data-transition`, JSON).
+            "transition" => None,
             "paginate" => match d.paginate {
                 Paginate::True => Some("true".to_string()),
                 Paginate::Hold => Some("hold".into()),
