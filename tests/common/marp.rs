@@ -218,6 +218,21 @@ const GRAY_JS: &str = r#"
 })
 "#;
 
+/// With `DECK_MARP_SHOTS=DIR`, every slide's screenshot is saved there as
+/// `DECK-NN-marp.png` and `DECK-NN-deck.png`, to look at side by side.
+fn save_shot(page: &Path, tool: Tool, n: usize, png_base64: &str) {
+    use base64::Engine as _;
+    let Some(dir) = std::env::var_os("DECK_MARP_SHOTS").map(PathBuf::from) else {
+        return;
+    };
+    let stem = page.file_stem().unwrap_or_default().to_string_lossy();
+    let who = if tool == Tool::Marp { "marp" } else { "deck" };
+    if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(png_base64) {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{stem}-{:02}-{who}.png", n + 1)), bytes);
+    }
+}
+
 fn slides(browser: &Browser, page: &Path, tool: Tool) -> Vec<Slide> {
     let tab = browser.open(&format!("file://{}", page.display()));
     tab.call("Emulation.setEmulatedMedia", json!({ "media": "print" }));
@@ -245,6 +260,7 @@ fn slides(browser: &Browser, page: &Path, tool: Tool) -> Vec<Slide> {
                 "clip": { "x": r[0], "y": r[1], "width": r[2].max(1.0), "height": r[3].max(1.0), "scale": 1280.0 / r[2].max(1.0) },
             }),
         );
+        save_shot(page, tool, out.len(), shot["data"].as_str().unwrap_or(""));
         let url = format!(
             "data:image/png;base64,{}",
             shot["data"].as_str().unwrap_or("")
