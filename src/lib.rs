@@ -17,6 +17,7 @@ pub mod css;
 pub mod deck;
 pub mod diagnostics;
 pub mod export;
+pub mod fonts;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod markdown;

@@ -132,6 +132,13 @@ pub fn render(
         "\n{SLIDE_ROOT}section {{ width: {}px !important; height: {}px !important; }}\n",
         size.width, size.height
     );
+    // Fonts the theme asks for first and the machine has: the glyphs the deck uses, embedded.
+    let mut all_css = theme_css.to_string();
+    for block in &deck.css {
+        all_css.push_str(block);
+    }
+    slide_css.push('\n');
+    slide_css.push_str(&crate::fonts::embedded_faces(&all_css, &deck_text(deck)));
     let slide_css = slide_css.replace("</style", "<\\/style");
 
     let title = deck_title(deck);
@@ -175,6 +182,35 @@ fn environment() -> minijinja::Environment<'static> {
         minijinja::value::Value::from_safe_string(escape(&s))
     });
     env
+}
+
+/// The text a deck shows (slides, headers, footers), markup taken out: the characters whose
+/// glyphs are embedded.
+fn deck_text(deck: &Deck) -> String {
+    let mut text = String::new();
+    for s in &deck.slides {
+        let d = &s.directives;
+        for html in [Some(&s.html), d.header.as_ref(), d.footer.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let mut in_tag = false;
+            for c in html.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' if in_tag => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(p) = s.page {
+            text.push_str(&p.to_string());
+        }
+    }
+    // Page numbers and the characters entities stand for.
+    text.push_str("0123456789&<>\"'");
+    text
 }
 
 /// A deck's title: its `title` directive, else its first heading, else its file name.
