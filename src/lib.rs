@@ -16,6 +16,7 @@ pub mod confine;
 pub mod css;
 pub mod deck;
 pub mod diagnostics;
+pub mod emoji;
 pub mod export;
 pub mod fonts;
 #[doc(hidden)]

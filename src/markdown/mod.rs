@@ -755,11 +755,7 @@ fn inline_html(ctx: &mut Ctx<'_, '_>, text: &str, offset: usize) -> String {
             Event::Html(h) | Event::InlineHtml(h) if !allow_html => {
                 out.push(Event::InlineHtml(html::escape_except_allowlist(&h).into()));
             }
-            Event::Text(t) => out.push(Event::Text(
-                inline::emoji(&t)
-                    .map_or_else(|| t.to_string(), |e| e)
-                    .into(),
-            )),
+            Event::Text(t) => out.push(text_event(&t)),
             Event::SoftBreak => out.push(Event::HardBreak),
             ev => out.push(ev.into_static()),
         }
@@ -767,6 +763,16 @@ fn inline_html(ctx: &mut Ctx<'_, '_>, text: &str, offset: usize) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     html.trim_end().to_string()
+}
+
+/// Text as Marp shows it: `:shortcode:` emoji replaced, and emoji drawn as images from the
+/// installed colour emoji font (Marp's twemoji, offline); plain text otherwise.
+fn text_event(t: &str) -> Event<'static> {
+    let text = inline::emoji(t).unwrap_or_else(|| t.to_string());
+    match crate::emoji::images_in(&text) {
+        Some(html) => Event::InlineHtml(html.into()),
+        None => Event::Text(text.into()),
+    }
 }
 
 /// An ordinary (not `bg`) image as an `<img>` tag, its file read and inlined.
@@ -1028,10 +1034,7 @@ impl<'s> Body<'s> {
                     }
                 }
             }
-            Event::Text(t) if self.links > 0 => {
-                let text = inline::emoji(t).unwrap_or_else(|| t.to_string());
-                self.out.push(Event::Text(CowStr::from(text)));
-            }
+            Event::Text(t) if self.links > 0 => self.out.push(text_event(t)),
             // Outside links, bare URLs become links, as with Marp's linkify.
             Event::Text(t) => {
                 for (piece, is_url) in inline::autolinks(t) {
@@ -1039,8 +1042,7 @@ impl<'s> Body<'s> {
                         let href = html::escape(piece);
                         self.push_inline_html(format!("<a href=\"{href}\">{href}</a>"));
                     } else {
-                        let text = inline::emoji(piece).unwrap_or_else(|| piece.to_string());
-                        self.out.push(Event::Text(CowStr::from(text)));
+                        self.out.push(text_event(piece));
                     }
                 }
             }
