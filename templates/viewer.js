@@ -156,7 +156,7 @@
     var blocks = document.querySelectorAll('div.deck-slide > section pre > code, div.deck-slide > section math[display="block"]');
     for (var i = 0; i < blocks.length; i++) {
       var el = blocks[i], box = el.parentElement;
-      el.style.fontSize = '';
+      el.style.zoom = '';
       var cs = getComputedStyle(box);
       var avail = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
       var range = document.createRange();
@@ -164,9 +164,8 @@
       // Rectangles are transformed by the viewer's scale; widths in layout pixels are not.
       var scale = box.getBoundingClientRect().width / (box.offsetWidth || 1) || 1;
       var natural = range.getBoundingClientRect().width / scale;
-      if (avail > 0 && natural > avail + 0.5) {
-        el.style.fontSize = (parseFloat(getComputedStyle(el).fontSize) * avail / natural) + 'px';
-      }
+      // `zoom` scales the text and its letter spacing alike, as Marp's SVG scaling does.
+      if (avail > 0 && natural > avail + 0.5) el.style.zoom = String(avail / natural);
     }
   }
 

@@ -527,3 +527,146 @@ fn slide_heading_is_recorded_for_its_accessible_name() {
     let d = parse("intro\n\n## The *plan*\n");
     assert_eq!(d.slides[0].heading.as_deref(), Some("The plan"));
 }
+
+// --- As Marp does it (each checked against marp-cli 4.5.1 on the corpus in tests/corpus/marp) --
+
+fn pages(d: &Deck) -> Vec<Option<usize>> {
+    d.slides.iter().map(|s| s.page).collect()
+}
+
+#[test]
+fn marpit_page_numbering() {
+    // hold does not count; the first slide held shows 1.
+    let d = parse(
+        "---\npaginate: hold\n---\na\n\n---\n\n<!-- paginate: true -->\nb\n\n---\n\nc\n\n---\n\n<!-- paginate: false -->\nd\n",
+    );
+    assert_eq!(pages(&d), [Some(1), Some(2), Some(3), None]);
+    assert_eq!(d.page_total, 4);
+    let d = parse(
+        "<!-- _paginate: hold -->\na\n\n---\n\n<!-- paginate: true -->\nb\n\n---\n\nc\n\n---\n\nd\n",
+    );
+    // The held first slide is page 1, and counting goes on from there.
+    assert_eq!(pages(&d), [Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(d.page_total, 4);
+    // skip neither shows nor counts; values are read in any case.
+    let d =
+        parse("---\npaginate: TRUE\n---\na\n\n---\n\n<!-- _paginate: skip -->\nb\n\n---\n\nc\n");
+    assert_eq!(pages(&d), [Some(1), None, Some(2)]);
+}
+
+#[test]
+fn class_lists_are_joined() {
+    for md in [
+        "---\nclass: [\"lead\", \"invert\"]\n---\nx\n",
+        "---\nclass:\n  - lead\n  - invert\n---\nx\n",
+        "<!--\nclass:\n  - lead\n  - invert\n-->\nx\n",
+    ] {
+        let d = parse(md);
+        assert_eq!(
+            d.slides[0].directives.class.as_deref(),
+            Some("lead invert"),
+            "{md}"
+        );
+        assert!(
+            d.slides[0]
+                .directives
+                .attrs
+                .contains(&("class".into(), "lead invert".into()))
+        );
+    }
+}
+
+#[test]
+fn a_newline_in_a_paragraph_is_a_line_break() {
+    let d = parse("one\ntwo\n\n```\na\nb\n```\n");
+    assert!(
+        d.slides[0].html.contains("<p>one<br />\ntwo</p>"),
+        "{}",
+        d.slides[0].html
+    );
+    assert!(d.slides[0].html.contains("a\nb"));
+}
+
+#[test]
+fn headers_and_footers_size_their_images_and_resolve_reference_links() {
+    let d = parse(
+        "---\nfooter: '![h:30](logo.png) Company [home][r1]'\n---\nx\n\n[r1]: https://example.com/ \"Home\"\n",
+    );
+    let f = d.slides[0].directives.footer.as_deref().unwrap();
+    assert!(
+        f.contains("<img src=\"logo.png\" alt=\"\" style=\"height:30px;\" />"),
+        "{f}"
+    );
+    assert!(
+        f.contains("<a href=\"https://example.com/\" title=\"Home\">home</a>"),
+        "{f}"
+    );
+}
+
+#[test]
+fn percentage_sizes_apply_to_backgrounds_only() {
+    let d = parse("![w:100%](a.png) ![w:50px](b.png) ![w:10rem](c.png)\n\n![bg w:50%](d.png)\n");
+    let h = &d.slides[0].html;
+    assert!(h.contains("<img src=\"a.png\" alt=\"\" />"), "{h}");
+    assert!(h.contains("style=\"width:50px;\""), "{h}");
+    // `rem` is not one of Marpit's units: the keyword stays in the alt text.
+    assert!(h.contains("alt=\"w:10rem\""), "{h}");
+    assert_eq!(d.slides[0].backgrounds[0].size, "50% auto");
+}
+
+#[test]
+fn background_directives_apply_with_an_image_only() {
+    let d = parse(
+        "<!-- backgroundSize: contain -->\n<!-- backgroundRepeat: no-repeat -->\nx\n\n---\n\n<!-- backgroundImage: url(a.png) -->\ny\n",
+    );
+    assert_eq!(d.slides[0].directives.background_image, None);
+    // The attributes are there (users' CSS may key on them), the style is not.
+    assert!(
+        d.slides[0]
+            .directives
+            .attrs
+            .contains(&("background-size".into(), "contain".into()))
+    );
+    assert!(d.slides[1].directives.background_image.is_some());
+}
+
+#[test]
+fn headings_get_marp_core_slugs() {
+    let d = parse(
+        "# Hello World!\n\n## Hello World\n\n## 1\n\n## Überblick\n\n## `code` <!-- fit -->\n",
+    );
+    let h = &d.slides[0].html;
+    for id in [
+        "hello-world",
+        "hello-world-1",
+        "1-1",
+        "%C3%BCberblick",
+        "code",
+    ] {
+        assert!(h.contains(&format!(" id=\"{id}\"")), "{id}: {h}");
+    }
+}
+
+#[test]
+fn transitions_as_marp_cli_writes_them() {
+    let d = parse(
+        "---\ntransition: fade\n---\na\n\n---\n\n<!-- transition: cover 1s -->\nb\n\n---\n\n<!-- _transition: none -->\nc\n\n---\n\nd\n",
+    );
+    let t: Vec<Option<&str>> = d
+        .slides
+        .iter()
+        .map(|s| s.directives.transition.as_deref())
+        .collect();
+    assert_eq!(
+        t,
+        [
+            Some("{\"name\":\"fade\",\"builtinFallback\":true}"),
+            Some("{\"name\":\"cover\",\"duration\":\"1s\",\"builtinFallback\":true}"),
+            Some("{\"name\":\"none\"}"),
+            Some("{\"name\":\"cover\",\"duration\":\"1s\",\"builtinFallback\":true}"),
+        ]
+    );
+    assert_eq!(d.slides[0].transition_back, None);
+    assert_eq!(d.slides[1].transition_back.as_deref(), t[0]);
+    assert_eq!(d.slides[3].transition_back.as_deref(), t[2]);
+}

@@ -516,3 +516,125 @@ fn the_repository_decks_build_fit_and_have_notes() {
     assert!(decks >= 2, "the repository has its decks");
     assert_clean(&browser);
 }
+
+#[test]
+fn transitions_play_with_view_transitions_and_fade_under_reduced_motion() {
+    let Some(browser) =
+        browser_or_skip("transitions_play_with_view_transitions_and_fade_under_reduced_motion")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let md = "---\ntransition: cover 1s\n---\n# One\n\n---\n\n<!-- _transition: dissolve -->\n# Two\n\n<style>\n@keyframes marp-transition-dissolve { from { opacity: 1; } to { opacity: 0; } }\n</style>\n\n---\n\n# Three\n";
+    let url = build(dir.path(), "t", md);
+    let page = browser.open(&format!("{url}#1"));
+    page.wait_viewer();
+    // Forward from slide 1: deck's built-in `cover`, for the duration asked.
+    page.key("ArrowRight");
+    let style = "(document.getElementById('deck-transition') || {}).textContent || ''";
+    let css = page.eval(style);
+    let css = css.as_str().unwrap_or_default();
+    assert!(
+        css.contains("deck-out-cover 1s") && css.contains("deck-in-cover 1s"),
+        "{css}"
+    );
+    assert!(css.contains("--marp-transition-direction: 1"), "{css}");
+    assert_eq!(
+        page.eval_until(
+            "!document.getElementById('deck-transition')",
+            &json!(true),
+            Duration::from_secs(5)
+        ),
+        json!(true)
+    );
+    assert_eq!(page.state(), (2, 0));
+    // Forward from slide 2: the deck's own keyframes win; the incoming page plays them reversed.
+    page.key("ArrowRight");
+    let css = page.eval(style);
+    let css = css.as_str().unwrap_or_default();
+    assert!(
+        css.contains("marp-transition-dissolve 0.5s both;")
+            && css.contains("marp-transition-dissolve 0.5s both reverse"),
+        "{css}"
+    );
+    assert_eq!(
+        page.eval_until(
+            "!document.getElementById('deck-transition')",
+            &json!(true),
+            Duration::from_secs(5)
+        ),
+        json!(true)
+    );
+    // Back from slide 3 plays slide 2's transition backwards.
+    page.key("ArrowLeft");
+    let css = page.eval(style);
+    assert!(
+        css.as_str()
+            .unwrap_or_default()
+            .contains("--marp-transition-direction: -1"),
+        "{css}"
+    );
+    assert_eq!(
+        page.eval_until(
+            "!document.getElementById('deck-transition')",
+            &json!(true),
+            Duration::from_secs(5)
+        ),
+        json!(true)
+    );
+    // A viewer who prefers less motion gets a plain cross-fade.
+    page.call(
+        "Emulation.setEmulatedMedia",
+        json!({ "features": [{ "name": "prefers-reduced-motion", "value": "reduce" }] }),
+    );
+    page.key("ArrowLeft");
+    let css = page.eval(style);
+    let css = css.as_str().unwrap_or_default();
+    assert!(
+        css.contains("deck-reduced-out") && css.contains("deck-reduced-in"),
+        "{css}"
+    );
+    assert_eq!(
+        page.eval_until(
+            "!document.getElementById('deck-transition')",
+            &json!(true),
+            Duration::from_secs(5)
+        ),
+        json!(true)
+    );
+    assert_eq!(page.state(), (1, 0));
+    assert_clean(&browser);
+}
+
+#[test]
+fn wide_code_and_math_shrink_to_the_slide_and_fonts_load() {
+    let Some(browser) = browser_or_skip("wide_code_and_math_shrink_to_the_slide_and_fonts_load")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(150);
+    let md = format!(
+        "---\ntheme: gaia\n---\n# Wide\n\n```text\nshort\n{long}\n```\n\n```text\nshort too\n```\n"
+    );
+    let url = build(dir.path(), "w", &md);
+    let page = browser.open(&url);
+    page.wait_viewer();
+    let fits = "[...document.querySelectorAll('section pre')].map(p => { const c = p.querySelector('code'); const r = document.createRange(); r.selectNodeContents(c); return [Math.round(r.getBoundingClientRect().width) <= Math.ceil(p.getBoundingClientRect().width), c.style.zoom !== ''] })";
+    // The long block shrinks to fit; the short one is left alone.
+    assert_eq!(
+        page.eval_until(
+            fits,
+            &json!([[true, true], [true, false]]),
+            Duration::from_secs(5)
+        ),
+        json!([[true, true], [true, false]])
+    );
+    // gaia's Lato, when the machine has it, is embedded and loads from the page itself.
+    let html = std::fs::read_to_string(dir.path().join("w.html")).unwrap();
+    if html.contains("font-family: \"Lato\"") {
+        let loaded = "document.fonts.ready.then(() => [...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'Lato' && f.status === 'loaded').length)";
+        assert!(page.eval(loaded).as_u64().unwrap_or(0) >= 1);
+    }
+    assert_clean(&browser);
+}
