@@ -1,9 +1,15 @@
 //! Local variants: the workload runs on this machine, measured like a container run.
 //!
-//! Wall time around spawn and reap; user and system CPU and peak RSS from the child's `rusage`
+//! Wall time around spawn and reap; user and system CPU and peak RSS from the workload's `rusage`
 //! (`wait4`, which covers the descendants it waited for); CPU and memory sampled from `/proc` for
 //! the whole process tree while it runs. The workload runs in its own process group, so a timeout or
 //! Ctrl-C kills everything it started.
+//!
+//! A process's peak RSS (`ru_maxrss`) includes the memory of the process it was forked from, up
+//! to its `exec`: a workload spawned by deck itself would count deck's own memory (15 MiB for
+//! `/bin/true`). So deck starts `/bin/sh`, which starts the workload in the background and exits
+//! at once; the workload is forked from the small shell, and deck, a child subreaper, adopts and
+//! reaps it: its `rusage` is the workload's own.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
@@ -29,22 +35,62 @@ pub fn run(
     cancel: &AtomicBool,
     mut on_sample: impl FnMut(&Sample),
 ) -> io::Result<Outcome> {
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
-    let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
+    if command.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty command"));
+    }
+    become_subreaper();
+    // The shell tells the workload's pid on fd 3, and the workload waits on fd 4 until deck
+    // says go: by then the shell is gone (it cannot reap the workload first) and the workload
+    // is deck's to wait for.
+    let (pid_read, pid_write) = std::io::pipe()?;
+    let (go_read, go_write) = std::io::pipe()?;
+    let fds = {
+        use std::os::fd::AsRawFd;
+        (pid_write.as_raw_fd(), go_read.as_raw_fd())
+    };
+    let mut shell = Command::new("/bin/sh");
+    shell
+        .arg("-c")
+        .arg("( exec 3>&-; read -r _ <&4; exec 4<&-; exec \"$@\" ) & echo $! >&3")
+        .arg("sh")
+        .args(command)
         .current_dir(cwd)
         .envs(env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()?;
-    let pid = child.id() as libc::pid_t;
+        .process_group(0);
+    // SAFETY: only dup2 (async-signal-safe) between fork and exec.
+    unsafe {
+        shell.pre_exec(move || {
+            if libc::dup2(fds.0, 3) < 0 || libc::dup2(fds.1, 4) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = shell.spawn()?;
+    drop(pid_write);
+    drop(go_read);
+    // The workload's process group: the shell's, which it leads.
+    let group = child.id() as libc::pid_t;
     let stdout = tail_reader(child.stdout.take());
     let stderr = tail_reader(child.stderr.take());
+    let pid = {
+        let mut line = String::new();
+        let mut r = io::BufReader::new(pid_read);
+        io::BufRead::read_line(&mut r, &mut line)?;
+        let _ = child.wait();
+        line.trim()
+            .parse::<libc::pid_t>()
+            .map_err(|_| io::Error::other("the shell did not start the workload"))?
+    };
+    let started = Instant::now();
+    {
+        use std::io::Write;
+        let mut go = go_write;
+        go.write_all(b"go\n")?;
+    }
     let tick = clock_ticks();
     let page = page_size();
     let mut last_ticks = 0u64;
@@ -76,14 +122,14 @@ pub fn run(
         }
         if cancel.load(Ordering::SeqCst) {
             // SAFETY: signalling the process group we created for the workload.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            unsafe { libc::killpg(group, libc::SIGKILL) };
             let _ = done_rx.recv();
             return Ok(Outcome::Interrupted);
         }
         if started.elapsed() >= timeout {
             timed_out = true;
             // SAFETY: as above.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            unsafe { libc::killpg(group, libc::SIGKILL) };
             match done_rx.recv() {
                 Ok(done) => break done,
                 Err(_) => return Err(io::Error::other("lost the workload's exit status")),
@@ -113,7 +159,7 @@ pub fn run(
     let wall_s = ended.duration_since(started).as_secs_f64();
     // The child is reaped: make sure nothing it left in its group keeps running.
     // SAFETY: as above.
-    unsafe { libc::killpg(pid, libc::SIGKILL) };
+    unsafe { libc::killpg(group, libc::SIGKILL) };
     let _ = child.try_wait();
     let user = timeval(usage.ru_utime);
     let sys = timeval(usage.ru_stime);
@@ -174,6 +220,14 @@ fn tail_reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHan
         let start = keep.len().saturating_sub(TAIL);
         String::from_utf8_lossy(&keep[start..]).into_owned()
     })
+}
+
+/// Adopt orphaned descendants (the workload, once its shell exits), so `wait4` can reap them.
+fn become_subreaper() {
+    // SAFETY: prctl with an integer argument.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
 }
 
 type Reaped = (libc::c_int, libc::rusage);
