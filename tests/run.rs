@@ -743,3 +743,152 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
         format!("tcp://127.0.0.1:{port}")
     );
 }
+
+/// What the kernel itself counted for the container, printed by the workload as its last line
+/// (cgroup v1 or v2): peak memory and CPU time of the container's cgroup.
+const KERNEL_REPORT: &str = r#"if [ -f /sys/fs/cgroup/memory/memory.max_usage_in_bytes ]; then
+  m=$(cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes); c=$(cat /sys/fs/cgroup/cpuacct/cpuacct.usage)
+else
+  m=$(cat /sys/fs/cgroup/memory.peak); c=$(awk '/^usage_usec/ {print $2 * 1000}' /sys/fs/cgroup/cpu.stat)
+fi
+echo "{\"kernel_mem_peak\": $m, \"kernel_cpu_ns\": $c}"
+"#;
+
+/// A number a run's workload reported in metrics.csv.
+fn metric(p: &Project, variant: &str, workload: &str, rep: &str, key: &str) -> f64 {
+    rows(p, "data/metrics.csv")
+        .into_iter()
+        .find(|r| {
+            r["variant"] == variant
+                && r["workload"] == workload
+                && r["rep"] == rep
+                && r["key"] == key
+        })
+        .map(|r| num(&r, "value"))
+        .unwrap_or_else(|| panic!("no {key} for {variant}/{workload}/{rep}"))
+}
+
+#[test]
+fn measured_numbers_agree_with_the_kernels_own() {
+    let Some(busybox) = engine_or_skip("measured_numbers_agree_with_the_kernels_own") else {
+        return;
+    };
+    // The kernel's figures exist in containers only (on the host, /work is not mounted).
+    let report = "if [ -f /work/kernel.sh ]; then sh /work/kernel.sh; fi";
+    let spin = format!("{SPIN}; {report}");
+    let hold = format!("dd if=/dev/zero of=/dev/null bs=100M count=60 2>/dev/null; {report}");
+    let p = bench_project(
+        &busybox,
+        &format!(
+            "repeat = 2\nwarmup = 0\nsample_interval = \"100ms\"\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.variants.half]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\ncpus = 0.5\n[bench.variants.host]\nlocal = true\n[bench.workloads.cpu]\ncommand = [\"sh\", \"-c\", {spin:?}]\nmount = {{ \"work\" = \"/work\" }}\n[bench.workloads.mem]\ncommand = [\"sh\", \"-c\", {hold:?}]\nmount = {{ \"work\" = \"/work\" }}\n"
+        ),
+    )
+    .file("work/kernel.sh", KERNEL_REPORT);
+    let _images = Images(vec![image_of(&p, "bb"), image_of(&p, "half")]);
+    // On the host the shell must find busybox's applets: a folder of links first on the PATH.
+    let applets = p.path("applets");
+    std::fs::create_dir_all(&applets).unwrap();
+    for a in ["sh", "dd", "cat", "awk"] {
+        std::os::unix::fs::symlink(&busybox, applets.join(a)).unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", applets.display());
+    let out = deck_with(&p, &["run"], &[("PATH", &path)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let runs = rows(&p, "data/runs.csv");
+    let samples = rows(&p, "data/samples.csv");
+    for r in &runs {
+        let (v, w, rep) = (
+            r["variant"].as_str(),
+            r["workload"].as_str(),
+            r["rep"].as_str(),
+        );
+        let what = format!("{v}/{w}/{rep}");
+        let (avg, peak) = (num(r, "cpu_avg_pct"), num(r, "cpu_peak_pct"));
+        let cap = match v {
+            "half" => 50.0,
+            _ => 100.0 * std::thread::available_parallelism().map_or(1, |n| n.get()) as f64,
+        };
+        assert!(peak >= avg, "{what}: peak {peak} < average {avg}");
+        assert!(
+            peak <= cap + 0.01 && avg <= cap + 0.01,
+            "{what}: {avg}/{peak} over {cap}%"
+        );
+        let mine: Vec<&_> = samples
+            .iter()
+            .filter(|s| s["variant"] == v && s["workload"] == w && s["rep"] == rep)
+            .collect();
+        assert!(mine.len() >= 5, "{what}: {} samples", mine.len());
+        let sampled_mem = mine.iter().map(|s| num(s, "mem_bytes")).fold(0.0, f64::max);
+        assert!(
+            sampled_mem <= num(r, "mem_peak_bytes") + 1.0,
+            "{what}: a sample above the peak"
+        );
+        for s in &mine {
+            assert!(
+                num(s, "cpu_pct") <= cap + 0.01,
+                "{what}: sample over {cap}%"
+            );
+        }
+        if v == "host" {
+            continue;
+        }
+        // The kernel's own figures for the container's cgroup, read by the workload at its end.
+        let kernel_cpu = metric(&p, v, w, rep, "kernel_cpu_ns") / 1e9;
+        let cpu = num(r, "cpu_user_s") + num(r, "cpu_sys_s");
+        assert!(
+            (cpu - kernel_cpu).abs() <= 0.05 * kernel_cpu,
+            "{what}: CPU {cpu} s vs the cgroup's {kernel_cpu} s"
+        );
+        if w == "mem" {
+            let kernel_mem = metric(&p, v, w, rep, "kernel_mem_peak");
+            let mem = num(r, "mem_peak_bytes");
+            assert!(
+                (mem - kernel_mem).abs() <= (0.05 * kernel_mem).max(1048576.0),
+                "{what}: peak {mem} vs the cgroup's {kernel_mem}"
+            );
+            assert!(mem > 100e6, "{what}: {mem}");
+        }
+        if v == "half" && w == "cpu" {
+            assert!(avg > 40.0, "{what}: {avg}% under a half-CPU quota");
+        }
+    }
+    // On the host: the peak is the workload's own, as an independent child measures it.
+    let reference = Command::new("python3")
+        .args([
+            "-c",
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)",
+        ])
+        .arg(&busybox)
+        .args(["dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=60"])
+        .output()
+        .unwrap();
+    let kernel: f64 = String::from_utf8_lossy(&reference.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    for r in runs
+        .iter()
+        .filter(|r| r["variant"] == "host" && r["workload"] == "mem")
+    {
+        let mem = num(r, "mem_peak_bytes");
+        assert!(
+            (mem - kernel).abs() <= 0.05 * kernel,
+            "host peak {mem} vs getrusage's {kernel}"
+        );
+    }
+    // The summary says what runs.csv says.
+    let median_bb_cpu = {
+        let mut w: Vec<f64> = runs
+            .iter()
+            .filter(|r| r["variant"] == "bb" && r["workload"] == "cpu")
+            .map(|r| num(r, "wall_s"))
+            .collect();
+        w.sort_by(f64::total_cmp);
+        (w[0] + w[1]) / 2.0
+    };
+    assert!(
+        err.contains(&format!("{median_bb_cpu:.3} s")),
+        "summary lacks {median_bb_cpu:.3}: {err}"
+    );
+}

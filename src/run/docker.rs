@@ -6,7 +6,7 @@
 //! Docker CLI computes them (`docker stats`): CPU % from the deltas of the cgroup's CPU time and of
 //! the host's CPU time times the online CPUs (100 % = one core), memory without the page cache
 //! (`inactive_file`, or `total_inactive_file` on cgroup v1). On an engine of this machine the
-//! counters are read from the container's cgroup ([`super::cgroup`]) every 100 ms and sampled every
+//! counters are read from the container's cgroup ([`super::cgroup`]) every 20 ms and sampled every
 //! `sample_interval`; on a remote engine they come from the engine's stats stream, which it feeds
 //! about once a second (a `sample_interval` below one second then gives one sample per frame).
 
@@ -133,6 +133,38 @@ pub struct Limits {
     pub cpus: Option<f64>,
     pub memory: Option<u64>,
     pub cpuset: Option<String>,
+}
+
+impl Limits {
+    /// How many CPUs a container under these limits may keep busy: its CPU limit, else the
+    /// CPUs of its cpuset, else `online` (the machine's).
+    pub fn cpu_allowance(&self, online: f64) -> f64 {
+        let set = self.cpuset.as_deref().map(|s| {
+            s.split(',')
+                .map(|part| match part.split_once('-') {
+                    Some((a, b)) => {
+                        b.trim().parse::<f64>().unwrap_or(0.0)
+                            - a.trim().parse::<f64>().unwrap_or(0.0)
+                            + 1.0
+                    }
+                    None => 1.0,
+                })
+                .sum::<f64>()
+        });
+        let mut cap = online;
+        if let Some(n) = set {
+            cap = cap.min(n);
+        }
+        if let Some(c) = self.cpus {
+            cap = cap.min(c);
+        }
+        cap.max(0.01)
+    }
+}
+
+/// This machine's CPUs (the local engine's).
+fn online_cpus() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
 }
 
 /// One image to build.
@@ -573,7 +605,7 @@ impl Engine {
             .as_ref()
             .and_then(|s| s.started_at.as_deref())
             .and_then(|t| humantime::parse_rfc3339(t).ok());
-        // On this machine, the cgroup's own counters: read every 100 ms, sampled every interval.
+        // On this machine, the cgroup's own counters: read every 20 ms, sampled every interval.
         let cgroup = if self.local_socket {
             state
                 .as_ref()
@@ -584,12 +616,15 @@ impl Engine {
             None
         };
         let mut stats_open = cgroup.is_none();
-        let mut check = tokio::time::interval(Duration::from_millis(100).min(spec.interval));
+        // Every 20 ms: the CPU time of the last reading before the exit misses at most that.
+        let mut check = tokio::time::interval(Duration::from_millis(20).min(spec.interval));
         let deadline = tokio::time::Instant::from_std(started + spec.timeout);
         let mut next_sample = 0.0f64;
         let mut peak_cpu = 0.0f64;
         let mut peak_mem = 0u64;
         let mut last_cpu: Option<CpuReading> = None;
+        // 100% per CPU the container may use: its CPU limit, else its cpuset, else the machine.
+        let cpu_cap = 100.0 * spec.limits.cpu_allowance(online_cpus());
         // The cgroup reading at the last sample, for the CPU % over the interval.
         let mut sampled: Option<(f64, u64)> = None;
         let mut timed_out = false;
@@ -597,7 +632,22 @@ impl Engine {
             tokio::select! {
                 // Ends with the exit; bollard reports a non-zero exit as an error, which is the
                 // workload's business, read from the inspection below.
-                _ = wait.next() => break,
+                // Ends with the exit; bollard reports a non-zero exit as an error, which is the
+                // workload's business, read from the inspection below. The cgroup is read once
+                // more at once, for the CPU time up to the exit.
+                _ = wait.next() => {
+                    if let Some(cpu) = cgroup.as_ref().and_then(|cg| cg.cpu()) {
+                        last_cpu = Some(CpuReading {
+                            t_s: started.elapsed().as_secs_f64(),
+                            total_ns: cpu.total_ns,
+                            user_ns: cpu.user_ns,
+                            sys_ns: cpu.sys_ns,
+                            system_ns: 0,
+                            online_cpus: 0,
+                        });
+                    }
+                    break;
+                }
                 _ = tokio::time::sleep_until(deadline), if !timed_out => {
                     timed_out = true;
                     self.kill(id).await;
@@ -630,8 +680,10 @@ impl Engine {
                         continue;
                     };
                     if t_s > t0 {
-                        // 100% = one core, as `docker stats` counts.
-                        let cpu_pct = cpu.total_ns.saturating_sub(c0) as f64 / 1e9 / (t_s - t0) * 100.0;
+                        // 100% = one core, as `docker stats` counts; never more than the CPUs the
+                        // container may use (two readings a few ms apart can round up past it).
+                        let cpu_pct = (cpu.total_ns.saturating_sub(c0) as f64 / 1e9 / (t_s - t0) * 100.0)
+                            .min(cpu_cap);
                         peak_cpu = peak_cpu.max(cpu_pct);
                         on_sample(&Sample { t_s, cpu_pct, mem_bytes: mem });
                     }
@@ -655,7 +707,7 @@ impl Engine {
                     peak_mem = peak_mem.max(mem);
                     // The first frame has no `precpu`: no CPU % yet.
                     let Some(before) = CpuReading::of(frame.precpu_stats.as_ref(), 0.0) else { continue };
-                    let cpu_pct = cpu_percent(&before, &now);
+                    let cpu_pct = cpu_percent(&before, &now).min(cpu_cap);
                     peak_cpu = peak_cpu.max(cpu_pct);
                     if t_s + 1e-3 >= next_sample {
                         next_sample = t_s + spec.interval.as_secs_f64();
@@ -688,25 +740,30 @@ impl Engine {
         } else {
             Status::Failed
         };
-        // CPU times are those of the last reading: at most 100 ms before the exit from the
-        // cgroup, at most a second from the engine's stats stream. The average is over the span
-        // they cover.
-        let (user, sys, total, at) = last_cpu
+        // CPU times are those of the last reading: the cgroup read as the exit was seen (or at
+        // most a second before it, from the engine's stats stream). The average is the CPU time
+        // over the workload's wall time; the peak, the busiest sampled interval, is never below
+        // it (a run too short for two samples has the average as its peak).
+        let (user, sys, total) = last_cpu
             .map(|c| {
                 (
                     c.user_ns as f64 / 1e9,
                     c.sys_ns as f64 / 1e9,
                     c.total_ns as f64 / 1e9,
-                    c.t_s,
                 )
             })
-            .unwrap_or((0.0, 0.0, 0.0, 0.0));
+            .unwrap_or((0.0, 0.0, 0.0));
+        let avg = if wall_s > 0.0 {
+            (total / wall_s * 100.0).min(cpu_cap)
+        } else {
+            0.0
+        };
         Ok(Outcome::Finished(Measured {
             wall_s,
             cpu_user_s: user,
             cpu_sys_s: sys,
-            cpu_avg_pct: if at > 0.0 { total / at * 100.0 } else { 0.0 },
-            cpu_peak_pct: peak_cpu,
+            cpu_avg_pct: avg,
+            cpu_peak_pct: peak_cpu.max(avg),
             mem_peak_bytes: peak_mem,
             exit_code,
             status,
