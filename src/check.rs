@@ -105,6 +105,7 @@ pub fn check(opts: &CheckOptions) -> CheckReport {
         report.findings.push(f);
     }
     stale_data(&build, &mut report);
+    failed_runs(&build, &mut report);
     edited_results(&build, &mut report);
     for deck in &build.decks {
         notes(&deck.source, &deck.html, &mut report);
@@ -192,6 +193,19 @@ fn stale_data(build: &BuildReport, report: &mut CheckReport) {
                 "run `deck build` to publish figures from the data as it is, or restore the file if it was edited by mistake",
             ));
         }
+    }
+}
+
+/// Measurements that failed in the data the decks show: hyperfine commands with non-zero exit
+/// codes, deck run rows whose status is not `ok`.
+fn failed_runs(build: &BuildReport, report: &mut CheckReport) {
+    for (name, failed) in &build.failed_runs {
+        report.findings.push(warning(
+            "failed-runs",
+            &failed.file,
+            format!("dataset `{name}`: {}", failed.what),
+            "measure again once the command works (deck run, or hyperfine), or leave the failed runs out where the decks query them",
+        ));
     }
 }
 

@@ -388,10 +388,7 @@ pub fn subset(data: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
             continue;
         }
         let mut p = 10;
-        loop {
-            let (Some(flags), Some(part)) = (be16(glyph, p), be16(glyph, p + 2)) else {
-                break;
-            };
+        while let (Some(flags), Some(part)) = (be16(glyph, p), be16(glyph, p + 2)) {
             if keep.insert(part) {
                 todo.push(part);
             }
@@ -427,7 +424,7 @@ pub fn subset(data: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
     head.get_mut(8..12)?.copy_from_slice(&[0; 4]);
     head.get_mut(50..52)?.copy_from_slice(&1u16.to_be_bytes());
     let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
-    for (tag, _) in &font.tables {
+    for tag in font.tables.keys() {
         let body = match tag {
             b"glyf" => new_glyf.clone(),
             b"loca" => new_loca.clone(),

@@ -10,7 +10,10 @@ use crate::diagnostics::Diagnostics;
 use crate::markdown::{self, FigureRenderer, KeepUrls, ParseOptions};
 
 /// Every fuzz target: its name (the file `fuzz/fuzz_targets/NAME.rs`) and its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target: its name and the function fed the fuzzer's bytes.
+pub type Target = (&'static str, fn(&[u8]));
+
+pub const TARGETS: &[Target] = &[
     ("parse_deck", parse_deck),
     ("figure_block", figure_block),
     ("deck_toml", deck_toml),

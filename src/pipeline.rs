@@ -66,6 +66,8 @@ pub struct BuildReport {
     /// The site's `index.html` (projects only), written with the decks.
     pub index: Option<String>,
     pub base_url: Option<String>,
+    /// Failed measurements in the datasets the decks read: (dataset, what failed).
+    pub failed_runs: Vec<(String, crate::results::data::Failed)>,
 }
 
 /// Where deck keeps what it can recompute (figure cache, file hashes), inside the project.
@@ -231,6 +233,29 @@ impl Session {
 }
 
 /// Render every deck of the project in memory; nothing is written.
+/// Failed runs in the datasets the figures and values read (for `deck check`).
+fn failed_runs(
+    session: &Session,
+    figures: &[FigureRecord],
+) -> Vec<(String, crate::results::data::Failed)> {
+    let Ok(mut engine) = session.results.engine.lock() else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = figures
+        .iter()
+        .flat_map(|f| engine.datasets_in(&f.sql))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .flat_map(|name| {
+            let found = engine.failures_of(&name);
+            found.into_iter().map(move |f| (name.clone(), f))
+        })
+        .collect()
+}
+
 pub fn render_project(opts: &BuildOptions) -> BuildReport {
     let mut report = BuildReport::default();
     let Some(mut session) = Session::open(opts, &mut report.diagnostics) else {
@@ -285,6 +310,7 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
     report.data_files.sort();
     report.data_files.dedup();
     report.root = session.project.root.clone();
+    report.failed_runs = failed_runs(&session, &report.figures);
     report.out_dir = session.out_dir.clone();
     report.base_url = session.opts.base_url.clone();
     let mut diags = Diagnostics::default();

@@ -344,10 +344,7 @@ fn yaml_aliases_cannot_explode() {
     let mut yaml = String::from("x0: &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
     for i in 1..9 {
         let r = format!("*a{}", i - 1);
-        yaml.push_str(&format!(
-            "x{i}: &a{i} [{}]\n",
-            vec![r.as_str(); 9].join(",")
-        ));
+        yaml.push_str(&format!("x{i}: &a{i} [{}]\n", [r.as_str(); 9].join(",")));
     }
     let p = Project::new()
         .file("deck.toml", "")

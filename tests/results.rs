@@ -260,7 +260,8 @@ fn inline_values_loops_and_raw() {
     assert!(html.contains("Containers were 58.0% slower."), "{html}");
     assert_eq!(count(&html, "<section "), 4);
     assert!(
-        html.contains("<h2>debian: 11.0 s</h2>") && html.contains("<h2>pyenv: 9.5 s</h2>"),
+        html.contains("<h2 id=\"debian-110-s\">debian: 11.0 s</h2>")
+            && html.contains("<h2 id=\"pyenv-95-s\">pyenv: 9.5 s</h2>"),
         "{html}"
     );
     assert!(html.contains("<code>{{ literal }}</code>"));

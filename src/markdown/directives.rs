@@ -245,8 +245,12 @@ struct Loosened {
     /// Per line: where it starts in the loosened and in the written text, its written length,
     /// and for a loosened value, where the value starts (written, loosened) within the line and
     /// its written length.
-    lines: Vec<(usize, usize, usize, Option<(usize, usize, usize)>)>,
+    lines: Vec<LoosenedLine>,
 }
+
+/// (loosened start, written start, written length, loosened value: (written start, loosened
+/// start, written length)).
+type LoosenedLine = (usize, usize, usize, Option<(usize, usize, usize)>);
 
 impl Loosened {
     fn to_written(&self, offset: usize) -> usize {

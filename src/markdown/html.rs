@@ -443,23 +443,36 @@ fn allowed(tag: &ParsedTag) -> Option<String> {
                 let v = decode_entities(v);
                 let v = match kind {
                     Attr::Any => v,
-                    Attr::WebUrl => url_allowed(&v, &["http", "https"])
-                        .then_some(v)
-                        .unwrap_or_default(),
-                    Attr::ImageUrl => url_allowed(&v, &["http", "https", "data:image/"])
-                        .then_some(v)
-                        .unwrap_or_default(),
-                    Attr::SrcSet => v
-                        .split(',')
-                        .all(|u| url_allowed(u, &["http", "https", "data:image/"]))
-                        .then_some(v)
-                        .unwrap_or_default(),
+                    Attr::WebUrl => {
+                        if url_allowed(&v, &["http", "https"]) {
+                            v
+                        } else {
+                            Default::default()
+                        }
+                    }
+                    Attr::ImageUrl => {
+                        if url_allowed(&v, &["http", "https", "data:image/"]) {
+                            v
+                        } else {
+                            Default::default()
+                        }
+                    }
+                    Attr::SrcSet => {
+                        if v.split(',')
+                            .all(|u| url_allowed(u, &["http", "https", "data:image/"]))
+                        {
+                            v
+                        } else {
+                            Default::default()
+                        }
+                    }
                     Attr::Dir => {
                         let d = v.to_ascii_lowercase();
-                        ["rtl", "ltr", "auto"]
-                            .contains(&d.as_str())
-                            .then_some(d)
-                            .unwrap_or_default()
+                        if ["rtl", "ltr", "auto"].contains(&d.as_str()) {
+                            d
+                        } else {
+                            Default::default()
+                        }
                     }
                 };
                 out.push_str(&format!(" {name}=\"{}\"", escape(&v)));

@@ -56,9 +56,14 @@ impl AssetResolver for KeepUrls {
 
 /// What the parser asks the caller to draw: ```` ```chart ```` and ```` ```table ```` blocks.
 pub trait FigureRenderer {
-    /// Render the block's spec (YAML) to HTML. Errors carry a line within the spec (0-based) when
-    /// they can point at one.
+    /// Render the block's spec (YAML) to HTML. Errors carry the range within the spec they are
+    /// about, when they can point at one.
     fn figure(&mut self, kind: &str, spec: &str) -> Result<String, FigureError>;
+
+    /// Warnings about the figure just drawn (its data has failed runs...), at its block.
+    fn take_warnings(&mut self) -> Vec<FigureError> {
+        Vec::new()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -684,7 +689,7 @@ fn local_directives(
     }
     // Marp's attributes: every directive with a value, as written (`paginate` normalized).
     d.transition = get("transition").and_then(|t| directives::transition_json(&t));
-    for (name, _) in values {
+    for name in values.keys() {
         let value = match *name {
             // marp-cli writes its own attribute for it (`data-transition`, JSON).
             "transition" => None,
@@ -988,7 +993,19 @@ impl<'s> Body<'s> {
                     && let Some(figures) = ctx.opts.figures.as_deref_mut()
                 {
                     match figures.figure(figure_kind, &code) {
-                        Ok(html) => self.push_html(html),
+                        Ok(html) => {
+                            self.push_html(html);
+                            let fence = ctx.source[range.clone()].lines().next().unwrap_or("");
+                            let at = range.start..range.start + fence.trim_end().len();
+                            for w in figures.take_warnings() {
+                                let d = Diagnostic::warning(
+                                    ctx.path,
+                                    format!("{figure_kind}: {}", w.message),
+                                )
+                                .help(w.help);
+                                ctx.report(d, at.clone());
+                            }
+                        }
                         Err(e) => {
                             let at = match &e.span {
                                 Some(span) => {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::sql;
+use super::{hyperfine, sql};
 use crate::confine::Sandbox;
 use polars::sql::SQLContext;
 use serde::Deserialize;
@@ -122,6 +122,14 @@ impl QueryError {
     }
 }
 
+/// Measurements that failed, in one file of a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    pub file: PathBuf,
+    /// "3 of 10 runs of `cmd` failed (exit code 1)".
+    pub what: String,
+}
+
 /// One build's datasets and SQL context.
 pub struct Engine {
     root: PathBuf,
@@ -131,6 +139,12 @@ pub struct Engine {
     registered: BTreeSet<String>,
     /// Data files read so far, per dataset (for provenance and the watcher).
     pub files: BTreeMap<String, Vec<PathBuf>>,
+    /// What failed in each dataset looked at (see [`Engine::failures_in`]).
+    failures: BTreeMap<String, Vec<Failed>>,
+    /// Each table loaded, and which of its rows are good measurements when some are not (a
+    /// hyperfine command whose runs all exited with 0, a run whose exit code is 0, a row whose
+    /// `status` is `ok`).
+    tables: BTreeMap<String, (DataFrame, Option<Expr>)>,
 }
 
 impl Engine {
@@ -152,22 +166,193 @@ impl Engine {
             ctx: SQLContext::new(),
             registered: BTreeSet::new(),
             files: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            tables: BTreeMap::new(),
         }
+    }
+
+    /// How a dataset is read: its `format`, else its extension; a `.json` file that is a
+    /// hyperfine export is read as one without being told.
+    pub fn format_of(&self, spec: &DatasetSpec) -> Option<DataFormat> {
+        let format = spec.format()?;
+        let explicit = matches!(
+            spec,
+            DatasetSpec::Table(DatasetTable {
+                format: Some(_),
+                ..
+            })
+        );
+        if format == DataFormat::Json && !explicit {
+            let first = self.files_of(spec).ok().and_then(|f| f.into_iter().next());
+            if first.is_some_and(|f| hyperfine::looks_like(&f)) {
+                return Some(DataFormat::Hyperfine);
+            }
+        }
+        Some(format)
     }
 
     pub fn dataset_names(&self) -> Vec<String> {
         let mut names = Vec::new();
         for (name, spec) in &self.specs {
             names.push(name.clone());
-            if spec.format() == Some(DataFormat::Hyperfine) {
+            if self.format_of(spec) == Some(DataFormat::Hyperfine) {
                 names.push(format!("{name}_runs"));
             }
         }
         names
     }
 
+    /// What failed in the datasets a query reads: one line per hyperfine command whose runs did
+    /// not all exit with 0, and per dataset with a `status` column (deck run's runs.csv) whose
+    /// rows are not all `ok`. Nothing when the query itself looks at failures (it names
+    /// `failed_runs`, `exit_code` or `status`): it has dealt with them; nothing either when its
+    /// result is the same without the failed measurements. Read from the files when the query
+    /// did not load them, so a figure from the cache is warned about too.
+    pub fn failures_in(&mut self, sql: &str) -> Vec<String> {
+        let Some(rel) = sql::relations(sql) else {
+            return Vec::new();
+        };
+        if rel
+            .columns
+            .iter()
+            .any(|c| ACKNOWLEDGES_FAILURES.contains(&c.as_str()))
+        {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for d in self.datasets_in(sql) {
+            let found = self.failures_of(&d);
+            let several_files = self.files.get(&d).is_some_and(|f| f.len() > 1);
+            out.extend(found.into_iter().map(|f| match f.file.file_name() {
+                Some(name) if several_files => format!("{} in {}", f.what, name.to_string_lossy()),
+                _ => f.what,
+            }));
+        }
+        if !out.is_empty() && !self.depends_on_failures(sql) {
+            out.clear();
+        }
+        out
+    }
+
+    /// What failed in one declared dataset (see [`Engine::failures_in`]), read once per engine.
+    pub fn failures_of(&mut self, name: &str) -> Vec<Failed> {
+        if let Some(found) = self.failures.get(name) {
+            return found.clone();
+        }
+        let found = self.find_failures(name);
+        self.failures.insert(name.to_string(), found.clone());
+        found
+    }
+
+    fn find_failures(&mut self, name: &str) -> Vec<Failed> {
+        let Some(spec) = self.specs.get(name).cloned() else {
+            return Vec::new();
+        };
+        let files = self.files_of(&spec).unwrap_or_default();
+        match self.format_of(&spec) {
+            Some(DataFormat::Hyperfine) => files
+                .iter()
+                .filter_map(|p| Some((p, hyperfine::read(p).ok()?)))
+                .flat_map(|(p, f)| {
+                    f.failures.into_iter().map(|f| Failed {
+                        file: p.clone(),
+                        what: f.describe(),
+                    })
+                })
+                .collect(),
+            Some(format @ (DataFormat::Csv | DataFormat::Tsv)) => {
+                // Only a file with a `status` column is loaded for this (a cached figure
+                // otherwise reads nothing).
+                let sep = if format == DataFormat::Tsv { '\t' } else { ',' };
+                let has_status = files.first().is_some_and(|f| {
+                    first_line(f).is_some_and(|l| {
+                        l.split(sep).any(|c| c.trim().trim_matches('"') == "status")
+                    })
+                });
+                if has_status {
+                    self.status_failures(name, &files)
+                } else {
+                    Vec::new()
+                }
+            }
+            Some(_) => self.status_failures(name, &files),
+            None => Vec::new(),
+        }
+    }
+
+    /// Rows of a dataset whose `status` is not `ok`, described by what identifies them.
+    fn status_failures(&mut self, name: &str, files: &[PathBuf]) -> Vec<Failed> {
+        let table = format!("\"{}\"", name.replace('"', "\"\""));
+        if self
+            .register_used(&format!("SELECT * FROM {table}"))
+            .is_err()
+        {
+            return Vec::new();
+        }
+        let Ok(all) = self
+            .ctx
+            .execute(&format!("SELECT * FROM {table}"))
+            .and_then(LazyFrame::collect)
+        else {
+            return Vec::new();
+        };
+        let Ok(status) = all.column("status").and_then(|c| c.cast(&DataType::String)) else {
+            return Vec::new();
+        };
+        let Ok(status) = status.str().cloned() else {
+            return Vec::new();
+        };
+        let keys: Vec<&Column> = ["command", "variant", "workload", "rep"]
+            .iter()
+            .filter_map(|k| all.column(k).ok())
+            .collect();
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut examples = Vec::new();
+        for (row, s) in status.iter().enumerate() {
+            let s = s.unwrap_or("(empty)");
+            if s == "ok" {
+                continue;
+            }
+            *counts.entry(s.to_string()).or_default() += 1;
+            if examples.len() < 3 {
+                let id: Vec<String> = keys
+                    .iter()
+                    .map(|c| {
+                        let v = cell_json(c, row);
+                        let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                        if c.name() == "rep" {
+                            format!("rep {v}")
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                examples.push(if id.is_empty() {
+                    format!("row {}", row + 1)
+                } else {
+                    id.join(" ")
+                });
+            }
+        }
+        let failed: usize = counts.values().sum();
+        if failed == 0 {
+            return Vec::new();
+        }
+        let by_status: Vec<String> = counts.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+        let more = if failed > examples.len() { ", ..." } else { "" };
+        vec![Failed {
+            file: files.first().cloned().unwrap_or_default(),
+            what: format!(
+                "{failed} of {} rows of `{name}` have a status other than ok ({}): {}{more}",
+                all.height(),
+                by_status.join(", "),
+                examples.join(", ")
+            ),
+        }]
+    }
+
     /// The declared datasets a query reads, from its parsed SQL (`hf_runs` reads `hf`).
-    fn datasets_in(&self, sql: &str) -> Vec<String> {
+    pub fn datasets_in(&self, sql: &str) -> Vec<String> {
         let Some(rel) = sql::relations(sql) else {
             return Vec::new();
         };
@@ -232,9 +417,12 @@ impl Engine {
                 continue;
             }
             matched = true;
+            self.failures.remove(name);
             if self.registered.remove(name) {
-                self.ctx.unregister(name);
-                self.ctx.unregister(&format!("{name}_runs"));
+                for table in [name.clone(), format!("{name}_runs")] {
+                    self.ctx.unregister(&table);
+                    self.tables.remove(&table);
+                }
                 self.files.remove(name);
             }
         }
@@ -349,10 +537,13 @@ impl Engine {
         if paths.is_empty() {
             return Err(err(format!("no file matches {:?}", spec.path())));
         }
-        let format = spec.format().ok_or_else(|| {
+        let format = self.format_of(spec).ok_or_else(|| {
             err(format!("cannot tell the format of {:?}; add format = \"csv\" (or tsv, json, ndjson, parquet, hyperfine)", spec.path()))
         })?;
         self.files.insert(name.to_string(), paths.clone());
+        if format == DataFormat::Hyperfine {
+            return self.load_hyperfine(name, &paths).map_err(err);
+        }
         let mut frames = Vec::with_capacity(paths.len());
         for path in &paths {
             let shown = path.display().to_string();
@@ -383,34 +574,174 @@ impl Engine {
                             .finish()
                     })
                     .map(DataFrame::lazy),
-                DataFormat::Hyperfine => {
-                    let (summary, runs) =
-                        read_hyperfine(path).map_err(|m| err(format!("{shown}: {m}")))?;
-                    self.ctx.register(&format!("{name}_runs"), runs.lazy());
-                    Ok(summary.lazy())
-                }
+                DataFormat::Hyperfine => unreachable!("read above"),
             };
-            frames.push(
-                lf.map_err(|e| err(format!("{shown}: {}", clean_polars_message(&e.to_string()))))?,
-            );
+            // Read once per build: a deck's queries then run on memory instead of re-reading
+            // the files, and a malformed file is reported against its dataset here.
+            let df = lf
+                .and_then(LazyFrame::collect)
+                .map_err(|e| err(format!("{shown}: {}", clean_polars_message(&e.to_string()))))?;
+            frames.push(df);
         }
-        let lf = if frames.len() == 1 {
-            frames.pop().expect("one frame")
-        } else {
-            concat(frames, UnionArgs::default())
-                .map_err(|e| err(clean_polars_message(&e.to_string())))?
-        };
-        // Read once per build: a deck's queries then run on memory instead of re-reading the
-        // files, and a malformed file is reported against its dataset here.
-        let df = lf
-            .collect()
-            .map_err(|e| err(clean_polars_message(&e.to_string())))?;
-        self.ctx.register(name, df.lazy());
+        let df = union_by_name(frames).map_err(|e| err(clean_polars_message(&e.to_string())))?;
+        let good = df
+            .column("status")
+            .is_ok()
+            .then(|| col("status").cast(DataType::String).eq(lit("ok")));
+        self.register_table(name, df, good);
+        Ok(())
+    }
+
+    fn register_table(&mut self, name: &str, df: DataFrame, good: Option<Expr>) {
+        self.ctx.register(name, df.clone().lazy());
+        self.tables.insert(name.to_string(), (df, good));
+    }
+
+    /// Whether a query gives another result once the failed measurements are left out of every
+    /// table it reads (a query can read a dataset with failures and not show any).
+    fn depends_on_failures(&mut self, sql: &str) -> bool {
+        if self.register_used(sql).is_err() {
+            return true;
+        }
+        let mut good_only = SQLContext::new();
+        for (name, (df, good)) in &self.tables {
+            let lf = df.clone().lazy();
+            good_only.register(name, good.clone().map_or(lf.clone(), |g| lf.filter(g)));
+        }
+        let all = self.ctx.execute(sql).and_then(LazyFrame::collect);
+        let good = good_only.execute(sql).and_then(LazyFrame::collect);
+        match (all, good) {
+            (Ok(a), Ok(g)) => !same_rows(&a, &g),
+            _ => true,
+        }
+    }
+
+    /// hyperfine exports: `NAME` (a row per command) and `NAME_runs` (a row per run), every
+    /// file of the glob together, whatever parameters each has.
+    fn load_hyperfine(&mut self, name: &str, paths: &[PathBuf]) -> Result<(), String> {
+        let mut summaries = Vec::new();
+        let mut runs = Vec::new();
+        let mut failures = Vec::new();
+        for path in paths {
+            let f = hyperfine::read(path).map_err(|m| format!("{}: {m}", path.display()))?;
+            summaries.push(f.summary);
+            runs.push(f.runs);
+            failures.extend(f.failures.iter().map(|f| Failed {
+                file: path.clone(),
+                what: f.describe(),
+            }));
+        }
+        let clean = |e: PolarsError| clean_polars_message(&e.to_string());
+        self.register_table(
+            name,
+            union_by_name(summaries).map_err(clean)?,
+            Some(col("failed_runs").eq(lit(0))),
+        );
+        self.register_table(
+            &format!("{name}_runs"),
+            union_by_name(runs).map_err(clean)?,
+            Some(col("exit_code").eq(lit(0)).or(col("exit_code").is_null())),
+        );
+        self.failures.insert(name.to_string(), failures);
         Ok(())
     }
 }
 
-/// The identifiers of a query (dataset names are matched as whole words).
+/// Whether two query results hold the same rows, in any order (a GROUP BY without ORDER BY
+/// has none), numbers equal to 12 significant digits (a sum may add in another order).
+fn same_rows(a: &DataFrame, b: &DataFrame) -> bool {
+    if a.shape() != b.shape() || a.get_column_names() != b.get_column_names() {
+        return false;
+    }
+    let sorted = |df: &DataFrame| {
+        let names: Vec<PlSmallStr> = df.get_column_names().into_iter().cloned().collect();
+        df.sort(names, SortMultipleOptions::default().with_nulls_last(true))
+    };
+    let (Ok(a), Ok(b)) = (sorted(a), sorted(b)) else {
+        return false;
+    };
+    a.columns().iter().zip(b.columns()).all(|(x, y)| {
+        if x.dtype().is_float() {
+            let (Ok(x), Ok(y)) = (x.cast(&DataType::Float64), y.cast(&DataType::Float64)) else {
+                return false;
+            };
+            let (Ok(x), Ok(y)) = (x.f64(), y.f64()) else {
+                return false;
+            };
+            x.iter().zip(y.iter()).all(|(p, q)| match (p, q) {
+                (Some(p), Some(q)) => p == q || (p - q).abs() <= 1e-12 * p.abs().max(q.abs()),
+                (None, None) => true,
+                _ => false,
+            })
+        } else {
+            x.as_materialized_series()
+                .equals_missing(y.as_materialized_series())
+        }
+    })
+}
+
+/// Columns a query names when it deals with failed runs itself.
+const ACKNOWLEDGES_FAILURES: &[&str] = &["failed_runs", "exit_code", "status"];
+
+/// A text file's first line (a CSV header), without reading the rest.
+fn first_line(path: &Path) -> Option<String> {
+    use std::io::{BufRead, Read};
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(path).ok()?.take(64 * 1024))
+        .read_line(&mut line)
+        .ok()?;
+    Some(line)
+}
+
+/// Frames stacked by column name: a column some frames lack is null there (files of one glob
+/// need not have the same columns: hyperfine exports with and without parameters), and a column
+/// whose type differs between files takes a type that holds both (a number, else text).
+pub fn union_by_name(mut frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    if frames.len() == 1 {
+        return Ok(frames.pop().expect("one frame"));
+    }
+    let mut columns: Vec<(PlSmallStr, DataType)> = Vec::new();
+    for f in &frames {
+        for c in f.columns() {
+            match columns.iter_mut().find(|(n, _)| n == c.name()) {
+                Some((_, t)) if t != c.dtype() => {
+                    *t = if t.is_primitive_numeric() && c.dtype().is_primitive_numeric() {
+                        DataType::Float64
+                    } else if *t == DataType::Null {
+                        c.dtype().clone()
+                    } else if *c.dtype() == DataType::Null {
+                        t.clone()
+                    } else {
+                        DataType::String
+                    };
+                }
+                Some(_) => {}
+                None => columns.push((c.name().clone(), c.dtype().clone())),
+            }
+        }
+    }
+    let mut out: Option<DataFrame> = None;
+    for f in frames {
+        let height = f.height();
+        let cols: Vec<Column> = columns
+            .iter()
+            .map(|(n, t)| match f.column(n) {
+                Ok(c) if c.dtype() == t => Ok(c.clone()),
+                Ok(c) => c.cast(t),
+                Err(_) => Ok(Column::full_null(n.clone(), height, t)),
+            })
+            .collect::<PolarsResult<_>>()?;
+        let df = DataFrame::new(height, cols)?;
+        match out.as_mut() {
+            Some(o) => {
+                o.vstack_mut(&df)?;
+            }
+            None => out = Some(df),
+        }
+    }
+    out.ok_or_else(|| PolarsError::NoData("no file".into()))
+}
+
 /// The first text between `q` quotes.
 fn quoted(s: &str, q: char) -> Option<String> {
     let a = s.find(q)?;
@@ -422,98 +753,19 @@ fn quoted(s: &str, q: char) -> Option<String> {
 fn clean_polars_message(msg: &str) -> String {
     let first: Vec<&str> = msg
         .lines()
-        .take_while(|l| !l.trim_start().starts_with("This error occurred"))
+        .take_while(|l| {
+            let l = l.trim_start();
+            !l.starts_with("This error occurred") && !l.starts_with("Resolved plan until failure")
+        })
         .filter(|l| !l.trim().is_empty())
         .collect();
-    first.join(" ").trim().to_string()
-}
-
-#[derive(Deserialize)]
-struct HyperfineExport {
-    results: Vec<HyperfineResult>,
-}
-
-#[derive(Deserialize)]
-struct HyperfineResult {
-    command: String,
-    mean: f64,
-    stddev: Option<f64>,
-    median: f64,
-    user: f64,
-    system: f64,
-    min: f64,
-    max: f64,
-    #[serde(default)]
-    times: Vec<f64>,
-    #[serde(default)]
-    memory_usage_byte: Vec<Option<u64>>,
-    #[serde(default)]
-    exit_codes: Vec<Option<i32>>,
-    #[serde(default)]
-    parameters: BTreeMap<String, String>,
-}
-
-/// hyperfine's `--export-json`: one row per command, and one row per run.
-fn read_hyperfine(path: &Path) -> Result<(DataFrame, DataFrame), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let export: HyperfineExport = serde_json::from_str(&text)
-        .map_err(|e| format!("not a hyperfine --export-json file: {e}"))?;
-    let r = &export.results;
-    let params: BTreeSet<&String> = r.iter().flat_map(|x| x.parameters.keys()).collect();
-    let mut cols = vec![
-        Column::new(
-            "command".into(),
-            r.iter().map(|x| x.command.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new("mean".into(), r.iter().map(|x| x.mean).collect::<Vec<_>>()),
-        Column::new(
-            "stddev".into(),
-            r.iter().map(|x| x.stddev).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "median".into(),
-            r.iter().map(|x| x.median).collect::<Vec<_>>(),
-        ),
-        Column::new("user".into(), r.iter().map(|x| x.user).collect::<Vec<_>>()),
-        Column::new(
-            "system".into(),
-            r.iter().map(|x| x.system).collect::<Vec<_>>(),
-        ),
-        Column::new("min".into(), r.iter().map(|x| x.min).collect::<Vec<_>>()),
-        Column::new("max".into(), r.iter().map(|x| x.max).collect::<Vec<_>>()),
-        Column::new(
-            "runs".into(),
-            r.iter().map(|x| x.times.len() as u32).collect::<Vec<_>>(),
-        ),
-    ];
-    for p in &params {
-        let values: Vec<Option<String>> = r.iter().map(|x| x.parameters.get(*p).cloned()).collect();
-        cols.push(Column::new(format!("parameter_{p}").into(), values));
-    }
-    let summary = DataFrame::new_infer_height(cols).map_err(|e| e.to_string())?;
-    let mut command = Vec::new();
-    let mut run = Vec::new();
-    let mut time = Vec::new();
-    let mut memory = Vec::new();
-    let mut exit = Vec::new();
-    for x in r {
-        for (i, t) in x.times.iter().enumerate() {
-            command.push(x.command.clone());
-            run.push(i as u32 + 1);
-            time.push(*t);
-            memory.push(x.memory_usage_byte.get(i).copied().flatten());
-            exit.push(x.exit_codes.get(i).copied().flatten());
-        }
-    }
-    let runs = DataFrame::new_infer_height(vec![
-        Column::new("command".into(), command),
-        Column::new("run".into(), run),
-        Column::new("time_s".into(), time),
-        Column::new("memory_bytes".into(), memory),
-        Column::new("exit_code".into(), exit),
-    ])
-    .map_err(|e| e.to_string())?;
-    Ok((summary, runs))
+    let text = first.join(" ");
+    // polars appends the query plan it was resolving; the user wrote SQL, not a plan.
+    let text = text
+        .split("Resolved plan until failure")
+        .next()
+        .unwrap_or(&text);
+    text.trim().to_string()
 }
 
 /// A cell as a JSON value (numbers stay numbers) for templates.

@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod data;
 pub mod format;
+pub mod hyperfine;
 pub mod spec;
 pub mod sql;
 pub mod table;
@@ -62,6 +63,8 @@ pub struct Results {
     cache_dir: Option<PathBuf>,
     memo: HashMemo,
     memo_dirty: bool,
+    /// Warnings about the last figure drawn.
+    warnings: Vec<FigureError>,
     /// Spec keys (prefixes) with a figure in the cache.
     cached_specs: HashSet<String>,
     /// Files being hashed in the background, by path relative to the root.
@@ -115,6 +118,7 @@ impl Results {
             memo,
             memo_dirty: false,
             cached_specs,
+            warnings: Vec::new(),
             hashing: HashMap::new(),
         }
     }
@@ -301,6 +305,10 @@ impl Results {
 }
 
 impl FigureRenderer for Results {
+    fn take_warnings(&mut self) -> Vec<FigureError> {
+        std::mem::take(&mut self.warnings)
+    }
+
     fn figure(&mut self, kind: &str, spec_text: &str) -> Result<String, FigureError> {
         let known = if kind == "table" {
             table::KEYS
@@ -365,6 +373,19 @@ impl FigureRenderer for Results {
         );
         if let Some(c) = &caption {
             html.push_str(&format!("<figcaption>{}</figcaption>\n", escape(c)));
+        }
+        // A figure over hyperfine results whose runs failed shows failed measurements.
+        let failed = self
+            .engine
+            .lock()
+            .map(|mut e| e.failures_in(&sql))
+            .unwrap_or_default();
+        if !failed.is_empty() {
+            self.warnings.push(FigureError {
+                message: format!("shows failed runs: {}", failed.join("; ")),
+                help: crate::template::functions::FAILED_RUNS_HELP.into(),
+                span: None,
+            });
         }
         if !sources.is_empty() {
             html.push_str(&format!(

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{ObjectName, ObjectNamePart, Query, TableFactor, Visit, Visitor};
+use sqlparser::ast::{Expr, ObjectName, ObjectNamePart, Query, TableFactor, Visit, Visitor};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};
 
@@ -19,6 +19,8 @@ pub struct Relations {
     pub tables: BTreeSet<String>,
     /// Table functions called (`read_csv`, ...).
     pub functions: Vec<String>,
+    /// Column names the query mentions (the last part of `t.col`), lower case.
+    pub columns: BTreeSet<String>,
 }
 
 /// `None` when the SQL does not parse (polars, with the same parser, reports why).
@@ -36,6 +38,7 @@ pub fn relations(sql: &str) -> Option<Relations> {
     let _ = statements.visit(&mut v);
     let mut out = Relations {
         functions: v.functions,
+        columns: v.columns,
         ..Relations::default()
     };
     out.tables = v.tables.difference(&v.ctes).cloned().collect();
@@ -47,6 +50,7 @@ struct Collect {
     tables: BTreeSet<String>,
     ctes: BTreeSet<String>,
     functions: Vec<String>,
+    columns: BTreeSet<String>,
 }
 
 fn last_part(name: &ObjectName) -> String {
@@ -65,6 +69,21 @@ impl Visitor for Collect {
             for cte in &with.cte_tables {
                 self.ctes.insert(cte.alias.name.value.clone());
             }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(id) => {
+                self.columns.insert(id.value.to_lowercase());
+            }
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(id) = parts.last() {
+                    self.columns.insert(id.value.to_lowercase());
+                }
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
@@ -114,6 +133,16 @@ mod tests {
         );
         assert_eq!(tables("SELECT 1"), Vec::<String>::new());
         assert_eq!(tables("SELECT * FROM \"my data\""), ["my data"]);
+    }
+
+    #[test]
+    fn columns_named_anywhere() {
+        let r = relations(
+            "SELECT command, mean FROM hf WHERE hf.failed_runs = 0 AND command IN (SELECT c FROM x)",
+        )
+        .unwrap();
+        let cols: Vec<&str> = r.columns.iter().map(String::as_str).collect();
+        assert_eq!(cols, ["c", "command", "failed_runs", "mean"]);
     }
 
     #[test]

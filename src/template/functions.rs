@@ -3,20 +3,21 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind};
 
-use super::map::restore;
+use super::map::{CALL, END, restore};
 use crate::confine::{MAX_TEXT, Refusal, Sandbox};
-use crate::results::data::{Engine, cell_json};
+use crate::results::data::{Engine, QueryError, cell_json};
 use crate::results::format;
 
 /// deck's own filters, for "did you mean" and help lines.
 pub const FILTERS: &[&str] = &["num", "thousands", "percent", "bytes", "duration", "sig"];
 /// deck's own functions.
-pub const FUNCTIONS: &[&str] = &["sql", "json", "sha256"];
+pub const FUNCTIONS: &[&str] = &["sql", "rows", "json", "sha256"];
 
 /// What the functions saw during one expansion.
 #[derive(Default)]
@@ -27,16 +28,66 @@ pub struct Calls {
     pub queries: Vec<String>,
     /// Each query's result, so a template rendered again (after an error) or a query asked
     /// twice does not run it twice.
-    results: HashMap<String, Result<Value, (String, String)>>,
+    results: HashMap<String, Answer>,
     /// The message and help of the last failing call, which minijinja's error cannot carry.
     pub failure: Option<(String, String)>,
     /// The source and the literal regions of the current rendering, to give a function the text
     /// as written when an argument holds a literal (code in a macro's SQL).
     pub source: String,
     pub literals: Vec<Range<usize>>,
+    /// How much output the engine has written so far in this rendering: where the value of
+    /// the tag being evaluated will appear.
+    pub written: Arc<AtomicUsize>,
+    /// Warnings about the values calls gave in this rendering: (where the output stood at the
+    /// call, message, help).
+    pub warnings: Vec<(usize, String, String)>,
+    /// Multi-row results given out, by the index their `CALL` marker names when one is shown.
+    pub rows: Vec<RowsGiven>,
+    /// The rows the last `sql()` call gave, when it gave rows (a conversion error that follows
+    /// is about them).
+    pub last_rows: Option<usize>,
+}
+
+/// A query result of several rows or columns, given to the template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowsGiven {
+    pub query: String,
+    pub rows: usize,
+    pub columns: Vec<String>,
+}
+
+impl Calls {
+    /// Start a rendering: nothing written, nothing said.
+    pub fn restart(&mut self) {
+        self.written.store(0, Ordering::Relaxed);
+        self.warnings.clear();
+        self.failure = None;
+        self.last_rows = None;
+    }
+}
+
+/// The engine's output, counted as it is written (see [`Calls::written`]).
+pub struct Sink<'a> {
+    pub buf: &'a mut Vec<u8>,
+    pub written: Arc<AtomicUsize>,
+}
+
+impl std::io::Write for Sink<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        self.written.store(self.buf.len(), Ordering::Relaxed);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 pub type Shared = Arc<Mutex<Calls>>;
+
+/// A query's result (or its error's message and help), and what failed in its data.
+type Answer = (Result<Given, (String, String)>, Vec<String>);
 
 fn lock(calls: &Shared) -> std::sync::MutexGuard<'_, Calls> {
     calls.lock().unwrap_or_else(PoisonError::into_inner)
@@ -125,29 +176,59 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
             Ok(Value::from(hash))
         });
     }
-    {
+    for (name, always_rows) in [("sql", false), ("rows", true)] {
         let (engine, calls) = (Arc::clone(engine), Arc::clone(calls));
-        env.add_function("sql", move |query: String| -> Result<Value, Error> {
+        env.add_function(name, move |query: String| -> Result<Value, Error> {
             let query = argument(&calls, &query);
-            {
+            let cached = {
                 let mut c = lock(&calls);
                 if !c.queries.contains(&query) {
                     c.queries.push(query.clone());
                 }
-                if let Some(done) = c.results.get(&query).cloned() {
-                    drop(c);
-                    return done.map_err(|(m, h)| fail(&calls, m, &h));
+                c.results.get(&query).cloned()
+            };
+            let (result, failed) = match cached {
+                Some(done) => done,
+                None => {
+                    let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+                    let result = match engine.query(&query) {
+                        Ok(df) => Ok(Given::of(&df, &query, &calls)),
+                        Err(QueryError::Empty) => Ok(Given::none(&query, &calls)),
+                        Err(e) => Err((e.to_string(), e.help())),
+                    };
+                    let failed = if result.is_ok() {
+                        engine.failures_in(&query)
+                    } else {
+                        Vec::new()
+                    };
+                    drop(engine);
+                    lock(&calls)
+                        .results
+                        .insert(query.clone(), (result.clone(), failed.clone()));
+                    (result, failed)
+                }
+            };
+            let mut c = lock(&calls);
+            note_failures(&mut c, &failed);
+            let given = result.map_err(|(m, h)| {
+                c.failure = Some((m.clone(), h));
+                Error::new(ErrorKind::InvalidOperation, m)
+            })?;
+            match (&given.value, always_rows) {
+                (Some(v), false) => {
+                    c.last_rows = None;
+                    Ok(v.clone())
+                }
+                (None, false) if given.height == 0 => {
+                    let (m, h) = (QueryError::Empty.to_string(), QueryError::Empty.help());
+                    c.failure = Some((m.clone(), h));
+                    Err(Error::new(ErrorKind::InvalidOperation, m))
+                }
+                _ => {
+                    c.last_rows = Some(given.note);
+                    Ok(given.rows.clone())
                 }
             }
-            let result = {
-                let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
-                engine
-                    .query(&query)
-                    .map(|df| frame_value(&df))
-                    .map_err(|e| (e.to_string(), e.help()))
-            };
-            lock(&calls).results.insert(query, result.clone());
-            result.map_err(|(m, h)| fail(&calls, m, &h))
         });
     }
     // `num` alone: integers stay integers, others get 2 places; `num(1)`: always 1 place.
@@ -171,18 +252,104 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
     env.add_filter("sig", |x: f64| format::sig3(x));
 }
 
-/// A query's result as a template value: one value for a 1x1 result, rows otherwise.
-fn frame_value(df: &polars::prelude::DataFrame) -> Value {
-    let cols = df.columns();
-    if df.height() == 1 && cols.len() == 1 {
-        return Value::from(minijinja::value::Serde(cell_json(&cols[0], 0)));
+/// A value over failed runs is about to be shown where the output stands.
+fn note_failures(c: &mut Calls, failed: &[String]) {
+    if !failed.is_empty() {
+        let at = c.written.load(Ordering::Relaxed);
+        c.warnings.push((
+            at,
+            format!(
+                "sql(): the value includes failed runs: {}",
+                failed.join("; ")
+            ),
+            FAILED_RUNS_HELP.to_string(),
+        ));
     }
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = (0..df.height())
-        .map(|r| {
-            cols.iter()
-                .map(|c| (c.name().to_string(), cell_json(c, r)))
-                .collect()
-        })
-        .collect();
-    Value::from(minijinja::value::Serde(rows))
+}
+
+/// What to do about a figure or value over failed runs.
+pub const FAILED_RUNS_HELP: &str = "measure again once the command works, or leave the failed runs out in the query (`WHERE failed_runs = 0` over hyperfine results, `WHERE exit_code = 0` over their runs, `WHERE status = 'ok'` over deck run's): a query that names them has dealt with them";
+
+/// A query's result as templates get it: `sql()` gives the value of a 1x1 result and the rows
+/// otherwise (a list of rows by column name, which is an error when printed: one value was
+/// expected); `rows()` always the rows.
+#[derive(Debug, Clone)]
+struct Given {
+    value: Option<Value>,
+    rows: Value,
+    height: usize,
+    /// The index of the rows in [`Calls::rows`].
+    note: usize,
+}
+
+impl Given {
+    fn of(df: &polars::prelude::DataFrame, query: &str, calls: &Shared) -> Given {
+        let cols = df.columns();
+        let value = (df.height() == 1 && cols.len() == 1)
+            .then(|| Value::from(minijinja::value::Serde(cell_json(&cols[0], 0))));
+        let rows: Vec<Value> = (0..df.height())
+            .map(|r| {
+                let row: serde_json::Map<String, serde_json::Value> = cols
+                    .iter()
+                    .map(|c| (c.name().to_string(), cell_json(c, r)))
+                    .collect();
+                Value::from(minijinja::value::Serde(row))
+            })
+            .collect();
+        let names = cols.iter().map(|c| c.name().to_string()).collect();
+        Given::new(value, rows, names, query, calls)
+    }
+
+    fn none(query: &str, calls: &Shared) -> Given {
+        Given::new(None, Vec::new(), Vec::new(), query, calls)
+    }
+
+    fn new(
+        value: Option<Value>,
+        rows: Vec<Value>,
+        columns: Vec<String>,
+        query: &str,
+        calls: &Shared,
+    ) -> Given {
+        let mut c = lock(calls);
+        let height = rows.len();
+        c.rows.push(RowsGiven {
+            query: query.to_string(),
+            rows: height,
+            columns,
+        });
+        let note = c.rows.len() - 1;
+        Given {
+            value,
+            rows: Value::from_object(Rows { rows, note }),
+            height,
+            note,
+        }
+    }
+}
+
+/// The rows of a query: a list for loops, indexing and filters; printed, a marker that the
+/// expansion reports (one value was expected where it shows).
+#[derive(Debug)]
+struct Rows {
+    rows: Vec<Value>,
+    note: usize,
+}
+
+impl minijinja::value::Object for Rows {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.rows.get(key.as_usize()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.rows.len())
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{CALL}{}{END}", self.note)
+    }
 }

@@ -15,9 +15,12 @@ pub const LIT: char = '\u{F0001}';
 /// An iteration of a loop begins: `ITER loop,n END`.
 pub const ITER: char = '\u{F0002}';
 pub const END: char = '\u{F0003}';
+/// Something a function call has to say about the value shown here: `CALL index END` (an
+/// index into the expansion's call notes).
+pub const CALL: char = '\u{F0004}';
 
 pub fn is_reserved(c: char) -> bool {
-    ('\u{F0000}'..='\u{F0003}').contains(&c)
+    ('\u{F0000}'..='\u{F0004}').contains(&c)
 }
 
 /// A `{% for %}` of the source.
@@ -47,6 +50,8 @@ pub struct SourceMap {
     segments: Vec<Segment>,
     /// (offset in the expanded text, loop index, iteration from 1).
     iterations: Vec<(usize, usize, usize)>,
+    /// (offset in the expanded text, call note index): where a call's note is about.
+    pub calls: Vec<(usize, usize)>,
     loops: Vec<Loop>,
     /// Source ranges passed through because they hold a template error: problems found inside
     /// them later are consequences of that error and are not reported again.
@@ -150,6 +155,7 @@ pub fn unmark(output: &str, source: &str, literals: &[Range<usize>]) -> (String,
                 });
             }
             (ITER, Some((id, n))) => map.iterations.push((text.len(), id, n)),
+            (CALL, Some((index, _))) => map.calls.push((text.len(), index)),
             _ => {
                 // Not one of ours (cannot happen: the scanner passes such characters as
                 // literals); keep it.
@@ -187,7 +193,7 @@ mod tests {
     #[test]
     fn positions_literals_and_iterations() {
         let source = "ab `c` de";
-        let literals = [3..6];
+        let literals: [Range<usize>; 1] = [Range { start: 3, end: 6 }];
         // The engine's output for: POS(0,3) "ab " LIT0 POS(6,9) " de"
         let out = format!("{POS}0,3{END}ab {LIT}0{END}{POS}6,9{END} de");
         let (text, map) = unmark(&out, source, &literals);

@@ -29,7 +29,7 @@ use minijinja::{Environment, ErrorKind};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Loc};
 use crate::results::data::Engine;
-use map::{END, ITER, LIT, Loop, POS, SourceMap};
+use map::{CALL, END, ITER, LIT, Loop, POS, SourceMap};
 use scan::{Piece, Scan, TagKind};
 
 /// Whether a text may use template syntax at all (most decks do not: they skip this stage).
@@ -105,26 +105,52 @@ pub fn expand(path: &Path, source: &str, engine: &Arc<Mutex<Engine>>) -> Expansi
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             c.source = source.to_string();
             c.literals.clone_from(&built.literals);
-            c.failure = None;
+            c.restart();
         }
-        // Written as it is produced: on an error, what came out so far tells where it stopped.
+        // Written as it is produced: on an error, what came out so far tells where it stopped,
+        // and a function sees where the value it gives will appear.
         let mut written: Vec<u8> = Vec::new();
+        let counter = calls
+            .lock()
+            .map(|c| Arc::clone(&c.written))
+            .unwrap_or_default();
         let result = env
             .template_from_named_str(&name, &built.tsrc)
             .and_then(|t| {
-                t.render_captured_to(minijinja::context! {}, &mut written)
+                let sink = functions::Sink {
+                    buf: &mut written,
+                    written: counter,
+                };
+                t.render_captured_to(minijinja::context! {}, sink)
                     .map(|_| ())
             });
         let output = String::from_utf8_lossy(&written).into_owned();
         let err = match result {
             Ok(()) => {
+                let warnings = calls
+                    .lock()
+                    .map(|mut c| std::mem::take(&mut c.warnings))
+                    .unwrap_or_default();
+                let output = mark_warnings(output, warnings.len(), |i| warnings[i].0);
                 let (text, mut map) = map::unmark(&output, source, &built.literals);
                 map.set_loops(built.loops);
+                renderer.call_notes(&map, &warnings, &calls, &mut out.diagnostics);
                 break (text, map);
             }
             Err(e) => e,
         };
-        let failure = calls.lock().ok().and_then(|mut c| c.failure.take());
+        let failure = calls.lock().ok().and_then(|mut c| {
+            let failure = c.failure.take();
+            // Rows where a filter or an operator wanted one value.
+            let detail = err.detail().unwrap_or("");
+            match c.last_rows.and_then(|i| c.rows.get(i)) {
+                Some(r) if failure.is_none() && detail.contains("sequence") => {
+                    let (m, h) = rows_where_one_value(r, "expected");
+                    Some((format!("{m} ({detail})"), h))
+                }
+                _ => failure,
+            }
+        });
         // Where the partial output stopped tells which loop iteration failed.
         let (_, partial) = map::unmark(&output, source, &built.literals);
         let mut partial = partial;
@@ -182,6 +208,75 @@ pub fn expand(path: &Path, source: &str, engine: &Arc<Mutex<Engine>>) -> Expansi
     out.text = text;
     out.map = Some(map);
     out
+}
+
+/// Put a `CALL` marker for each warning where the output stood when its call ran (the value
+/// the warning is about follows it), numbered from [`WARNING_BASE`].
+fn mark_warnings(mut output: String, count: usize, at: impl Fn(usize) -> usize) -> String {
+    let mut order: Vec<usize> = (0..count).collect();
+    // From the end, so earlier offsets stay right.
+    order.sort_by_key(|&i| std::cmp::Reverse((at(i), i)));
+    for i in order {
+        let mut pos = at(i).min(output.len());
+        while !output.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        output.insert_str(pos, &format!("{CALL}{}{END}", WARNING_BASE + i));
+    }
+    output
+}
+
+/// `CALL` indexes from here on are warnings; below, multi-row results.
+const WARNING_BASE: usize = usize::MAX / 2;
+
+/// Where `sql` stands in `{% for x in sql(...) %}` (the loop's iterable is a query), if it does.
+fn loop_over_sql(tag: &str) -> Option<usize> {
+    let is_space = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
+    let bytes = tag.as_bytes();
+    // The first ` in ` separates the loop's target from its iterable.
+    let (at, _) = tag
+        .match_indices("in")
+        .find(|(i, _)| is_space(bytes.get(i.wrapping_sub(1))) && is_space(bytes.get(i + 2)))?;
+    let rest = tag[at + 2..].trim_start();
+    let start = tag.len() - rest.len();
+    rest.strip_prefix("sql")?
+        .trim_start()
+        .starts_with('(')
+        .then_some(start)
+}
+
+/// A query's rows printed where one value belongs.
+fn rows_shown(path: &Path, r: &functions::RowsGiven) -> Diagnostic {
+    let (message, help) = rows_where_one_value(r, "shown");
+    Diagnostic::error(path, message)
+        .help(help)
+        .note(format!("the query: {}", r.query.trim()))
+}
+
+/// The message and help for rows where one value was expected (`shown`, `expected`).
+fn rows_where_one_value(r: &functions::RowsGiven, verb: &str) -> (String, String) {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let message = if r.rows == 0 {
+        format!("sql() gave no rows here, where one value is {verb}")
+    } else {
+        format!(
+            "sql() gave {} × {} ({}) here, where one value is {verb}",
+            plural(r.rows, "row"),
+            plural(r.columns.len(), "column"),
+            r.columns.join(", ")
+        )
+    };
+    let first = r.columns.first().map_or("value", String::as_str);
+    let fields: Vec<String> = r
+        .columns
+        .iter()
+        .map(|c| format!("{{{{ row.{c} }}}}"))
+        .collect();
+    let help = format!(
+        "for one value, select one row and one column (an aggregate, or WHERE ... LIMIT 1) or pick one: `{{{{ sql(q)[0].{first} }}}}`; to show every row, loop: `{{% for row in sql(q) %}}{} {{% endfor %}}`",
+        fields.join(" ")
+    );
+    (message, help)
 }
 
 /// When nothing can be rendered: the source as written (every tag a literal).
@@ -246,8 +341,26 @@ impl Renderer<'_> {
                     if let Some(id) = pending_iter.take() {
                         iter_marker(&mut b, id, tag.trim_before);
                     }
+                    if quiet == 0 {
+                        // What the tag writes comes from the tag (whatever text came before:
+                        // even none, or only whitespace, which has no marker of its own).
+                        let open = if tag.trim_before { "{{-" } else { "{{" };
+                        let at = tag.range.start;
+                        b.tsrc
+                            .push_str(&format!("{open} \"{POS}{at},{at}{END}\" }}}}"));
+                    }
                     b.back.push((b.tsrc.len(), tag.range.start));
-                    b.tsrc.push_str(&src[tag.range.clone()]);
+                    let text = &src[tag.range.clone()];
+                    match (tag.word == "for").then(|| loop_over_sql(text)).flatten() {
+                        // A loop over a query loops over its rows, even a single value's.
+                        Some(at) => {
+                            b.tsrc.push_str(&text[..at]);
+                            b.tsrc.push_str("rows");
+                            b.back.push((b.tsrc.len(), tag.range.start + at + 3));
+                            b.tsrc.push_str(&text[at + 3..]);
+                        }
+                        None => b.tsrc.push_str(text),
+                    }
                     if tag.kind != TagKind::Stmt {
                         continue;
                     }
@@ -287,6 +400,45 @@ impl Renderer<'_> {
     }
 
     /// Pass a tag through as text; a block opener or closer takes its whole block with it.
+    /// The notes of function calls where their values show: a warning, or an error for rows
+    /// printed where one value belongs.
+    fn call_notes(
+        &self,
+        map: &SourceMap,
+        warnings: &[(usize, String, String)],
+        calls: &functions::Shared,
+        diagnostics: &mut Diagnostics,
+    ) {
+        let rows = calls.lock().map(|c| c.rows.clone()).unwrap_or_default();
+        let mut seen = BTreeSet::new();
+        for &(out, index) in &map.calls {
+            let src = map.source_offset(out);
+            let at = self
+                .tag_at(src)
+                .map_or(src..(src + 1).min(self.source.len()), |p| {
+                    self.scan.pieces[p].range()
+                });
+            debug_assert!(self.tag_at(src).is_some(), "a call's note maps to its tag");
+            let d = if let Some(w) = index.checked_sub(WARNING_BASE) {
+                let Some((_, message, help)) = warnings.get(w) else {
+                    continue;
+                };
+                Diagnostic::warning(self.path, message.clone()).help(help.clone())
+            } else {
+                let Some(r) = rows.get(index) else { continue };
+                rows_shown(self.path, r)
+            };
+            if !seen.insert((at.start, d.message.clone())) {
+                continue;
+            }
+            let mut d = d.at_span(self.source, at);
+            for note in map.iteration_notes(out, src) {
+                d = d.note(note);
+            }
+            diagnostics.push(d);
+        }
+    }
+
     fn neutralize(&mut self, i: usize) {
         self.poison(i);
         let pair = match &self.scan.pieces[i] {

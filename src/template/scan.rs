@@ -568,7 +568,7 @@ mod tests {
     fn unclosed_openers_stay_text_with_a_warning() {
         let s = "# Title {#intro}\nmore";
         let scan = scan(s, &[]);
-        assert!(scan.pieces.iter().any(|p| *p == Piece::Literal(8..10)));
+        assert!(scan.pieces.contains(&Piece::Literal(8..10)));
         assert_eq!(scan.problems.len(), 1);
         assert!(!scan.problems[0].error);
         assert!(!scan.has_tags());

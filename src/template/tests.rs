@@ -243,3 +243,89 @@ fn json_and_sha256_read_project_files_only() {
         assert_eq!(d.pos.map(|p| p.col), Some(4), "{bad}");
     }
 }
+
+#[test]
+fn rows_where_one_value_belongs_are_errors_at_their_tag() {
+    let md = "# Results\n\nAll: {{ sql(\"SELECT variant, wall_s FROM runs\") }} here\n\nA: {{ sql(\"SELECT wall_s FROM runs WHERE variant = 'a'\") | num }}\n\nNone: {{ sql(\"SELECT wall_s FROM runs WHERE variant = 'z'\") }}\n";
+    let out = run(md);
+    let mut found = found(&out);
+    found.sort();
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(
+        (found[0].0, found[0].1),
+        (3, 6),
+        "at the tag that shows the rows: {found:?}"
+    );
+    assert!(
+        found[0].2.contains(
+            "sql() gave 3 rows × 2 columns (variant, wall_s) here, where one value is shown"
+        ),
+        "{found:?}"
+    );
+    let shown = out
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("is shown"));
+    let help = shown.unwrap().help.clone().unwrap();
+    assert!(
+        help.contains("{{ sql(q)[0].variant }}")
+            && help
+                .contains("{% for row in sql(q) %}{{ row.variant }} {{ row.wall_s }} {% endfor %}"),
+        "{help}"
+    );
+    // Two rows where `num` wants one number: at the filter.
+    assert_eq!(found[1].0, 5, "{found:?}");
+    assert!(
+        found[1]
+            .2
+            .contains("sql() gave 2 rows × 1 column (wall_s) here, where one value is expected"),
+        "{found:?}"
+    );
+    assert_eq!(
+        (found[2].0, found[2].2.as_str()),
+        (7, "the query returned no rows")
+    );
+}
+
+#[test]
+fn a_loop_over_a_query_gets_its_rows_even_one() {
+    let md = "{% for r in sql(\"SELECT variant FROM runs WHERE variant = 'b'\") %}- {{ r.variant }}\n{% endfor %}\
+{% for r in rows(\"SELECT variant FROM runs WHERE variant = 'z'\") %}never{% endfor %}\
+{% set all = rows(\"SELECT count(*) AS n FROM runs\") %}n = {{ all[0].n }}, {{ all | length }} row\n\
+{{ sql(\"SELECT variant, wall_s FROM runs ORDER BY wall_s\")[0].variant }} is fastest\n";
+    let out = run(md);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.text, "- b\nn = 3, 1 row\na is fastest\n");
+}
+
+#[test]
+fn a_value_over_failed_runs_is_warned_about_where_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("runs.csv"),
+        "variant,rep,wall_s,status\na,1,1.0,ok\na,2,9.0,timeout\nb,1,2.0,ok\n",
+    )
+    .unwrap();
+    let specs = [("runs".to_string(), DatasetSpec::Path("runs.csv".into()))]
+        .into_iter()
+        .collect();
+    let e = Arc::new(Mutex::new(Engine::new(
+        dir.path(),
+        specs,
+        crate::confine::Sandbox::new(dir.path(), &[]),
+    )));
+    let md = "{% set q = \"SELECT max(wall_s) FROM runs\" %}\n\n\
+One {{ sql(\"SELECT wall_s FROM runs WHERE variant = 'b'\") }}\n\n\
+{{ 1 }} {{ sql(q) }} and {{ sql(\"SELECT max(wall_s) FROM runs WHERE status = 'ok'\") }}\n";
+    let out = expand(Path::new("t.md"), md, &e);
+    let found = found(&out);
+    // b's value is the same without the timed-out run; max(wall_s) is not; a query that names
+    // `status` has dealt with it.
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (5, 9), "{found:?}");
+    assert!(
+        found[0].2.starts_with("sql(): the value includes failed runs: 1 of 3 rows of `runs` have a status other than ok (timeout: 1): a rep 2"),
+        "{found:?}"
+    );
+    assert_eq!(out.text, "\n\nOne 2.0\n\n1 9.0 and 2.0\n");
+}
