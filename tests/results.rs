@@ -437,3 +437,34 @@ fn unchanged_figures_come_from_the_cache() {
     assert_eq!(prov(&p)["figures"][0]["cached"], false);
     assert_ne!(p.read("dist/t.html"), first);
 }
+
+#[test]
+fn the_inputs_of_a_query_are_the_tables_it_reads_not_its_words() {
+    // `runs` is a column alias and a word in a string here; only `hf` is read.
+    let p = project(
+        "```table\nsql: SELECT count(*) AS runs, 'runs' AS label FROM hf\n```\n\nThe {{ sql(\"SELECT count(*) AS runs FROM hf_runs\") }} runs.\n",
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    let sha = deck::results::sha256_file(&p.path("data/hf.json")).unwrap();
+    assert!(
+        html.contains(&format!("data-inputs=\"data/hf.json sha256:{sha}\"")),
+        "{html}"
+    );
+    let prov: serde_json::Value = serde_json::from_str(&p.read("dist/provenance.json")).unwrap();
+    let paths: Vec<&str> = prov["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["inputs"].as_array().unwrap())
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        !paths.is_empty() && paths.iter().all(|p| *p == "data/hf.json"),
+        "{prov}"
+    );
+    assert!(
+        !p.path("dist/data/runs.csv").exists(),
+        "runs.csv was not read"
+    );
+}

@@ -438,7 +438,15 @@ const fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
 /// of the same version) is not reused.
 const RENDERER: u64 = {
     let mut h = 0xcbf2_9ce4_8422_2325;
-    h = fnv1a(include_str!("chart.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/mod.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/axis.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/bars.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/dist.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/lines.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/points.rs").as_bytes(), h);
+    h = fnv1a(include_str!("chart/svg.rs").as_bytes(), h);
+    h = fnv1a(include_str!("hyperfine.rs").as_bytes(), h);
+    h = fnv1a(include_str!("spec.rs").as_bytes(), h);
     h = fnv1a(include_str!("table.rs").as_bytes(), h);
     h = fnv1a(include_str!("format.rs").as_bytes(), h);
     h = fnv1a(include_str!("data.rs").as_bytes(), h);

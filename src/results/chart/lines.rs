@@ -1,0 +1,159 @@
+//! Line, area and scatter charts, over a numeric x axis or ordered categories.
+
+use super::*;
+
+pub(super) fn lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    p: &Points,
+    spec: &Spec,
+    frame: &Frame,
+    palette: &Palette,
+    kind: &str,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    // Numeric x on a numeric axis; anything else (text, dates) as ordered positions.
+    let xs: Vec<f64> = match &p.numeric_x {
+        Some(v) if v.iter().all(|x| x.is_finite()) => v.clone(),
+        _ => (0..p.cats.len()).map(|i| i as f64).collect(),
+    };
+    let categorical = !matches!(&p.numeric_x, Some(v) if v.iter().all(|x| x.is_finite()));
+    let vals = if kind == "scatter" {
+        p.values
+            .iter()
+            .flat_map(|(k, v)| v.iter().map(move |y| (*k, (*y, None))))
+            .collect::<Vec<_>>()
+    } else {
+        summarise(p, spec)?.into_iter().collect::<Vec<_>>()
+    };
+    let (x0, x1) = {
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if categorical {
+            (-0.5, xs.len() as f64 - 0.5)
+        } else {
+            nice_range(lo, hi, false)
+        }
+    };
+    let (lo, hi) = y_bounds(vals.iter().map(|(_, v)| *v), frame, spec, kind == "area")?;
+    let unit = frame.unit.as_deref();
+    let log = frame.log_y;
+    let fmt = move |v: &f64| tick_label(*v, log, unit);
+    let xfmt = |v: &f64| tick_label(*v, false, None);
+    let mut builder = ChartBuilder::on(root);
+    if let Some(t) = &frame.title {
+        builder.caption(t, font(TITLE));
+    }
+    let stagger = categorical && stagger_in(frame, &p.cats, legend_width(&p.series, frame.legend));
+    builder
+        .margin(14)
+        .margin_right(24 + legend_width(&p.series, frame.legend))
+        .x_label_area_size(70 + if stagger { STAGGER as u32 } else { 0 })
+        .y_label_area_size(96);
+    let mut chart = builder
+        .build_cartesian_2d(x0..x1, lo..hi)
+        .map_err(draw_err)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID.mix(0.25))
+        .axis_style(TEXT)
+        .label_style(font(TICK))
+        .axis_desc_style(font(LABEL))
+        .x_desc(frame.x_title.clone())
+        .y_desc(with_unit(&frame.y_title, unit))
+        .y_labels(6)
+        .y_label_formatter(&fmt);
+    if categorical {
+        mesh.x_labels(0);
+    } else {
+        mesh.x_labels(8).x_label_formatter(&xfmt);
+    }
+    mesh.draw().map_err(draw_err)?;
+    let mut named = Vec::new();
+    for (s, name) in p.series.iter().enumerate() {
+        let color = palette.of(name, s).0;
+        let mut pts: Vec<(f64, f64, Option<f64>)> = vals
+            .iter()
+            .filter(|((_, si), _)| *si == s)
+            .map(|((c, _), (y, e))| (xs[*c], ty(*y, log), *e))
+            .collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        match kind {
+            "scatter" => {
+                chart
+                    .draw_series(
+                        pts.iter()
+                            .map(|(x, y, _)| Circle::new((*x, *y), 5, color.filled())),
+                    )
+                    .map_err(draw_err)?;
+            }
+            "area" => {
+                let base = lo.max(0.0f64.min(hi));
+                chart
+                    .draw_series(
+                        AreaSeries::new(
+                            pts.iter().map(|(x, y, _)| (*x, *y)),
+                            base,
+                            color.mix(0.35),
+                        )
+                        .border_style(color.stroke_width(3)),
+                    )
+                    .map_err(draw_err)?;
+            }
+            _ => {
+                chart
+                    .draw_series(LineSeries::new(
+                        pts.iter().map(|(x, y, _)| (*x, *y)),
+                        color.stroke_width(3),
+                    ))
+                    .map_err(draw_err)?;
+                if pts.len() <= 40 {
+                    chart
+                        .draw_series(
+                            pts.iter()
+                                .map(|(x, y, _)| Circle::new((*x, *y), 4, color.filled())),
+                        )
+                        .map_err(draw_err)?;
+                }
+            }
+        }
+        for (x, y, e) in &pts {
+            if let Some(e) = e {
+                let raw = if log { 10f64.powf(*y) } else { *y };
+                let (l, h) = (ty((raw - e).max(f64::MIN_POSITIVE), log), ty(raw + e, log));
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(*x, l), (*x, h)],
+                        color.stroke_width(2),
+                    )))
+                    .map_err(draw_err)?;
+            }
+        }
+        if !name.is_empty() {
+            named.push((name.clone(), Paint(color)));
+        }
+    }
+    if let Some((b, label)) = &frame.baseline {
+        let (x0, x1) = (x0, x1);
+        horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
+    }
+    if categorical {
+        let coord = |i: usize| {
+            let (x, y) = chart.backend_coord(&(i as f64, lo));
+            (x, y + 10)
+        };
+        category_labels(
+            root,
+            &p.cats,
+            coord,
+            Pos::new(HPos::Center, VPos::Top),
+            stagger,
+        )?;
+    }
+    if frame.legend && named.len() > 1 {
+        let (right, top) = chart.backend_coord(&(x1, hi));
+        legend(root, &named, right, top)?;
+    }
+    Ok(())
+}
