@@ -289,7 +289,7 @@ fn hyperfine_results_as_summary_and_runs() {
     let html = p.read("dist/t.html");
     assert!(
         html.contains(
-            "<td>python3 a.py</td><td class=\"deck-num\" style=\"text-align: right\">1.50</td>"
+            "<td style=\"text-align: left\">python3 a.py</td><td class=\"deck-num\" style=\"text-align: right\">1.50</td>"
         ),
         "{html}"
     );
@@ -466,5 +466,132 @@ fn the_inputs_of_a_query_are_the_tables_it_reads_not_its_words() {
     assert!(
         !p.path("dist/data/runs.csv").exists(),
         "runs.csv was not read"
+    );
+}
+
+/// (x, y, width, height, fill) of every bar-like rectangle of a chart.
+fn rects(svg: &str) -> Vec<(f64, f64, f64, f64, String)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_string())
+    };
+    svg.split("<rect")
+        .skip(1)
+        .filter_map(|r| {
+            let tag = &r[..r.find('>')?];
+            let f = |n: &str| attr(tag, n).and_then(|v| v.parse::<f64>().ok());
+            Some((
+                f("x")?,
+                f("y")?,
+                f("width")?,
+                f("height")?,
+                attr(tag, "fill")?,
+            ))
+        })
+        .filter(|r| r.4 != "none" && r.2 < 900.0)
+        .collect()
+}
+
+/// (x, y, text) of every text element.
+fn texts(svg: &str) -> Vec<(f64, f64, String)> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let tag = &t[..t.find('>')?];
+            let body = &t[t.find('>')? + 1..t.find("</text>")?];
+            let num = |n: &str| -> Option<f64> {
+                let at = tag.find(&format!(" {n}=\""))? + n.len() + 3;
+                tag[at..at + tag[at..].find('"')?].parse().ok()
+            };
+            Some((num("x")?, num("y")?, body.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn bars_coloured_per_variant_with_series_equal_to_x_sit_on_their_labels() {
+    let s = chart(
+        "type: bar\nsql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant ORDER BY variant\nx: variant\ny: s\nseries: variant",
+    );
+    let bars = rects(&s);
+    assert_eq!(bars.len(), 3, "{s}");
+    let labels = texts(&s);
+    for (name, colour) in [("debian", "#A80030"), ("official", "#FFD43B")] {
+        let bar = bars.iter().find(|b| b.4 == colour).unwrap();
+        let label = labels.iter().find(|t| t.2 == name).unwrap();
+        let centre = bar.0 + bar.2 / 2.0;
+        assert!(
+            (centre - label.0).abs() <= 1.0,
+            "{name}: bar centred at {centre}, label at {}",
+            label.0
+        );
+        // As wide as a bar of a one-series chart, not a third of it.
+        assert!(bar.2 > 150.0, "{name}: {} px wide", bar.2);
+    }
+    // The labels under the bars say it all: no legend repeating them.
+    assert_eq!(labels.iter().filter(|t| t.2 == "debian").count(), 1, "{s}");
+}
+
+#[test]
+fn tick_labels_keep_the_digits_that_tell_them_apart() {
+    // A log axis from 0.001 to 100: no tick is "0".
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nt = \"data/t.csv\"\n")
+        .file(
+            "data/t.csv",
+            "name,s,n,k\na,0.002,1,1\nb,0.05,2,1\nc,3.5,3,2\nd,42,4,3\n",
+        )
+        .file(
+            "slides/t.md",
+            "```chart\ntype: bar\nsql: SELECT name, s FROM t\nx: name\ny: s\nlog_y: true\n```\n\n---\n\n```chart\ntype: line\nsql: SELECT n, s / 1000 AS s FROM t WHERE n < 3\nx: n\ny: s\n```\n\n---\n\n```chart\ntype: line\nsql: SELECT n, k FROM t\nx: n\ny: k\n```\n\n---\n\n```chart\ntype: histogram\nsql: SELECT k FROM t\nx: k\nbins: 2\n```\n",
+        );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    let svgs: Vec<&str> = html.split("<svg").skip(1).collect();
+    assert_eq!(svgs.len(), 4);
+    let ticks = |svg: &str| -> Vec<String> {
+        texts(svg)
+            .into_iter()
+            .map(|t| t.2)
+            .filter(|t| t.parse::<f64>().is_ok())
+            .collect()
+    };
+    let log = ticks(svgs[0]);
+    for t in ["0.001", "0.01", "0.1", "1", "10", "100"] {
+        assert!(log.iter().any(|l| l == t), "log tick {t} missing: {log:?}");
+    }
+    assert!(!log.iter().any(|l| l == "0"), "{log:?}");
+    // Small values: every tick label differs from its neighbours.
+    let small = ticks(svgs[1]);
+    let mut unique = small.clone();
+    unique.dedup();
+    assert_eq!(small, unique, "repeated tick labels");
+    // Whole numbers on both axes: no tick between them.
+    for (i, svg) in [svgs[2], svgs[3]].iter().enumerate() {
+        let t = ticks(svg);
+        assert!(!t.is_empty());
+        assert!(
+            t.iter().all(|l| !l.contains('.')),
+            "chart {}: ticks between whole numbers: {t:?}",
+            i + 3
+        );
+    }
+}
+
+#[test]
+fn table_text_cells_line_up_with_their_headers() {
+    let p = project(
+        "```table\nsql: SELECT variant, median(wall_s) AS s FROM runs GROUP BY variant ORDER BY variant\n```\n",
+    )
+    .file("deck.toml", format!("theme = \"data\"\n{TOML}"));
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    assert!(
+        html.contains("<th style=\"text-align: left\">variant</th><th class=\"deck-num\" style=\"text-align: right\">s</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td style=\"text-align: left\">pyenv</td><td class=\"deck-num\" style=\"text-align: right\">9.50</td>"),
+        "{html}"
     );
 }

@@ -77,21 +77,22 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
-/// Three significant digits, without trailing zeros: 12.345 -> 12.3, 1.5 -> 1.5, 123.4 -> 123.
+/// Three significant digits, without trailing zeros: 12.345 -> 12.3, 1.5 -> 1.5, 0.001234 ->
+/// 0.00123; the digits before the point are all kept (1234.6 -> 1235).
 pub fn sig3(x: f64) -> String {
-    let digits = if x >= 100.0 {
+    let a = x.abs();
+    let digits = if a == 0.0 || !a.is_finite() {
         0
-    } else if x >= 10.0 {
-        1
     } else {
-        2
+        (2 - a.log10().floor() as i32).clamp(0, 15) as usize
     };
-    let s = format!("{:.*}", digits, x);
-    if s.contains('.') {
+    let s = format!("{x:.digits$}");
+    let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
-    }
+    };
+    if s == "-0" { "0".into() } else { s }
 }
 
 /// A number for a table cell or a slide: integers as integers, others with up to `decimals` places
@@ -125,5 +126,18 @@ mod tests {
         assert_eq!(duration(0.000_45), "450 µs");
         assert_eq!(number(3.0, 2), "3");
         assert_eq!(number(12345.678, 2), "12,345.68");
+        for (x, want) in [
+            (12.345, "12.3"),
+            (1.5, "1.5"),
+            (123.4, "123"),
+            (1234.6, "1235"),
+            (0.001234, "0.00123"),
+            (0.5, "0.5"),
+            (0.0, "0"),
+            (-0.0456, "-0.0456"),
+            (99.96, "100"),
+        ] {
+            assert_eq!(sig3(x), want, "{x}");
+        }
     }
 }

@@ -112,10 +112,11 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
     }
     let mut html = String::from("<table class=\"deck-table\">\n<thead><tr>");
     for (i, name) in names.iter().enumerate() {
+        // Both alignments explicit: a theme that centres figures does not centre a column.
         let align = if numeric[i] {
             " class=\"deck-num\" style=\"text-align: right\""
         } else {
-            ""
+            " style=\"text-align: left\""
         };
         let _ = write!(html, "<th{align}>{}</th>", escape(name));
     }
@@ -146,7 +147,7 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
             let align = if numeric[i] {
                 " style=\"text-align: right\""
             } else {
-                ""
+                " style=\"text-align: left\""
             };
             let _ = write!(html, "<td{class}{align}>{}</td>", escape(&text));
         }

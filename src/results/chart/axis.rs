@@ -24,23 +24,79 @@ pub(super) fn nice_range(lo: f64, hi: f64, from_zero: bool) -> (f64, f64) {
 
 pub(super) fn tick_label(v: f64, log: bool, unit: Option<&str>) -> String {
     let v = if log { 10f64.powf(v) } else { v };
-    let a = v.abs();
-    let s = if a != 0.0 && !(1e-3..1e6).contains(&a) {
-        format!("{v:.1e}")
-    } else if a >= 1000.0 {
-        format::thousands(v, 0, ",")
-    } else {
-        format::sig3(v)
-    };
-    let s = if v < 0.0 && !s.starts_with('-') {
-        format!("-{s}")
-    } else {
-        s
-    };
+    let s = axis_number(v);
     match unit {
         Some(u) if !u.is_empty() => format!("{s} {u}"),
         _ => s,
     }
+}
+
+/// A tick value as a person writes it: ticks are round numbers, so up to six significant digits
+/// with trailing zeros dropped tells neighbours apart (0.002 and 0.004, never "0" and "0") and
+/// hides float noise (0.30000000000000004 is 0.3); thousands get separators; only the very
+/// large or very small take an exponent.
+pub(super) fn axis_number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || !v.is_finite() {
+        return if v.is_finite() {
+            "0".into()
+        } else {
+            v.to_string()
+        };
+    }
+    if !(1e-6..1e12).contains(&a) {
+        let s = format!("{v:.5e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exp}");
+    }
+    let decimals = (5 - a.log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" {
+        return "0".into();
+    }
+    if a >= 1000.0 {
+        let (int, frac) = s
+            .split_once('.')
+            .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+        let n: f64 = int.parse().unwrap_or(v.trunc());
+        let grouped = format::thousands(n, 0, ",");
+        return match frac {
+            Some(f) => format!("{grouped}.{f}"),
+            None => grouped,
+        };
+    }
+    s
+}
+
+/// How many labels an axis from `lo` to `hi` may have: `max`, but on an axis of whole numbers
+/// (counts, repetitions, threads) never so many that a tick falls between two of them.
+pub(super) fn label_count(lo: f64, hi: f64, whole: bool, max: usize) -> usize {
+    if !whole || !(hi > lo) {
+        return max;
+    }
+    let span = (hi - lo).floor() as usize + 1;
+    span.clamp(2, max)
+}
+
+/// A formatter for an axis of whole numbers: a tick between two of them (should the axis ask for
+/// one) has no label.
+pub(super) fn whole_only(label: String, v: f64, whole: bool) -> String {
+    if whole && (v - v.round()).abs() > 1e-9 {
+        String::new()
+    } else {
+        label
+    }
+}
+
+/// Whether every value is a whole number.
+pub(super) fn all_whole(values: impl IntoIterator<Item = f64>) -> bool {
+    values.into_iter().all(|v| v.is_finite() && v == v.round())
 }
 
 pub(super) fn y_bounds(
@@ -217,6 +273,34 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tick_values_as_people_write_them() {
+        let cases = [
+            (0.0, "0"),
+            (0.001, "0.001"),
+            (0.000_999_999_999_999_9, "0.001"),
+            (0.002, "0.002"),
+            (0.30000000000000004, "0.3"),
+            (2.5, "2.5"),
+            (12.0, "12"),
+            (-0.0, "0"),
+            (-1.5, "-1.5"),
+            (1500.0, "1,500"),
+            (2_500_000.0, "2,500,000"),
+            (0.00001, "0.00001"),
+            (2e-7, "2e-7"),
+            (3.5e12, "3.5e12"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(axis_number(v), want, "{v}");
+        }
+        assert_eq!(tick_label(-3.0, true, Some("s")), "0.001 s");
+        assert_eq!(label_count(-0.2, 3.2, true, 6), 4);
+        assert_eq!(label_count(0.0, 100.0, true, 6), 6);
+        assert_eq!(label_count(0.0, 0.5, false, 6), 6);
+        assert_eq!(whole_only("1.5".into(), 1.5, true), "");
+    }
 
     #[test]
     fn long_labels_in_narrow_slots_are_staggered() {

@@ -55,15 +55,35 @@ where
     };
     let unit = frame.unit.as_deref();
     let log = frame.log_y;
-    let fmt = move |v: &f64| tick_label(*v, log, unit);
+    let whole = !log
+        && all_whole(
+            tops.values()
+                .map(|t| t.1)
+                .chain(vals.values().filter_map(|v| v.1)),
+        );
+    let fmt = move |v: &f64| whole_only(tick_label(*v, log, unit), *v, whole);
+    let value_labels = label_count(lo, hi, whole, 6);
     let cat_range = 0f64..n as f64;
+    // Each category's bars share its slot: side by side for the series it has (all of them in
+    // a grouped chart, one when `series` names the categories themselves), or one stack.
+    let present: Vec<Vec<usize>> = (0..n)
+        .map(|c| (0..k).filter(|s| vals.contains_key(&(c, *s))).collect())
+        .collect();
+    // A legend names the series, unless the category labels already do (`series` is `x`).
+    let series_are_categories = present.iter().all(|s| s.len() == 1)
+        && (0..n).all(|c| {
+            present[c]
+                .first()
+                .is_some_and(|s| p.series[*s] == p.cats[c])
+        });
+    let legend_shown = frame.legend && !series_are_categories;
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
     builder
         .margin(14)
-        .margin_right(24 + legend_width(&p.series, frame.legend));
+        .margin_right(24 + legend_width(&p.series, legend_shown));
     let longest = p
         .cats
         .iter()
@@ -71,25 +91,21 @@ where
         .max()
         .unwrap_or(1) as u32;
     let slot = |i: usize, s: usize| -> (f64, f64) {
-        let (pad, width) = if stacked || k == 1 {
+        let here = present[i].len().max(1);
+        let (pad, width) = if stacked || here == 1 {
             (0.18, 0.64)
         } else {
-            (0.1, 0.8 / k as f64)
+            (0.1, 0.8 / here as f64)
         };
-        let start = i as f64
-            + pad
-            + if stacked || k == 1 {
-                0.0
-            } else {
-                s as f64 * width
-            };
+        let place = present[i].iter().position(|x| *x == s).unwrap_or(0);
+        let start = i as f64 + pad + if stacked { 0.0 } else { place as f64 * width };
         (start, start + width)
     };
     let named: Vec<(String, Paint)> = p
         .series
         .iter()
         .enumerate()
-        .filter(|(_, s)| !s.is_empty())
+        .filter(|(_, s)| !s.is_empty() && !series_are_categories)
         .map(|(i, s)| (s.clone(), palette.of(s, i)))
         .collect();
     if horizontal {
@@ -109,7 +125,7 @@ where
             .axis_desc_style(font(LABEL))
             .x_desc(with_unit(&frame.y_title, unit))
             .y_labels(0)
-            .x_labels(6)
+            .x_labels(value_labels)
             .x_label_formatter(&fmt)
             .draw()
             .map_err(draw_err)?;
@@ -170,7 +186,7 @@ where
             legend(root, &named, right, top)?;
         }
     } else {
-        let stagger = stagger_in(frame, &p.cats, legend_width(&p.series, frame.legend));
+        let stagger = stagger_in(frame, &p.cats, legend_width(&p.series, legend_shown));
         let extra = if stagger { STAGGER as u32 } else { 0 };
         builder
             .x_label_area_size(if frame.x_title.is_empty() { 40 } else { 70 } + extra)
@@ -189,7 +205,7 @@ where
             .x_desc(frame.x_title.clone())
             .y_desc(with_unit(&frame.y_title, unit))
             .x_labels(0)
-            .y_labels(6)
+            .y_labels(value_labels)
             .y_label_formatter(&fmt)
             .draw()
             .map_err(draw_err)?;

@@ -21,7 +21,8 @@ where
     let all = per_cat.iter().flatten().map(|v| (*v, None));
     let (lo, hi) = y_bounds(all, frame, spec, false)?;
     let unit = frame.unit.as_deref();
-    let fmt = move |v: &f64| tick_label(*v, log, unit);
+    let whole = !log && all_whole(per_cat.iter().flatten().copied());
+    let fmt = move |v: &f64| whole_only(tick_label(*v, log, unit), *v, whole);
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
@@ -46,7 +47,7 @@ where
         .x_desc(frame.x_title.clone())
         .y_desc(with_unit(&frame.y_title, unit))
         .x_labels(0)
-        .y_labels(6)
+        .y_labels(label_count(lo, hi, whole, 6))
         .y_label_formatter(&fmt)
         .draw()
         .map_err(draw_err)?;
@@ -157,7 +158,11 @@ where
     }
     let top = *counts.iter().max().unwrap_or(&1) as f64;
     let unit = frame.unit.as_deref();
-    let xfmt = move |v: &f64| tick_label(*v, false, unit);
+    // Bin edges are whole numbers when the data and the bin width are.
+    let whole_x = all_whole(values.iter().copied()) && width == width.round();
+    let xfmt = move |v: &f64| whole_only(tick_label(*v, false, unit), *v, whole_x);
+    // Counts are whole numbers.
+    let yfmt = |v: &f64| whole_only(axis_number(*v), *v, true);
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
@@ -181,10 +186,10 @@ where
         .axis_desc_style(font(LABEL))
         .x_desc(with_unit(&frame.x_title, unit))
         .y_desc(frame.y_title.clone())
-        .x_labels(8)
-        .y_labels(6)
+        .x_labels(label_count(min, x1, whole_x, 8))
+        .y_labels(label_count(0.0, top * 1.08, true, 6))
         .x_label_formatter(&xfmt)
-        .y_label_formatter(&|v: &f64| format::sig3(*v))
+        .y_label_formatter(&yfmt)
         .draw()
         .map_err(draw_err)?;
     let color = palette_slot(0).0;

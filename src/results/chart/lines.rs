@@ -39,8 +39,10 @@ where
     let (lo, hi) = y_bounds(vals.iter().map(|(_, v)| *v), frame, spec, kind == "area")?;
     let unit = frame.unit.as_deref();
     let log = frame.log_y;
-    let fmt = move |v: &f64| tick_label(*v, log, unit);
-    let xfmt = |v: &f64| tick_label(*v, false, None);
+    let whole_y = !log && all_whole(vals.iter().flat_map(|(_, (y, e))| [Some(*y), *e]).flatten());
+    let whole_x = !categorical && all_whole(xs.iter().copied());
+    let fmt = move |v: &f64| whole_only(tick_label(*v, log, unit), *v, whole_y);
+    let xfmt = move |v: &f64| whole_only(tick_label(*v, false, None), *v, whole_x);
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
@@ -62,12 +64,13 @@ where
         .axis_desc_style(font(LABEL))
         .x_desc(frame.x_title.clone())
         .y_desc(with_unit(&frame.y_title, unit))
-        .y_labels(6)
+        .y_labels(label_count(lo, hi, whole_y, 6))
         .y_label_formatter(&fmt);
     if categorical {
         mesh.x_labels(0);
     } else {
-        mesh.x_labels(8).x_label_formatter(&xfmt);
+        mesh.x_labels(label_count(x0, x1, whole_x, 8))
+            .x_label_formatter(&xfmt);
     }
     mesh.draw().map_err(draw_err)?;
     let mut named = Vec::new();
