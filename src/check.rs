@@ -14,12 +14,23 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::pipeline::{self, BuildOptions, BuildReport};
 
 /// A deck and its overflowing slides (number, what overflows).
-type DeckOverflows = (PathBuf, Vec<(u64, String)>);
+/// A deck's slides with content outside the slide or over its header or footer: (slide,
+/// first element, "header"/"footer" or "" for outside).
+type DeckOverflows = (PathBuf, Vec<(u64, String, String)>);
 
 /// In a page of a deck: the slides whose content reaches outside their section (1 px tolerance),
 /// as `[slide number, tag of the first element outside]`.
 pub const OVERFLOWS_JS: &str = r#"(() => {
   const out = [];
+  // The box of what an element shows: its text's, for text (a block spans the whole width).
+  const shown = (el) => {
+    if (el.children.length === 0 && el.textContent.trim()) {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return range.getBoundingClientRect();
+    }
+    return el.getBoundingClientRect();
+  };
   document.querySelectorAll('div.marpit > div.deck-slide > section').forEach((sec, i) => {
     const box = sec.getBoundingClientRect();
     const scale = box.width / sec.offsetWidth;
@@ -29,8 +40,34 @@ pub const OVERFLOWS_JS: &str = r#"(() => {
       if (r.width === 0 && r.height === 0) continue;
       if ((r.right - box.right) / scale > 1 || (r.bottom - box.bottom) / scale > 1 ||
           (box.left - r.left) / scale > 1 || (box.top - r.top) / scale > 1) {
-        out.push([i + 1, el.tagName.toLowerCase()]);
+        out.push([i + 1, el.tagName.toLowerCase(), '']);
         return;
+      }
+    }
+    // Content drawn over the header or footer (they are placed over the slide, not in its flow).
+    const bands = [];
+    for (const f of sec.querySelectorAll(':scope > header, :scope > footer')) {
+      if (!f.textContent.trim() && !f.querySelector('img')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(f);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) bands.push([f.tagName.toLowerCase(), r]);
+    }
+    if (!bands.length) return;
+    for (const el of sec.querySelectorAll('*')) {
+      if (el.closest('header, footer, .deck-bg')) continue;
+      const tag = el.tagName.toLowerCase();
+      if (el.closest('svg') && tag !== 'svg') continue;
+      if (el.children.length && !['svg', 'img', 'video', 'table'].includes(tag)) continue;
+      const r = shown(el);
+      if (r.width === 0 || r.height === 0) continue;
+      for (const [which, b] of bands) {
+        const x = Math.min(r.right, b.right) - Math.max(r.left, b.left);
+        const y = Math.min(r.bottom, b.bottom) - Math.max(r.top, b.top);
+        if (x / scale > 2 && y / scale > 2) {
+          out.push([i + 1, tag, which]);
+          return;
+        }
       }
     }
   });
@@ -332,7 +369,13 @@ fn overflow(build: &BuildReport, report: &mut CheckReport) {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|v| Some((v[0].as_u64()?, v[1].as_str()?.to_string())))
+                .filter_map(|v| {
+                    Some((
+                        v[0].as_u64()?,
+                        v[1].as_str()?.to_string(),
+                        v[2].as_str().unwrap_or("").to_string(),
+                    ))
+                })
                 .collect();
             out.push((deck.source.clone(), slides));
         }
@@ -341,11 +384,16 @@ fn overflow(build: &BuildReport, report: &mut CheckReport) {
     match measured {
         Ok(decks) => {
             for (source, slides) in decks {
-                for (n, tag) in slides {
+                for (n, tag, band) in slides {
+                    let message = if band.is_empty() {
+                        format!("slide {n}: its content goes outside the slide (first: <{tag}>)")
+                    } else {
+                        format!("slide {n}: its content runs into the {band} (first: <{tag}>)")
+                    };
                     report.findings.push(warning(
                         "overflow",
                         &source,
-                        format!("slide {n}: its content goes outside the slide (first: <{tag}>)"),
+                        message,
                         "shorten the slide, split it, or make a chart smaller with `height:`",
                     ));
                 }

@@ -408,6 +408,18 @@ fn every_slide_fits_its_box_in_every_theme() {
     page.wait_viewer();
     let found: Value = page.eval(OVERFLOWS);
     assert_eq!(found[0][0], json!(2), "{found}");
+    assert_eq!(found[0][2], json!(""), "outside the slide: {found}");
+    // Content that stays on the slide but runs under its footer is found too; a short slide
+    // with the same footer is not.
+    let url = build(
+        dir.path(),
+        "footer",
+        "---\nfooter: Python in containers\n---\n\n# fits\n\n![w:300 h:400](chart.svg)\n\n---\n\n![w:300 h:670](chart.svg)\n",
+    );
+    let page = browser.open(&url);
+    page.wait_viewer();
+    let found: Value = page.eval(OVERFLOWS);
+    assert_eq!(found, json!([[2, "img", "footer"]]), "{found}");
     assert_clean(&browser);
 }
 

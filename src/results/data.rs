@@ -163,7 +163,7 @@ impl Engine {
             root: root.to_path_buf(),
             sandbox,
             specs,
-            ctx: SQLContext::new(),
+            ctx: SQLContext::new().with_function_registry(sql::functions()),
             registered: BTreeSet::new(),
             files: BTreeMap::new(),
             failures: BTreeMap::new(),
@@ -603,7 +603,7 @@ impl Engine {
         if self.register_used(sql).is_err() {
             return true;
         }
-        let mut good_only = SQLContext::new();
+        let mut good_only = SQLContext::new().with_function_registry(sql::functions());
         for (name, (df, good)) in &self.tables {
             let lf = df.clone().lazy();
             good_only.register(name, good.clone().map_or(lf.clone(), |g| lf.filter(g)));

@@ -11,6 +11,7 @@ pub mod format;
 pub mod hyperfine;
 pub mod spec;
 pub mod sql;
+pub mod stats;
 pub mod table;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -110,6 +110,87 @@ impl Visitor for Collect {
     }
 }
 
+/// SQL functions deck adds to polars': `welch_ci(sd_a, n_a, sd_b, n_b [, level])`, half the
+/// width of the confidence interval (95% by default) of the difference of two groups' means,
+/// from their standard deviations and sizes, with Student's t at Welch's degrees of freedom (the
+/// interval `compare()` gives in text, for a chart's error bars).
+pub fn functions() -> std::sync::Arc<dyn polars::sql::FunctionRegistry> {
+    use polars::prelude::*;
+    let welch_ci = UserDefinedFunction::new(
+        "welch_ci".into(),
+        BaseColumnUdf::new(
+            |c: &mut [Column]| {
+                let len = c.iter().map(Column::len).max().unwrap_or(0);
+                let args: Vec<Float64Chunked> = c
+                    .iter()
+                    .map(|col| {
+                        let col = if col.len() == 1 && len > 1 {
+                            col.new_from_index(0, len)
+                        } else {
+                            col.clone()
+                        };
+                        col.cast(&DataType::Float64).and_then(|c| c.f64().cloned())
+                    })
+                    .collect::<PolarsResult<_>>()?;
+                let out: Float64Chunked = (0..len)
+                    .map(|i| {
+                        let v: Option<Vec<f64>> = args.iter().map(|a| a.get(i)).collect();
+                        let v = v?;
+                        let level = v.get(4).copied().unwrap_or(0.95);
+                        if v[1] < 2.0 || v[3] < 2.0 || !(0.5..1.0).contains(&level) {
+                            return None;
+                        }
+                        let w = super::stats::from_summary(
+                            0.0,
+                            v[0],
+                            v[1] as usize,
+                            1.0,
+                            v[2],
+                            v[3] as usize,
+                            level,
+                        );
+                        Some(w.half_width)
+                    })
+                    .collect();
+                Ok(out.with_name("welch_ci".into()).into_column())
+            },
+            |_: &Schema, fields: &[Field]| {
+                polars_ensure!(
+                    (4..=5).contains(&fields.len()),
+                    InvalidOperation: "welch_ci(sd_a, n_a, sd_b, n_b [, level]) takes 4 or 5 arguments, not {}",
+                    fields.len()
+                );
+                Ok(Field::new("welch_ci".into(), DataType::Float64))
+            },
+        ),
+    );
+    std::sync::Arc::new(Functions(vec![welch_ci]))
+}
+
+struct Functions(Vec<polars::prelude::UserDefinedFunction>);
+
+impl polars::sql::FunctionRegistry for Functions {
+    fn register(
+        &mut self,
+        _name: &str,
+        fun: polars::prelude::UserDefinedFunction,
+    ) -> polars::prelude::PolarsResult<()> {
+        self.0.push(fun);
+        Ok(())
+    }
+
+    fn get_udf(
+        &self,
+        name: &str,
+    ) -> polars::prelude::PolarsResult<Option<polars::prelude::UserDefinedFunction>> {
+        Ok(self.0.iter().find(|f| f.name == name).cloned())
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|f| f.name == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,18 +6,19 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use minijinja::value::Value;
+use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind};
 
 use super::map::{CALL, END, restore};
 use crate::confine::{MAX_TEXT, Refusal, Sandbox};
-use crate::results::data::{Engine, QueryError, cell_json};
+use crate::results::data::{Engine, QueryError, cell_f64, cell_json};
 use crate::results::format;
+use crate::results::stats;
 
 /// deck's own filters, for "did you mean" and help lines.
 pub const FILTERS: &[&str] = &["num", "thousands", "percent", "bytes", "duration", "sig"];
 /// deck's own functions.
-pub const FUNCTIONS: &[&str] = &["sql", "rows", "json", "sha256"];
+pub const FUNCTIONS: &[&str] = &["sql", "rows", "compare", "json", "sha256"];
 
 /// What the functions saw during one expansion.
 #[derive(Default)]
@@ -179,41 +180,8 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
     for (name, always_rows) in [("sql", false), ("rows", true)] {
         let (engine, calls) = (Arc::clone(engine), Arc::clone(calls));
         env.add_function(name, move |query: String| -> Result<Value, Error> {
-            let query = argument(&calls, &query);
-            let cached = {
-                let mut c = lock(&calls);
-                if !c.queries.contains(&query) {
-                    c.queries.push(query.clone());
-                }
-                c.results.get(&query).cloned()
-            };
-            let (result, failed) = match cached {
-                Some(done) => done,
-                None => {
-                    let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
-                    let result = match engine.query(&query) {
-                        Ok(df) => Ok(Given::of(&df, &query, &calls)),
-                        Err(QueryError::Empty) => Ok(Given::none(&query, &calls)),
-                        Err(e) => Err((e.to_string(), e.help())),
-                    };
-                    let failed = if result.is_ok() {
-                        engine.failures_in(&query)
-                    } else {
-                        Vec::new()
-                    };
-                    drop(engine);
-                    lock(&calls)
-                        .results
-                        .insert(query.clone(), (result.clone(), failed.clone()));
-                    (result, failed)
-                }
-            };
+            let given = run_query(&engine, &calls, &query)?;
             let mut c = lock(&calls);
-            note_failures(&mut c, &failed);
-            let given = result.map_err(|(m, h)| {
-                c.failure = Some((m.clone(), h));
-                Error::new(ErrorKind::InvalidOperation, m)
-            })?;
             match (&given.value, always_rows) {
                 (Some(v), false) => {
                     c.last_rows = None;
@@ -230,6 +198,36 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
                 }
             }
         });
+    }
+    {
+        let (engine, calls) = (Arc::clone(engine), Arc::clone(calls));
+        env.add_function(
+            "compare",
+            move |a: Value, b: Value, kwargs: Kwargs| -> Result<Value, Error> {
+                let level = kwargs.get::<Option<f64>>("level")?.unwrap_or(0.95);
+                let more = kwargs.get::<Option<String>>("more")?.unwrap_or_else(|| "slower".into());
+                let less = kwargs.get::<Option<String>>("less")?.unwrap_or_else(|| "faster".into());
+                let decimals = kwargs.get::<Option<usize>>("decimals")?.unwrap_or(1);
+                let label = kwargs.get::<Option<bool>>("label")?.unwrap_or(true);
+                kwargs.assert_all_used()?;
+                let a = group(&engine, &calls, &a, "first")?;
+                let b = group(&engine, &calls, &b, "second")?;
+                let w = stats::welch(&a, &b, level).map_err(|m| {
+                    fail(
+                        &calls,
+                        format!("compare(): {m}"),
+                        "compare(a, b) takes the runs of each side: a query of one numeric column (SELECT wall_s FROM runs WHERE ...) or a list of numbers",
+                    )
+                })?;
+                Ok(Value::from_object(Comparison {
+                    w,
+                    more,
+                    less,
+                    decimals,
+                    label,
+                }))
+            },
+        );
     }
     // `num` alone: integers stay integers, others get 2 places; `num(1)`: always 1 place.
     env.add_filter("num", |x: f64, decimals: Option<usize>| match decimals {
@@ -251,6 +249,213 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
     env.add_filter("duration", |x: f64| format::duration(x));
     env.add_filter("sig", |x: f64| format::sig3(x));
 }
+
+/// Run a query for a template (each query once per expansion): its result, or the error
+/// minijinja reports, with its message and help kept for the diagnostic.
+fn run_query(engine: &Arc<Mutex<Engine>>, calls: &Shared, query: &str) -> Result<Given, Error> {
+    let query = argument(calls, query);
+    let cached = {
+        let mut c = lock(calls);
+        if !c.queries.contains(&query) {
+            c.queries.push(query.clone());
+        }
+        c.results.get(&query).cloned()
+    };
+    let (result, failed) = match cached {
+        Some(done) => done,
+        None => {
+            let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+            let result = match engine.query(&query) {
+                Ok(df) => Ok(Given::of(&df, &query, calls)),
+                Err(QueryError::Empty) => Ok(Given::none(&query, calls)),
+                Err(e) => Err((e.to_string(), e.help())),
+            };
+            let failed = if result.is_ok() {
+                engine.failures_in(&query)
+            } else {
+                Vec::new()
+            };
+            drop(engine);
+            lock(calls)
+                .results
+                .insert(query.clone(), (result.clone(), failed.clone()));
+            (result, failed)
+        }
+    };
+    let mut c = lock(calls);
+    note_failures(&mut c, &failed);
+    result.map_err(|(m, h)| {
+        c.failure = Some((m.clone(), h));
+        Error::new(ErrorKind::InvalidOperation, m)
+    })
+}
+
+/// One side of `compare()`: a query of one numeric column, or a list of numbers.
+fn group(
+    engine: &Arc<Mutex<Engine>>,
+    calls: &Shared,
+    side: &Value,
+    which: &str,
+) -> Result<Vec<f64>, Error> {
+    let wrong = |what: String| {
+        fail(
+            calls,
+            format!("compare(): the {which} group {what}"),
+            "give each side's runs: a query of one numeric column (SELECT wall_s FROM runs WHERE variant = 'debian') or a list of numbers",
+        )
+    };
+    if let Some(query) = side.as_str() {
+        let given = run_query(engine, calls, query)?;
+        return given.numbers.clone().ok_or_else(|| {
+            wrong(format!(
+                "is a query of {} column{} ({}), not one numeric column",
+                given.columns.len(),
+                if given.columns.len() == 1 { "" } else { "s" },
+                given.columns.join(", ")
+            ))
+        });
+    }
+    let items = side.try_iter().map_err(|_| {
+        wrong(format!(
+            "is {}, not a query or a list of numbers",
+            side.kind()
+        ))
+    })?;
+    items
+        .map(|v| {
+            // A row of one column (from rows()) is its value.
+            let v = match v.try_iter() {
+                Ok(mut keys) if v.kind() == minijinja::value::ValueKind::Map => {
+                    match (keys.next(), keys.next()) {
+                        (Some(k), None) => v.get_item(&k).unwrap_or_default(),
+                        _ => v,
+                    }
+                }
+                _ => v,
+            };
+            f64::try_from(v.clone()).map_err(|_| wrong(format!("has {v}, not a number")))
+        })
+        .collect()
+}
+
+/// Two groups compared, for a slide: "7.3% slower (± 1.3%, 95% CI, Welch)".
+#[derive(Debug)]
+struct Comparison {
+    w: stats::Welch,
+    more: String,
+    less: String,
+    decimals: usize,
+    /// Whether the phrase names the interval ("95% CI, Welch").
+    label: bool,
+}
+
+impl Comparison {
+    fn pct(&self, v: f64) -> String {
+        format::thousands(v, self.decimals, ",")
+    }
+
+    /// ", 95% CI, Welch" (or nothing, with `label=false`).
+    fn interval(&self) -> String {
+        if self.label {
+            format!(", {}% CI, Welch", format::sig3(self.w.level * 100.0))
+        } else {
+            String::new()
+        }
+    }
+
+    /// "7.3% slower", or "no measurable difference".
+    fn claim(&self) -> String {
+        if self.w.significant() {
+            let word = if self.w.pct() > 0.0 {
+                &self.more
+            } else {
+                &self.less
+            };
+            format!("{}% {word}", self.pct(self.w.pct().abs()))
+        } else {
+            "no measurable difference".into()
+        }
+    }
+
+    fn detail(&self) -> String {
+        if self.w.significant() {
+            format!("(± {}%{})", self.pct(self.w.ci_pct()), self.interval())
+        } else {
+            let sign = if self.w.pct() >= 0.0 { "+" } else { "−" };
+            format!(
+                "({sign}{}% ± {}%{})",
+                self.pct(self.w.pct().abs()),
+                self.pct(self.w.ci_pct()),
+                self.interval()
+            )
+        }
+    }
+
+    fn phrase(&self) -> String {
+        format!("{} {}", self.claim(), self.detail())
+    }
+}
+
+impl minijinja::value::Object for Comparison {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let w = &self.w;
+        Some(match key.as_str()? {
+            "pct" => Value::from(w.pct()),
+            "ci" => Value::from(w.ci_pct()),
+            "low" => Value::from(w.pct() - w.ci_pct()),
+            "high" => Value::from(w.pct() + w.ci_pct()),
+            "significant" => Value::from(w.significant()),
+            "p" => Value::from(w.p),
+            "t" => Value::from(w.t),
+            "df" => Value::from(w.df),
+            "level" => Value::from(w.level),
+            "mean_a" => Value::from(w.mean_a),
+            "mean_b" => Value::from(w.mean_b),
+            "sd_a" => Value::from(w.sd_a),
+            "sd_b" => Value::from(w.sd_b),
+            "n_a" => Value::from(w.n_a),
+            "n_b" => Value::from(w.n_b),
+            "claim" => Value::from(self.claim()),
+            "phrase" => Value::from(self.phrase()),
+            "strong" => Value::from(if w.significant() {
+                format!("**{}** {}", self.claim(), self.detail())
+            } else {
+                self.phrase()
+            }),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(&COMPARISON_FIELDS)
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.phrase())
+    }
+}
+
+/// What a comparison tells, by name.
+pub const COMPARISON_FIELDS: [&str; 18] = [
+    "pct",
+    "ci",
+    "low",
+    "high",
+    "significant",
+    "p",
+    "t",
+    "df",
+    "level",
+    "mean_a",
+    "mean_b",
+    "sd_a",
+    "sd_b",
+    "n_a",
+    "n_b",
+    "claim",
+    "phrase",
+    "strong",
+];
 
 /// A value over failed runs is about to be shown where the output stands.
 fn note_failures(c: &mut Calls, failed: &[String]) {
@@ -278,6 +483,9 @@ struct Given {
     value: Option<Value>,
     rows: Value,
     height: usize,
+    /// The values of a result of one numeric column (for `compare()`).
+    numbers: Option<Vec<f64>>,
+    columns: Vec<String>,
     /// The index of the rows in [`Calls::rows`].
     note: usize,
 }
@@ -297,17 +505,24 @@ impl Given {
             })
             .collect();
         let names = cols.iter().map(|c| c.name().to_string()).collect();
-        Given::new(value, rows, names, query, calls)
+        let numbers = match cols {
+            [c] if c.dtype().is_primitive_numeric() => {
+                Some((0..df.height()).filter_map(|r| cell_f64(c, r)).collect())
+            }
+            _ => None,
+        };
+        Given::new(value, rows, names, numbers, query, calls)
     }
 
     fn none(query: &str, calls: &Shared) -> Given {
-        Given::new(None, Vec::new(), Vec::new(), query, calls)
+        Given::new(None, Vec::new(), Vec::new(), None, query, calls)
     }
 
     fn new(
         value: Option<Value>,
         rows: Vec<Value>,
         columns: Vec<String>,
+        numbers: Option<Vec<f64>>,
         query: &str,
         calls: &Shared,
     ) -> Given {
@@ -316,13 +531,15 @@ impl Given {
         c.rows.push(RowsGiven {
             query: query.to_string(),
             rows: height,
-            columns,
+            columns: columns.clone(),
         });
         let note = c.rows.len() - 1;
         Given {
             value,
             rows: Value::from_object(Rows { rows, note }),
             height,
+            numbers,
+            columns,
             note,
         }
     }

@@ -329,3 +329,76 @@ One {{ sql(\"SELECT wall_s FROM runs WHERE variant = 'b'\") }}\n\n\
     );
     assert_eq!(out.text, "\n\nOne 2.0\n\n1 9.0 and 2.0\n");
 }
+
+#[test]
+fn compare_says_how_much_slower_with_its_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    // The worked example of results::stats (checked against scipy): a is faster than b.
+    let mut csv = String::from("variant,wall_s\n");
+    for v in [19.1, 20.3, 18.7, 19.9, 20.1, 19.4] {
+        csv.push_str(&format!("a,{v}\n"));
+    }
+    for v in [21.0, 22.8, 19.9, 20.2, 23.1, 21.5] {
+        csv.push_str(&format!("b,{v}\n"));
+    }
+    std::fs::write(dir.path().join("runs.csv"), csv).unwrap();
+    let specs = [("runs".to_string(), DatasetSpec::Path("runs.csv".into()))]
+        .into_iter()
+        .collect();
+    let e = Arc::new(Mutex::new(Engine::new(
+        dir.path(),
+        specs,
+        crate::confine::Sandbox::new(dir.path(), &[]),
+    )));
+    let md = "{% macro of(v) %}SELECT wall_s FROM runs WHERE variant = '{{ v }}'{% endmacro %}\
+{% set c = compare(of('a'), of('b')) %}A is {{ c }}.\n\
+B is {{ compare(of('b'), of('a')).strong }} than A.\n\
+{{ c.pct | num(2) }} {{ c.ci | num(2) }} {{ c.significant }} {{ c.p | num(4) }} {{ c.df | num(2) }} {{ c.n_a }}\n\
+{{ compare([1.0, 1.1, 0.9], [1.0, 1.05, 0.95]) }}\n\
+{{ compare(rows(of('a')), of('b'), more='more', less='less', level=0.99, decimals=2) }}\n\
+{{ compare(of('a'), of('b'), label=false) }}\n\
+SQL {{ sql(\"SELECT 100 * welch_ci(a.sd, a.n, b.sd, b.n) / b.m FROM (SELECT stddev(wall_s) AS sd, count(*) AS n FROM runs WHERE variant = 'a') a CROSS JOIN (SELECT avg(wall_s) AS m, stddev(wall_s) AS sd, count(*) AS n FROM runs WHERE variant = 'b') b\") | num(2) }}\n";
+    let out = expand(Path::new("t.md"), md, &e);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    // mean a 19.583, mean b 21.417: -8.56 %; interval ±1.4036 s = ±6.55 % of b. Every
+    // figure here is what scipy.stats.ttest_ind(equal_var=False) gives.
+    let lines: Vec<&str> = out.text.lines().collect();
+    assert_eq!(lines[0], "A is 8.6% faster (± 6.6%, 95% CI, Welch).");
+    assert_eq!(
+        lines[1],
+        "B is **9.4% slower** (± 7.2%, 95% CI, Welch) than A."
+    );
+    assert_eq!(lines[2], "-8.56 6.55 True 0.0175 7.11 6");
+    assert_eq!(
+        lines[3],
+        "no measurable difference (+0.0% ± 20.8%, 95% CI, Welch)"
+    );
+    assert_eq!(
+        lines[4],
+        "no measurable difference (−8.56% ± 9.68%, 99% CI, Welch)"
+    );
+    assert_eq!(lines[5], "8.6% faster (± 6.6%)");
+    assert_eq!(
+        lines[6], "SQL 6.55",
+        "welch_ci in SQL agrees with compare()"
+    );
+}
+
+#[test]
+fn compare_needs_runs_on_both_sides() {
+    let md = "{{ compare(\"SELECT wall_s FROM runs WHERE variant = 'b'\", \"SELECT wall_s FROM runs WHERE variant = 'a'\") }}\n\n\
+{{ compare(\"SELECT variant, wall_s FROM runs\", [1, 2]) }}\n";
+    let out = run(md);
+    let found = found(&out);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].2
+            == "compare(): the first group has 1 value: a comparison needs at least 2 runs on each side",
+        "{found:?}"
+    );
+    assert!(
+        found[1].2
+            == "compare(): the first group is a query of 2 columns (variant, wall_s), not one numeric column",
+        "{found:?}"
+    );
+}
