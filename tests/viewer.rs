@@ -414,7 +414,7 @@ fn every_slide_fits_its_box_in_every_theme() {
     let url = build(
         dir.path(),
         "footer",
-        "---\nfooter: Python in containers\n---\n\n# fits\n\n![w:300 h:400](chart.svg)\n\n---\n\n![w:300 h:670](chart.svg)\n",
+        "---\nfooter: Python in containers\n---\n\n# fits\n\n![w:300 h:400](chart.svg)\n\n---\n\n![w:300 h:600](chart.svg)\n",
     );
     let page = browser.open(&url);
     page.wait_viewer();
