@@ -355,7 +355,10 @@ fn page_slide(deck: &Deck, s: &Slide, theme: &str) -> PageSlide {
         if let Some(split) = &s.split {
             let px = (f64::from(deck.globals.size.width) * split.percent / 100.0).round();
             let side = split.side.as_str();
-            let _ = write!(style, "border-{side}:{px}px solid transparent;");
+            let _ = write!(
+                style,
+                "border-{side}:{px}px solid transparent;--deck-split:{px}px;"
+            );
             let _ = write!(layer_style, "{side}:-{px}px;width:{px}px;");
             let _ = write!(attrs, " data-deck-split=\"{side}\"");
         }

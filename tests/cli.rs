@@ -289,6 +289,24 @@ fn html_option_allows_raw_html() {
         .file("slides/t.md", "<b>hi</b>\n");
     p.deck(&["build"]).ok();
     assert!(p.read("dist/t.html").contains("<b>hi</b>"));
+    // With HTML on, a raw <img> is read like a Markdown image: inlined when inside the project,
+    // refused (and warned about at its src) when outside.
+    let p = Project::new()
+        .file("t.md", "<img src=\"a.png\" width=\"40\" style=\"border: 1px solid\">\n\n<img src='../../../../etc/hostname'>\n")
+        .file("a.png", PNG);
+    let out = p.deck(&["build", "t.md", "--html"]).ok();
+    let html = p.read("t.html");
+    assert!(
+        html.contains("<img src=\"data:image/png;base64,")
+            && html.contains("width=\"40\" style=\"border: 1px solid\">"),
+        "{html}"
+    );
+    assert!(!html.contains("src=\"a.png\""), "{html}");
+    let err = out.stderr();
+    assert!(
+        err.contains("is not read: it is outside the project") && err.contains("t.md:3:11"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -299,7 +317,7 @@ fn backgrounds_render_as_layers_with_split() {
     p.deck(&["build", "t.md"]).ok();
     let html = p.read("t.html");
     assert!(
-        html.contains("style=\"border-left:320px solid transparent;\""),
+        html.contains("style=\"border-left:320px solid transparent;--deck-split:320px;\""),
         "{html}"
     );
     assert!(html.contains("<div class=\"deck-bg\" data-direction=\"horizontal\" style=\"left:-320px;width:320px;\"><figure style=\"background-image:url(&quot;data:image/png;base64,"), "{html}");

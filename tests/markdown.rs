@@ -91,9 +91,13 @@ fn heading_divider_splits_before_headings() {
     let d = parse("<!-- headingDivider: [1, 3] -->\n# A\n## B\n### C\n");
     assert_eq!(d.slides.len(), 2);
     assert!(d.slides[0].html.contains("<h2 id=\"b\">B</h2>"));
-    // A heading that opens a slide does not leave an empty slide before it.
+    // As in Marpit, a heading after a `---` still divides: the slide between is empty (marp-cli
+    // 4.5.1 gives three slides here). Only the document's first heading opens no new slide.
     let d = parse("---\nheadingDivider: 1\n---\n# A\n\n---\n\n# B\n");
-    assert_eq!(d.slides.len(), 2);
+    assert_eq!(d.slides.len(), 3);
+    assert!(d.slides[1].html.trim().is_empty(), "{}", d.slides[1].html);
+    let d = parse("---\nheadingDivider: 1\n---\n<!-- _class: lead -->\n\n# A\n");
+    assert_eq!(d.slides.len(), 1);
 }
 
 // --- Global directives --------------------------------------------------------------------------
@@ -378,11 +382,25 @@ fn background_image_with_text_keeps_the_paragraph() {
 
 #[test]
 fn colour_shorthand_images() {
-    let d = parse("![bg](#123456)\n![](white)\n\ntext\n");
+    // Marpit 3 removed the colour shorthand: marp-cli 4.5.1 draws these as images, and so does
+    // deck, with a warning that says which directive to write.
+    let (d, diags) = parse_with("![bg](#123456)\n![](white)\n\ntext\n", false);
     let dir = &d.slides[0].directives;
-    assert_eq!(dir.background_color.as_deref(), Some("#123456"));
-    assert_eq!(dir.color.as_deref(), Some("white"));
-    assert!(d.slides[0].backgrounds.is_empty());
+    assert_eq!(dir.background_color, None);
+    assert_eq!(dir.color, None);
+    assert_eq!(d.slides[0].backgrounds.len(), 1);
+    assert_eq!(d.slides[0].backgrounds[0].url, "#123456");
+    assert!(
+        d.slides[0].html.contains("<img src=\"white\" alt=\"\" />"),
+        "{}",
+        d.slides[0].html
+    );
+    let msgs: Vec<String> = diags.into_vec().iter().map(|d| format!("{d:?}")).collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(
+        msgs[0].contains("_backgroundColor") && msgs[1].contains("_color"),
+        "{msgs:?}"
+    );
 }
 
 // --- Fragments, styles, fit -------------------------------------------------------------------------
@@ -669,4 +687,75 @@ fn transitions_as_marp_cli_writes_them() {
     assert_eq!(d.slides[0].transition_back, None);
     assert_eq!(d.slides[1].transition_back.as_deref(), t[0]);
     assert_eq!(d.slides[3].transition_back.as_deref(), t[2]);
+}
+
+// --- Checked against marp-cli 4.5.1 --------------------------------------------------------------
+
+#[test]
+fn only_unindented_directive_lines_are_loosened() {
+    // Inside `style: |` a line such as `color: #8a2be2;` is CSS, not a `color` directive.
+    let d =
+        parse("---\nstyle: |\n  h1 {\n    color: #8a2be2;\n  }\nbackgroundColor: #fff\n---\n# A\n");
+    assert_eq!(
+        d.globals.style.as_deref().map(str::trim),
+        Some("h1 {\n  color: #8a2be2;\n}")
+    );
+    assert_eq!(
+        d.slides[0].directives.background_color.as_deref(),
+        Some("#fff")
+    );
+}
+
+#[test]
+fn a_comment_indented_as_a_whole_is_a_note_with_a_warning() {
+    // Marp trims the comment, so its second line keeps an indent the first lost: not YAML.
+    let (d, diags) = parse_with("# A\n\n<!--\n  _class: lead\n  _color: red\n-->\n", false);
+    assert_eq!(d.slides[0].directives.class, None);
+    let diags = diags.into_vec();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        format!("{:?}", diags[0]).contains("not read as directives"),
+        "{diags:?}"
+    );
+    // Written at the start of their lines, they are directives.
+    let d = parse("# A\n\n<!--\n_class: lead\n_color: red\n-->\n");
+    assert_eq!(d.slides[0].directives.class.as_deref(), Some("lead"));
+}
+
+#[test]
+fn lines_of_background_images_leave_nothing_behind() {
+    let d = parse("![bg](a.png)\n![bg contain](b.png)\n![bg](c.png)\n\n## Six\n");
+    assert_eq!(d.slides[0].backgrounds.len(), 3);
+    assert_eq!(d.slides[0].html.trim(), "<h2 id=\"six\">Six</h2>");
+    // Mixed with text, the breaks stay as Marp keeps them.
+    let d = parse("text\n![bg](a.png)\nmore\n");
+    assert!(
+        d.slides[0].html.contains("<p>text<br />\n<br />\nmore</p>"),
+        "{}",
+        d.slides[0].html
+    );
+}
+
+#[test]
+fn a_math_block_is_read_before_markdown_sees_its_lines() {
+    // `=` alone under a line would make a heading; `- x` a list item.
+    let d = parse("## M\n\n$$\n\\begin{bmatrix} 1 \\end{bmatrix}\n=\n- x\n$$\n\nafter\n");
+    let html = &d.slides[0].html;
+    assert_eq!(
+        html.matches("<math display=\"block\">").count(),
+        1,
+        "{html}"
+    );
+    assert!(
+        !html.contains("<h1") && !html.contains("<li") && !html.contains("$$"),
+        "{html}"
+    );
+    assert!(html.contains("<p>after</p>"), "{html}");
+    // A block that interrupts a paragraph ends it, as in Marp.
+    let d = parse("before\n$$\nx\n$$\nafter\n");
+    let html = &d.slides[0].html;
+    assert!(
+        html.contains("<p>before</p>") && html.contains("<p>after</p>"),
+        "{html}"
+    );
 }

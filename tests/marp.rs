@@ -1,7 +1,8 @@
 //! Marp decks look as Marp draws them: every deck of the corpus (tests/corpus/marp/) built by
 //! marp-cli and by deck, compared in Chromium slide by slide. Any structural difference (slide
 //! count, classes, the directives' attributes, text) fails, and so does a slide whose SSIM is
-//! below 0.90. `DECK_MARP_REPORT=FILE` writes the whole table there (bench/marp-compare.sh).
+//! below 0.90 (0.80 on a slide with math: the math itself is masked, but deck's MathML and Marp's
+//! MathJax are not the same height, so the lines around it move). `DECK_MARP_REPORT=FILE` writes the whole table there (bench/marp-compare.sh).
 
 mod common;
 
@@ -64,7 +65,7 @@ fn the_corpus_looks_as_marp_draws_it() {
                 for d in &s.differences {
                     details.push_str(&format!("\n{} slide {}: {d}", r.name, i + 1));
                 }
-                if s.ssim < 0.90 {
+                if s.ssim < s.threshold() {
                     details.push_str(&format!("\n{} slide {}: SSIM {:.3}", r.name, i + 1, s.ssim));
                 }
             }
@@ -80,12 +81,13 @@ fn the_corpus_looks_as_marp_draws_it() {
             for d in &s.differences {
                 failures.push(format!("{} slide {}: {d}", r.name, i + 1));
             }
-            if s.ssim < 0.90 {
+            if s.ssim < s.threshold() {
                 failures.push(format!(
-                    "{} slide {}: SSIM {:.3} < 0.90",
+                    "{} slide {}: SSIM {:.3} < {:.2}",
                     r.name,
                     i + 1,
-                    s.ssim
+                    s.ssim,
+                    s.threshold()
                 ));
             }
         }

@@ -305,23 +305,30 @@ fn loosen(text: &str) -> Loosened {
 
 /// The loosened line, and where its value starts in the written and the loosened line.
 fn loosen_line(line: &str) -> Option<(String, usize, usize)> {
-    // Leading spaces are allowed: a comment often starts with a newline and an indent.
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let rest = &line[indent..];
-    let colon = rest.find(':')?;
-    let key = &rest[..colon];
-    classify(key.trim_end())?;
-    let value = rest[colon + 1..].trim();
-    let sep = &rest[colon + 1..];
+    // Only a line that starts with the key, as Marpit's pattern (`^key\s*:`) has it: an indented
+    // line (inside `style: |`, say) is the YAML's own.
+    let colon = line.find(':')?;
+    let key = &line[..colon];
+    let bare = key.trim_end();
+    let unquoted = bare
+        .strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .or_else(|| bare.strip_prefix('\'').and_then(|k| k.strip_suffix('\'')))
+        .unwrap_or(bare);
+    classify(unquoted)?;
+    let value = line[colon + 1..].trim();
+    let sep = &line[colon + 1..];
     if value.is_empty() || !sep.starts_with([' ', '\t']) {
         return None;
     }
-    if value.starts_with(['"', '\'', '|', '>', '[', '{', '&', '*', '!']) {
+    // Marpit leaves a value alone when it starts with one of `["'{|>~&*`.
+    if value.starts_with(['"', '\'', '|', '>', '[', '{', '~', '&', '*']) {
         return None;
     }
-    let old_v = indent + colon + 1 + (sep.len() - sep.trim_start().len());
-    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-    let head = format!("{}{}: ", &line[..indent], key.trim_end());
+    let old_v = colon + 1 + (sep.len() - sep.trim_start().len());
+    // Only `"` is escaped, as Marpit does: a backslash keeps its YAML meaning.
+    let escaped = value.replace('"', "\\\"");
+    let head = format!("{}: ", key.trim_end());
     let new_v = head.len();
     Some((format!("{head}\"{escaped}\""), old_v, new_v))
 }

@@ -317,6 +317,33 @@ pub fn escape_except_allowlist(html: &str) -> String {
     out
 }
 
+/// Raw HTML with the `src` of every `<img>` replaced by `f(src as written, its byte offset in
+/// `html`)` (entities decoded; the result is escaped): deck reads a raw image like a Markdown one.
+pub fn map_img_src(html: &str, mut f: impl FnMut(&str, usize) -> String) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while let Some(off) = html[i..].find('<') {
+        let at = i + off;
+        let Some(tag) = parse_tag(&html[at..]) else {
+            i = at + 1;
+            continue;
+        };
+        if tag.name == "img" && !tag.closing {
+            let src = tag.attrs.iter().position(|(n, _)| n == "src");
+            if let Some(span) = src.and_then(|k| tag.value_spans[k].clone()) {
+                let raw = &html[at + span.start..at + span.end];
+                out.push_str(&html[copied..at + span.start]);
+                out.push_str(&escape(&f(&decode_entities(raw), at + span.start)));
+                copied = at + span.end;
+            }
+        }
+        i = at + tag.len;
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
 /// Text around tags: only `<` and `>` are escaped (entities stay entities).
 fn escape_text(out: &mut String, s: &str) {
     for c in s.chars() {
@@ -333,6 +360,8 @@ struct ParsedTag {
     closing: bool,
     self_closing: bool,
     attrs: Vec<(String, Option<String>)>,
+    /// Where each attribute's value is written in the tag (without its quotes).
+    value_spans: Vec<Option<std::ops::Range<usize>>>,
     /// Length of the tag's text.
     len: usize,
 }
@@ -357,6 +386,7 @@ fn parse_tag(s: &str) -> Option<ParsedTag> {
     }
     let name = s[name_start..i].to_ascii_lowercase();
     let mut attrs = Vec::new();
+    let mut value_spans = Vec::new();
     loop {
         while b.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
@@ -368,6 +398,7 @@ fn parse_tag(s: &str) -> Option<ParsedTag> {
                     closing,
                     self_closing: false,
                     attrs,
+                    value_spans,
                     len: i + 1,
                 });
             }
@@ -377,6 +408,7 @@ fn parse_tag(s: &str) -> Option<ParsedTag> {
                     closing,
                     self_closing: true,
                     attrs,
+                    value_spans,
                     len: i + 2,
                 });
             }
@@ -399,6 +431,7 @@ fn parse_tag(s: &str) -> Option<ParsedTag> {
             i += 1;
         }
         let mut value = None;
+        let mut span = None;
         if b.get(i) == Some(&b'=') {
             i += 1;
             while b.get(i).is_some_and(u8::is_ascii_whitespace) {
@@ -408,6 +441,7 @@ fn parse_tag(s: &str) -> Option<ParsedTag> {
                 q @ (b'"' | b'\'') => {
                     let end = s[i + 1..].find(*q as char)? + i + 1;
                     value = Some(s[i + 1..end].to_string());
+                    span = Some(i + 1..end);
                     i = end + 1;
                 }
                 _ => {
@@ -419,10 +453,12 @@ fn parse_tag(s: &str) -> Option<ParsedTag> {
                         i += 1;
                     }
                     value = Some(s[v..i].to_string());
+                    span = Some(v..i);
                 }
             }
         }
         attrs.push((attr, value));
+        value_spans.push(span);
     }
 }
 

@@ -178,7 +178,7 @@ pub fn parse(alt: &str) -> ImageSpec {
     spec
 }
 
-/// Marp's colour shorthand: `![bg](red)` sets the background colour, `![](red)` the text colour.
+/// A CSS colour, as the removed colour shorthand (`![bg](red)`, `![](red)`) recognised one.
 pub fn is_css_colour(url: &str) -> bool {
     let u = url.trim();
     if let Some(hex) = u.strip_prefix('#') {

@@ -11,6 +11,7 @@ pub mod directives;
 pub mod html;
 pub mod images;
 pub mod inline;
+pub mod math;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -96,6 +97,13 @@ enum Item<'a> {
 }
 
 impl Item<'_> {
+    fn into_static(self) -> Item<'static> {
+        match self {
+            Item::Ev(ev, r) => Item::Ev(ev.into_static(), r),
+            Item::HtmlBlock(text, at) => Item::HtmlBlock(text, at),
+        }
+    }
+
     fn offset(&self) -> usize {
         match self {
             Item::Ev(_, r) => r.start,
@@ -207,9 +215,29 @@ impl Ctx<'_, '_> {
         if text.trim().is_empty() {
             return Comment::Empty;
         }
+        // Marpit reads the comment's text trimmed: the first line loses its indent, the others
+        // keep theirs (so a comment indented as a whole is not valid YAML, and not directives).
+        let offset = offset + (text.len() - text.trim_start().len());
+        let text = text.trim();
         let entries = match directives::parse_yaml(text) {
             Ok(Some(entries)) => entries,
-            Ok(None) | Err(_) => return Comment::Note(text.trim().to_string()),
+            Ok(None) => return Comment::Note(text.to_string()),
+            Err(e) => {
+                let first = text.lines().next().unwrap_or("");
+                let key = first.split(':').next().unwrap_or("").trim();
+                if first.contains(':') && directives::classify(key).is_some() {
+                    let at = offset + e.offset.min(text.len());
+                    self.warn(
+                        at..at,
+                        format!(
+                            "this comment is not read as directives: its YAML does not parse ({}), so Marp keeps it as a speaker note",
+                            e.message
+                        ),
+                        "write each directive at the start of its line, without indentation",
+                    );
+                }
+                return Comment::Note(text.to_string());
+            }
         };
         if entries.is_empty() {
             return Comment::Empty;
@@ -230,7 +258,7 @@ impl Ctx<'_, '_> {
                 let range = offset + e.key_span.start..offset + e.key_span.end;
                 self.warn(range, msg, format!("did you mean `{hint}`?"));
             }
-            return Comment::Note(text.trim().to_string());
+            return Comment::Note(text.to_string());
         }
         Comment::Directives(self.directives(entries, offset))
     }
@@ -416,17 +444,9 @@ pub fn parse_mapped(
         }
         let mut body = Body::new(&mut slide);
         body.render(&mut ctx, slide_items);
-        let Body {
-            html,
-            colour_spots,
-            deck_css,
-            ..
-        } = body;
+        let Body { html, deck_css, .. } = body;
         slide.html = html;
         deck.css.extend(deck_css);
-        for (name, value) in colour_spots {
-            effective.insert(name, Value::Str(value));
-        }
         slide.directives = local_directives(&mut ctx, &effective, &positions);
         // Going back from this slide plays the previous slide's transition.
         slide.transition_back = deck
@@ -476,10 +496,20 @@ pub fn literal_regions(source: &str) -> Vec<Range<usize>> {
         Some((_, body)) => start + body,
         None => start,
     };
-    let mut out = Vec::new();
+    let blocks = math::blocks(&source[body..]);
+    let protected = math::protect(&source[body..], &blocks);
+    let text = protected.as_deref().unwrap_or(&source[body..]);
+    let mut out: Vec<Range<usize>> = blocks
+        .iter()
+        .map(|b| b.range.start + body..b.range.end + body)
+        .collect();
+    let in_block = |at: usize| in_math_block(&blocks, body, at);
     let mut skip_to: Option<usize> = None;
-    for (ev, r) in Parser::new_ext(&source[body..], markdown_options()).into_offset_iter() {
+    for (ev, r) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
         let r = r.start + body..r.end + body;
+        if in_block(r.start) {
+            continue;
+        }
         if skip_to.is_some_and(|end| r.start < end) {
             continue;
         }
@@ -505,10 +535,35 @@ pub fn literal_regions(source: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Is byte `at` (of the whole source) inside one of the math blocks of the body at `body`?
+fn in_math_block(blocks: &[math::MathBlock], body: usize, at: usize) -> bool {
+    blocks
+        .iter()
+        .any(|b| b.range.contains(&(at.wrapping_sub(body))))
+}
+
 /// The body's events, and its link reference definitions as written (headers and footers are
 /// rendered with them, as Marp renders them within the document).
 fn collect_items(body: &str, base: usize) -> (Vec<Item<'_>>, String) {
-    let mut parser = Parser::new_ext(body, markdown_options()).into_offset_iter();
+    let blocks = math::blocks(body);
+    match math::protect(body, &blocks) {
+        None => collect_from(body, body, base, &[]),
+        Some(copy) => {
+            let (items, refs) = collect_from(&copy, body, base, &blocks);
+            (items.into_iter().map(Item::into_static).collect(), refs)
+        }
+    }
+}
+
+/// [`collect_items`] over `text`, which is `body` as written or with its math blocks protected
+/// (see [`math::protect`]); the TeX of each block comes from `blocks`.
+fn collect_from<'a>(
+    text: &'a str,
+    body: &str,
+    base: usize,
+    blocks: &[math::MathBlock],
+) -> (Vec<Item<'a>>, String) {
+    let mut parser = Parser::new_ext(text, markdown_options()).into_offset_iter();
     let mut items = Vec::new();
     let mut block: Option<(String, usize)> = None;
     for (ev, r) in parser.by_ref() {
@@ -524,6 +579,14 @@ fn collect_items(body: &str, base: usize) -> (Vec<Item<'_>>, String) {
                 if let Some((buf, _)) = block.as_mut() {
                     buf.push_str(&text);
                 }
+            }
+            Event::DisplayMath(_) if !blocks.is_empty() => {
+                let block = blocks.iter().find(|b| b.range.contains(&(r.start - base)));
+                let ev = match block {
+                    Some(b) => Event::DisplayMath(CowStr::from(b.tex.clone())),
+                    None => ev,
+                };
+                items.push(Item::Ev(ev, r));
             }
             ev => items.push(Item::Ev(ev, r)),
         }
@@ -635,7 +698,9 @@ fn split_slides(items: &[Item<'_>], divider: &[u8]) -> Vec<Range<usize>> {
             Item::Ev(Event::Rule, _) if depth == 0 => {
                 ranges.push(start..i);
                 start = i + 1;
-                has_content = false;
+                // Marpit splits before a heading once anything visible came before it in the
+                // whole document, a `---` included: `---` then `## Title` gives an empty slide.
+                has_content = true;
                 continue;
             }
             Item::Ev(Event::Start(Tag::Heading { level, .. }), _) if depth == 0 => {
@@ -789,9 +854,25 @@ fn image_tag(
     offset: usize,
 ) -> String {
     let resolved = ctx.resolve(url, offset);
+    image_tag_at(&resolved, title, spec)
+}
+
+/// `![bg](red)` and `![](red)` set colours in Marp until Marpit 3 removed the shorthand; Marp now
+/// draws them as (broken) images, and so does deck, saying what to write instead.
+fn shorthand_gone(ctx: &mut Ctx<'_, '_>, colour: &str, directive: &str, offset: usize) {
+    let range = ctx.url_range(colour, offset);
+    ctx.warn(
+        range,
+        format!("`{colour}` is drawn as an image, not a colour: Marp removed the image colour shorthand (Marpit 3)"),
+        format!("set the colour with a directive: `<!-- {directive}: \"{colour}\" -->`"),
+    );
+}
+
+/// An `<img>` for an address already resolved.
+fn image_tag_at(resolved: &str, title: &str, spec: &images::ImageSpec) -> String {
     let mut tag = format!(
         "<img src=\"{}\" alt=\"{}\"",
-        html::escape(&resolved),
+        html::escape(resolved),
         html::escape(&spec.alt)
     );
     if !title.is_empty() {
@@ -835,8 +916,6 @@ struct Body<'s> {
     slide: &'s mut Slide,
     out: Vec<Event<'static>>,
     html: String,
-    /// `![](red)` / `![bg](red)`: colour shorthands, applied as spot directives.
-    colour_spots: Vec<(&'static str, String)>,
     /// Unscoped `<style>` blocks: they apply to the whole deck.
     deck_css: Vec<String>,
     /// For each open list: is it fragmented?
@@ -859,7 +938,6 @@ impl<'s> Body<'s> {
             slide,
             out: Vec::new(),
             html: String::new(),
-            colour_spots: Vec::new(),
             deck_css: Vec::new(),
             footnotes: Vec::new(),
             links: 0,
@@ -1051,6 +1129,8 @@ impl<'s> Body<'s> {
                     }
                 }
             }
+            // The breaks and spaces between background images: Marp sweeps the paragraph.
+            Event::SoftBreak | Event::Text(_) if self.skip_paragraphs.last() == Some(&true) => {}
             Event::Text(t) if self.links > 0 => self.out.push(text_event(t)),
             // Outside links, bare URLs become links, as with Marp's linkify.
             Event::Text(t) => {
@@ -1108,11 +1188,13 @@ impl<'s> Body<'s> {
     fn image(&mut self, ctx: &mut Ctx<'_, '_>, url: &str, title: &str, alt: &str, offset: usize) {
         let spec = images::parse(alt);
         if spec.bg {
-            if images::is_css_colour(url) {
-                self.colour_spots.push(("backgroundColor", url.to_string()));
-                return;
-            }
-            let resolved = ctx.resolve(url, offset);
+            let resolved = if images::is_css_colour(url) {
+                // Marpit 3 removed the colour shorthand: the "colour" is an image's address.
+                shorthand_gone(ctx, url, "_backgroundColor", offset);
+                url.to_string()
+            } else {
+                ctx.resolve(url, offset)
+            };
             if let Some((side, pct)) = spec.split {
                 self.slide.split = Some(Split {
                     side,
@@ -1128,11 +1210,12 @@ impl<'s> Body<'s> {
             });
             return;
         }
-        if images::is_css_colour(url) {
-            self.colour_spots.push(("color", url.to_string()));
-            return;
-        }
-        let tag = image_tag(ctx, url, title, &spec, offset);
+        let tag = if images::is_css_colour(url) {
+            shorthand_gone(ctx, url, "_color", offset);
+            image_tag_at(url, title, &spec)
+        } else {
+            image_tag(ctx, url, title, &spec, offset)
+        };
         self.push_inline_html(tag);
     }
 
@@ -1156,7 +1239,9 @@ impl<'s> Body<'s> {
                 }
                 Segment::Other(other) => {
                     let html = if ctx.opts.html {
-                        other.to_string()
+                        // A raw `<img>` is read like a Markdown image: confined, and inlined.
+                        let at = offset + (other.as_ptr() as usize - text.as_ptr() as usize);
+                        html::map_img_src(other, |src, i| ctx.resolve(src, at + i))
                     } else {
                         html::escape_except_allowlist(other)
                     };
@@ -1288,8 +1373,13 @@ fn bg_only_paragraph(items: &[Item<'_>], start: usize) -> bool {
                 j = img_end + 1;
                 continue;
             }
-            Item::Ev(Event::SoftBreak | Event::HardBreak, _) => {}
+            // A hard break (`\\` or two spaces) is not swept by Marp: the paragraph stays.
+            Item::Ev(Event::SoftBreak, _) => {}
             Item::Ev(Event::Text(t), _) if t.trim().is_empty() => {}
+            Item::Ev(Event::InlineHtml(t), _)
+                if html::segments(t)
+                    .iter()
+                    .all(|s| matches!(s, Segment::Comment(..))) => {}
             _ => return false,
         }
         j += 1;

@@ -77,7 +77,7 @@ pub(super) fn axis_number(v: f64) -> String {
 /// How many labels an axis from `lo` to `hi` may have: `max`, but on an axis of whole numbers
 /// (counts, repetitions, threads) never so many that a tick falls between two of them.
 pub(super) fn label_count(lo: f64, hi: f64, whole: bool, max: usize) -> usize {
-    if !whole || !(hi > lo) {
+    if !whole || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return max;
     }
     let span = (hi - lo).floor() as usize + 1;
