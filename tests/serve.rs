@@ -540,3 +540,39 @@ fn an_edited_slide_changes_in_the_open_page_without_a_reload() {
     assert_eq!(page.eval_until(text, &json!(false), WAIT), json!(false));
     assert_eq!(page.eval("window.__sameDocument === true"), json!(true));
 }
+
+#[test]
+fn a_page_that_stops_reading_never_stalls_the_others() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    // A raw event stream that is never read: the server's writes to it fill its socket.
+    let mut stuck = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    write!(
+        stuck,
+        "GET /_deck/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let rx = s.events();
+    hello(&rx);
+    // 20 edits, each with a large error overlay (a chart with a long broken query), then a fix:
+    // every one reaches the page that reads, promptly.
+    let long = "x".repeat(200_000);
+    for i in 0..20 {
+        let broken = format!(
+            "{SLIDES}\n\n---\n\n```chart\ntype: bar\nsql: SELECT {long}{i} FROM runs\nx: a\ny: b\n```\n"
+        );
+        std::fs::write(p.path("slides/talk.md"), broken).unwrap();
+        let started = Instant::now();
+        let got = deck_events(&rx, WAIT, Duration::from_millis(50));
+        assert!(!got.is_empty(), "edit {i}: no update");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "edit {i}: {:?}",
+            started.elapsed()
+        );
+    }
+    std::fs::write(p.path("slides/talk.md"), SLIDES.replace("third", "fixed")).unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert!(!got.is_empty());
+    drop(stuck);
+}

@@ -2,12 +2,29 @@
 //!
 //! tiny_http buffers a streamed response body (chunked encoding flushes at 8 KiB), so each event
 //! stream takes the raw connection, writes its own headers and flushes every event. The body ends
-//! when the connection closes; a client whose write fails is dropped.
+//! when the connection closes.
+//!
+//! Every client has its own writer thread and a bounded queue: a broadcast only queues the event
+//! (never waits on a socket), and a client whose queue is full (it stopped reading: a closed laptop,
+//! a stuck tab) is dropped. Its page reconnects when it can (`retry: 500`) and gets the whole state
+//! again. The sockets have a write timeout (see `serve::bind`), so a writer stuck on a client that
+//! never reads ends too.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 
-type Client = Box<dyn Write + Send + 'static>;
+type Conn = Box<dyn Write + Send + 'static>;
+
+/// Events a client may fall behind by before it is dropped.
+pub const QUEUE: usize = 16;
+
+struct Client {
+    queue: SyncSender<Arc<str>>,
+    /// Set by the writer when a write failed or timed out.
+    gone: Arc<AtomicBool>,
+}
 
 #[derive(Default)]
 pub struct Hub {
@@ -15,45 +32,70 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Start an event stream on a raw connection: headers, the reconnection delay and a first
-    /// event, then keep it for broadcasts.
-    pub fn add(&self, mut conn: Client, first: &Event) {
-        let head = "HTTP/1.1 200 OK\r\n\
-                    Content-Type: text/event-stream; charset=utf-8\r\n\
-                    Cache-Control: no-store\r\n\
-                    Connection: keep-alive\r\n\
-                    X-Content-Type-Options: nosniff\r\n\r\n\
-                    retry: 500\n\n";
-        let ok = conn
-            .write_all(head.as_bytes())
-            .and_then(|()| conn.write_all(first.wire().as_bytes()))
-            .and_then(|()| conn.flush());
-        if ok.is_ok() {
-            self.lock().push(conn);
+    /// Start an event stream on a raw connection: its writer sends the headers, the reconnection
+    /// delay and a first event, then every broadcast.
+    pub fn add(&self, mut conn: Conn, first: &Event) {
+        let (queue, rx) = sync_channel::<Arc<str>>(QUEUE);
+        let gone = Arc::new(AtomicBool::new(false));
+        let head = format!(
+            "HTTP/1.1 200 OK\r\n\
+             Content-Type: text/event-stream; charset=utf-8\r\n\
+             Cache-Control: no-store\r\n\
+             Connection: keep-alive\r\n\
+             X-Content-Type-Options: nosniff\r\n\r\n\
+             retry: 500\n\n{}",
+            first.wire()
+        );
+        let flag = gone.clone();
+        let spawned = std::thread::Builder::new()
+            .name("deck-events".into())
+            .spawn(move || {
+                let mut send = |bytes: &[u8]| conn.write_all(bytes).and_then(|()| conn.flush());
+                if send(head.as_bytes()).is_err() {
+                    flag.store(true, Ordering::Relaxed);
+                    return;
+                }
+                // Ends when the hub drops the client (its queue closes) or a write fails.
+                for wire in rx {
+                    if send(wire.as_bytes()).is_err() {
+                        flag.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            });
+        if spawned.is_ok() {
+            self.lock().push(Client { queue, gone });
         }
     }
 
-    /// Send an event to every client; returns how many got it.
+    /// Queue an event for every client; returns how many are still connected. Never blocks on a
+    /// client: one that is [`QUEUE`] events behind, or gone, is dropped.
     pub fn broadcast(&self, event: &Event) -> usize {
-        let wire = event.wire();
-        let mut clients = self.lock();
-        clients.retain_mut(|c| {
-            c.write_all(wire.as_bytes())
-                .and_then(|()| c.flush())
-                .is_ok()
-        });
-        clients.len()
+        self.send(Arc::from(event.wire()))
     }
 
     /// A comment line: keeps idle connections open and finds the dead ones.
     pub fn ping(&self) -> usize {
+        self.send(Arc::from(": ping\n\n"))
+    }
+
+    fn send(&self, wire: Arc<str>) -> usize {
         let mut clients = self.lock();
-        clients.retain_mut(|c| c.write_all(b": ping\n\n").and_then(|()| c.flush()).is_ok());
+        clients.retain(|c| {
+            !c.gone.load(Ordering::Relaxed)
+                && match c.queue.try_send(wire.clone()) {
+                    Ok(()) => true,
+                    Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+                }
+        });
         clients.len()
     }
 
+    /// Clients connected (the ones found gone are not counted).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        let mut clients = self.lock();
+        clients.retain(|c| !c.gone.load(Ordering::Relaxed));
+        clients.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -100,6 +142,15 @@ mod tests {
         }
     }
 
+    /// Wait until `f` holds (the writers are threads).
+    fn eventually(f: impl Fn() -> bool) {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !f() {
+            assert!(std::time::Instant::now() < end, "timed out");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     #[test]
     fn events_reach_live_clients_and_dead_ones_are_dropped() {
         let hub = Hub::default();
@@ -110,23 +161,55 @@ mod tests {
         };
         hub.add(Box::new(alive.clone()), &hello);
         hub.add(Box::new(Sink(Arc::default(), true)), &hello);
-        assert_eq!(
-            hub.len(),
-            1,
-            "a client that cannot be written to is not kept"
-        );
+        eventually(|| hub.len() == 1);
         let sent = hub.broadcast(&Event {
             name: "deck",
             data: serde_json::json!({"text": "two\nlines"}),
         });
         assert_eq!(sent, 1);
-        let text = String::from_utf8(alive.0.lock().unwrap().clone()).unwrap();
+        let text = || String::from_utf8(alive.0.lock().unwrap().clone()).unwrap();
+        eventually(|| text().ends_with("event: deck\ndata: {\"text\":\"two\\nlines\"}\n\n"));
+        let text = text();
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
         assert!(text.contains("Content-Type: text/event-stream"));
         assert!(text.contains("event: hello\ndata: {\"a\":1}\n\n"));
-        assert!(
-            text.ends_with("event: deck\ndata: {\"text\":\"two\\nlines\"}\n\n"),
-            "{text}"
-        );
+    }
+
+    /// A client whose writes block forever.
+    struct Stuck(Arc<Mutex<()>>);
+    impl Write for Stuck {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            drop(self.0.lock().unwrap());
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_client_that_never_reads_is_dropped_and_never_waited_for() {
+        let hub = Hub::default();
+        let gate = Arc::new(Mutex::new(()));
+        let held = gate.lock().unwrap();
+        let alive = Sink::default();
+        let event = |n: usize| Event {
+            name: "deck",
+            data: serde_json::json!({ "n": n }),
+        };
+        hub.add(Box::new(Stuck(gate.clone())), &event(0));
+        hub.add(Box::new(alive.clone()), &event(0));
+        let started = std::time::Instant::now();
+        let mut counts = Vec::new();
+        for n in 1..=QUEUE + 5 {
+            counts.push(hub.broadcast(&event(n)));
+        }
+        // No broadcast waited on the stuck client; once its queue was full it was let go.
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(counts[0], 2);
+        assert_eq!(*counts.last().unwrap(), 1, "{counts:?}");
+        let last = format!("data: {{\"n\":{}}}", QUEUE + 5);
+        eventually(|| String::from_utf8_lossy(&alive.0.lock().unwrap()).contains(&last));
+        drop(held);
     }
 }

@@ -217,6 +217,40 @@ fn display_addr(addr: SocketAddr) -> String {
 }
 
 /// Listen on `port`; without an explicit port, 8080 or the next free one.
+/// How long a write to a client may block: a page that stops reading (its event stream or a
+/// big answer) lets its thread go after this.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A server on `addr` whose connections have [`WRITE_TIMEOUT`]: Linux gives an accepted socket
+/// the listening socket's send timeout.
+fn listen(addr: SocketAddr) -> Result<Server, String> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+    set_send_timeout(&listener, WRITE_TIMEOUT);
+    Server::from_listener(listener, None).map_err(|e| e.to_string())
+}
+
+#[cfg(unix)]
+fn set_send_timeout(listener: &std::net::TcpListener, timeout: Duration) {
+    use std::os::fd::AsRawFd;
+    let tv = libc::timeval {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_usec: libc::suseconds_t::from(timeout.subsec_micros() as i32),
+    };
+    // SAFETY: a valid socket descriptor and a timeval of the size given.
+    unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDTIMEO,
+            (&raw const tv).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn set_send_timeout(_: &std::net::TcpListener, _: Duration) {}
+
 fn bind(host: IpAddr, port: Option<u16>) -> anyhow::Result<Server> {
     let candidates: Vec<u16> = match port {
         Some(p) => vec![p],
@@ -224,7 +258,7 @@ fn bind(host: IpAddr, port: Option<u16>) -> anyhow::Result<Server> {
     };
     let mut last = String::new();
     for p in &candidates {
-        match Server::http(SocketAddr::new(host, *p)) {
+        match listen(SocketAddr::new(host, *p)) {
             Ok(s) => {
                 if port.is_none() && *p != candidates[0] {
                     eprintln!("port {} is in use; using {p}", candidates[0]);
@@ -810,5 +844,42 @@ struct Plan {
 fn print_diagnostics(diags: &Diagnostics) {
     for d in diags.iter() {
         eprintln!("{d}");
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    fn send_timeout(fd: i32) -> libc::timeval {
+        let mut tv = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
+        let mut len = std::mem::size_of::<libc::timeval>() as libc::socklen_t;
+        // SAFETY: a valid descriptor, and a timeval with its size.
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_SNDTIMEO,
+                (&raw mut tv).cast(),
+                &raw mut len,
+            )
+        };
+        assert_eq!(rc, 0);
+        tv
+    }
+
+    #[test]
+    fn accepted_connections_inherit_the_write_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        set_send_timeout(&listener, WRITE_TIMEOUT);
+        let addr = listener.local_addr().unwrap();
+        let _client = std::net::TcpStream::connect(addr).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        let tv = send_timeout(conn.as_raw_fd());
+        assert_eq!(tv.tv_sec as u64, WRITE_TIMEOUT.as_secs());
     }
 }
