@@ -25,7 +25,9 @@ fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create folder {}", dir.display()))?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".deck-tmp-");
+    // The writer's process id in the name: a later start knows whether its writer is gone.
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix);
     // Temporary files are private (0600) by default; what we write is a normal file that a web
     // server or a colleague reads: 0666 less the umask, as `File::create` would give.
     #[cfg(unix)]
@@ -36,6 +38,72 @@ fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
     builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+}
+
+/// Temporary files deck writes start with this (then the writer's pid and a dash).
+pub const TEMP_PREFIX: &str = ".deck-tmp-";
+
+/// Remove the temporary files a killed deck left in `dir` (and its folders, `depth` levels down):
+/// those whose writer process is gone, and unnamed ones (older versions) over an hour old. Files
+/// of a deck still running are left alone. Returns how many were removed.
+pub fn remove_stale_temps(dir: &Path, depth: usize) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if kind.is_dir() {
+            if depth > 0 && !name.starts_with('.') {
+                removed += remove_stale_temps(&entry.path(), depth - 1);
+            }
+            continue;
+        }
+        let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
+            continue;
+        };
+        if !kind.is_file() {
+            continue;
+        }
+        let writer = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        let stale = match writer {
+            Some(pid) => !process_alive(pid),
+            None => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600)),
+        };
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists (and may be signalled).
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_: u32) -> bool {
+    true
 }
 
 /// Copy a file (streamed, through a temporary file and a rename). A destination with the same

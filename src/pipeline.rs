@@ -107,6 +107,13 @@ impl Session {
         let themes = Themes::load(&project.themes_dir(), &sandbox, diags);
         let templates = Templates::load(&project.templates_dir(), &sandbox, diags);
         let out_dir = output_dir(&project, opts);
+        // Temporary files of a build that was killed: a project's output and cache folders are
+        // deck's own (a few levels down); beside a lone Markdown file, only that folder.
+        let depth = if project.config_path.is_some() { 4 } else { 0 };
+        crate::output::remove_stale_temps(&out_dir, depth);
+        if project.config_path.is_some() {
+            crate::output::remove_stale_temps(&project.root.join(CACHE_DIR), 4);
+        }
         // Figures are cached in the project (not for a lone Markdown file).
         let cache = project
             .config_path

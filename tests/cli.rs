@@ -764,3 +764,37 @@ fn deck_new_workflow_reads_the_repository_variable_and_passes_actionlint() {
         "{found}"
     );
 }
+
+#[test]
+fn a_build_removes_the_temporary_files_a_killed_build_left() {
+    let p = Project::new()
+        .file("deck.toml", "")
+        .file("slides/t.md", "# T\n");
+    // The pid of a process that has ended, and of one that runs (this test).
+    let mut gone = Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let dead = gone.id();
+    let alive = std::process::id();
+    let files = [
+        format!("dist/.deck-tmp-{dead}-a1b2c3"),
+        format!("dist/data/.deck-tmp-{dead}-d4e5f6"),
+        format!(".deck-cache/figures/.deck-tmp-{dead}-g7h8i9"),
+        format!("dist/.deck-tmp-{alive}-j0k1l2"),
+        "dist/.deck-tmp-OLDNAME".to_string(),
+        "dist/.deck-tmp-NEWNAME".to_string(),
+    ];
+    for f in &files {
+        std::fs::create_dir_all(p.path(f).parent().unwrap()).unwrap();
+        std::fs::write(p.path(f), "half").unwrap();
+    }
+    // An unnamed one (older deck) counts as stale after an hour.
+    let old = Command::new("touch")
+        .args(["-d", "2 hours ago"])
+        .arg(p.path("dist/.deck-tmp-OLDNAME"))
+        .status()
+        .unwrap();
+    assert!(old.success());
+    p.deck(&["build"]).ok();
+    let left: Vec<bool> = files.iter().map(|f| p.path(f).exists()).collect();
+    assert_eq!(left, [false, false, false, true, false, true], "{files:?}");
+}
