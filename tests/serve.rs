@@ -576,3 +576,33 @@ fn a_page_that_stops_reading_never_stalls_the_others() {
     assert!(!got.is_empty());
     drop(stuck);
 }
+
+#[test]
+fn a_request_for_another_host_name_is_refused() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let get = |host: &str| {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        write!(
+            c,
+            "GET /talk.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        c.read_to_string(&mut raw).unwrap();
+        raw
+    };
+    // A page on another site whose name now points at this machine (DNS rebinding).
+    let refused = get(&format!("evil.example:{}", s.port));
+    assert!(refused.starts_with("HTTP/1.1 421"), "{refused}");
+    assert!(!refused.contains("<section"), "{refused}");
+    for ok in [
+        format!("localhost:{}", s.port),
+        format!("127.0.0.1:{}", s.port),
+    ] {
+        let page = get(&ok);
+        assert!(page.starts_with("HTTP/1.1 200"), "{ok}: {page}");
+    }
+    // No CORS header lets another origin read the answers.
+    assert!(!get("localhost").to_ascii_lowercase().contains("access-control-allow"));
+}

@@ -4,6 +4,43 @@
 //! memory), provenance.json and the data files the figures read. A URL is decoded once and any
 //! `..`, `.`, empty segment, backslash or NUL makes it a 404 before a path is built from it.
 
+/// The `Host` names a request may carry: a page on another site that points its own name at
+/// this machine (DNS rebinding) sends that name, and is refused.
+#[derive(Debug, Clone)]
+pub struct Hosts {
+    /// The address the server listens on.
+    pub ip: std::net::IpAddr,
+    /// This machine's name, when the server listens beyond loopback.
+    pub machine: Option<String>,
+}
+
+impl Hosts {
+    /// Whether a request with this `Host` header is for this server: an IP address it listens
+    /// on (any, when it listens on all of them; loopback ones always), `localhost`, or this
+    /// machine's name (`name`, `name.local`) when it listens beyond loopback. No header (HTTP/1.0
+    /// tools) is let in: browsers always send one.
+    pub fn allows(&self, header: Option<&str>) -> bool {
+        let Some(host) = header.map(str::trim) else {
+            return true;
+        };
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+        };
+        if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+            return ip == self.ip || ip.is_loopback() || self.ip.is_unspecified();
+        }
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        if name == "localhost" {
+            return true;
+        }
+        self.machine.as_deref().is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            name == m || name == format!("{m}.local")
+        })
+    }
+}
+
 /// What a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -132,5 +169,45 @@ mod tests {
         assert_eq!(content_type("data/x.csv"), "text/csv; charset=utf-8");
         assert_eq!(content_type("provenance.json"), "application/json");
         assert_eq!(content_type("noext"), "application/octet-stream");
+    }
+
+    #[test]
+    fn only_this_servers_names_are_hosts() {
+        let local = Hosts {
+            ip: "127.0.0.1".parse().unwrap(),
+            machine: None,
+        };
+        for ok in [
+            None,
+            Some("localhost"),
+            Some("localhost:8080"),
+            Some("127.0.0.1:8080"),
+            Some("[::1]:8080"),
+            Some("LOCALHOST."),
+        ] {
+            assert!(local.allows(ok), "{ok:?}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "evil.example",
+            "192.168.1.9:8080",
+            "localhost.evil.example",
+            "talk",
+        ] {
+            assert!(!local.allows(Some(bad)), "{bad}");
+        }
+        let all = Hosts {
+            ip: "0.0.0.0".parse().unwrap(),
+            machine: Some("Laptop".into()),
+        };
+        for ok in [
+            "192.168.1.9:8080",
+            "laptop:8080",
+            "laptop.local",
+            "localhost",
+        ] {
+            assert!(all.allows(Some(ok)), "{ok}");
+        }
+        assert!(!all.allows(Some("evil.example:8080")));
     }
 }

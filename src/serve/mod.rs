@@ -119,6 +119,10 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
         .to_ip()
         .context("the server has no IP address")?;
     let base = format!("http://{}/", display_addr(addr));
+    let hosts = http::Hosts {
+        ip: addr.ip(),
+        machine: (!addr.ip().is_loopback()).then(machine_name).flatten(),
+    };
     if !opts.host.is_loopback() {
         eprintln!(
             "warning: serving on {} — anyone who can reach this machine can see the decks",
@@ -149,10 +153,11 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
     // Requests: a few threads, each answering from memory.
     for _ in 0..4 {
         let (server, site, hub) = (server.clone(), site.clone(), hub.clone());
+        let hosts = hosts.clone();
         std::thread::spawn(move || {
             while let Ok(request) = server.recv() {
                 // A bug in one answer must not take a serving thread down.
-                let answer = std::panic::AssertUnwindSafe(|| handle(request, &site, &hub));
+                let answer = std::panic::AssertUnwindSafe(|| handle(request, &site, &hub, &hosts));
                 if let Err(panic) = std::panic::catch_unwind(answer) {
                     eprintln!(
                         "error: internal error while answering a request: {}",
@@ -207,6 +212,14 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
     guard.0.save();
     eprintln!("stopped");
     Ok(true)
+}
+
+/// This machine's host name.
+fn machine_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())?;
+    Some(name.trim().to_string()).filter(|n| !n.is_empty())
 }
 
 fn display_addr(addr: SocketAddr) -> String {
@@ -299,7 +312,19 @@ fn open_browser(url: &str) {
 
 // ---- Requests ------------------------------------------------------------------------------------
 
-fn handle(request: Request, site: &RwLock<Site>, hub: &Hub) {
+fn handle(request: Request, site: &RwLock<Site>, hub: &Hub, hosts: &http::Hosts) {
+    let host = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_string());
+    if !hosts.allows(host.as_deref()) {
+        let _ = request.respond(text(
+            421,
+            "this server answers only to its own addresses and localhost (Host header refused)\n",
+        ));
+        return;
+    }
     let method = request.method().clone();
     if method != Method::Get && method != Method::Head {
         let response = text(405, "only GET and HEAD\n").with_header(header("Allow", "GET, HEAD"));
