@@ -798,3 +798,53 @@ fn a_build_removes_the_temporary_files_a_killed_build_left() {
     let left: Vec<bool> = files.iter().map(|f| p.path(f).exists()).collect();
     assert_eq!(left, [false, false, false, true, false, true], "{files:?}");
 }
+
+#[test]
+fn a_data_file_rewritten_during_builds_never_crashes_deck() {
+    // An editor or a shell `>` truncates a file, then writes it: a reader that mapped the file
+    // died with SIGBUS when the file shrank under it.
+    let rows: String = (0..400_000)
+        .map(|i| format!("{i},{}.5,variant-{}\n", i * 7, i % 9))
+        .collect();
+    let csv = format!("n,value,name\n{rows}");
+    let p = Project::new()
+        .file(
+            "deck.toml",
+            "[datasets]\nruns = { path = \"data/runs.csv\" }\n",
+        )
+        .file("data/runs.csv", &csv)
+        .file(
+            "slides/t.md",
+            "# Rows\n\n{{ sql(\"SELECT count(*) FROM runs\") }}\n",
+        );
+    let path = p.path("data/runs.csv");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        let csv = csv.clone();
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut f = std::fs::File::create(&path).unwrap();
+                for chunk in csv.as_bytes().chunks(64 * 1024) {
+                    f.write_all(chunk).unwrap();
+                }
+            }
+        })
+    };
+    for i in 0..15 {
+        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+            .arg("build")
+            .current_dir(p.path(""))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code().is_some(),
+            "build {i} was killed by a signal: {:?}\n{err}",
+            out.status
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+}

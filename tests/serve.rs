@@ -604,5 +604,9 @@ fn a_request_for_another_host_name_is_refused() {
         assert!(page.starts_with("HTTP/1.1 200"), "{ok}: {page}");
     }
     // No CORS header lets another origin read the answers.
-    assert!(!get("localhost").to_ascii_lowercase().contains("access-control-allow"));
+    assert!(
+        !get("localhost")
+            .to_ascii_lowercase()
+            .contains("access-control-allow")
+    );
 }

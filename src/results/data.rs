@@ -547,29 +547,46 @@ impl Engine {
         let mut frames = Vec::with_capacity(paths.len());
         for path in &paths {
             let shown = path.display().to_string();
-            let pl_path = PlRefPath::from(shown.as_str());
+            // The file is read into memory first, never mapped: a file rewritten in place while
+            // deck reads it (an editor, a shell `>`) would shrink under a mapping and kill the
+            // process with SIGBUS; read, it is at worst a short file, reported as malformed.
+            let bytes = std::fs::read(path).map(std::io::Cursor::new);
             let lf = match format {
                 // The eager reader: every file is read whole anyway (below), and it parses a
                 // large CSV about a quarter faster than a lazy scan collected (bench/vs-python.sh).
-                DataFormat::Csv | DataFormat::Tsv => CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(10_000))
-                    .map_parse_options(|o| {
-                        o.with_separator(if format == DataFormat::Tsv {
-                            b'\t'
-                        } else {
-                            b','
-                        })
-                    })
-                    .try_into_reader_with_file_path(Some(path.clone()))
-                    .and_then(|r| r.finish())
-                    .map(DataFrame::lazy),
-                DataFormat::Ndjson => LazyJsonLineReader::new(pl_path).finish(),
-                DataFormat::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()),
-                DataFormat::Json => std::fs::File::open(path)
+                DataFormat::Csv | DataFormat::Tsv => bytes
                     .map_err(PolarsError::from)
-                    .and_then(|f| {
-                        JsonReader::new(f)
+                    .and_then(|b| {
+                        CsvReadOptions::default()
+                            .with_has_header(true)
+                            .with_infer_schema_length(Some(10_000))
+                            .map_parse_options(|o| {
+                                o.with_separator(if format == DataFormat::Tsv {
+                                    b'\t'
+                                } else {
+                                    b','
+                                })
+                            })
+                            .into_reader_with_file_handle(b)
+                            .finish()
+                    })
+                    .map(DataFrame::lazy),
+                DataFormat::Ndjson => bytes
+                    .map_err(PolarsError::from)
+                    .and_then(|b| {
+                        JsonReader::new(b)
+                            .with_json_format(JsonFormat::JsonLines)
+                            .finish()
+                    })
+                    .map(DataFrame::lazy),
+                DataFormat::Parquet => bytes
+                    .map_err(PolarsError::from)
+                    .and_then(|b| ParquetReader::new(b).finish())
+                    .map(DataFrame::lazy),
+                DataFormat::Json => bytes
+                    .map_err(PolarsError::from)
+                    .and_then(|b| {
+                        JsonReader::new(b)
                             .with_json_format(JsonFormat::Json)
                             .finish()
                     })
