@@ -8,7 +8,6 @@
 //! ends with [`RunEnd::Interrupted`] (exit code 130).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -18,60 +17,18 @@ use anyhow::{Context, bail};
 use super::config::{Bench, Variant, VariantKind, Workload};
 use super::docker::{self, ContainerRun, Engine};
 use super::local;
-use super::measure::{Measured, Outcome, Sample};
+use super::measure::{Outcome, Sample};
 use super::meta::{self, Meta, Session};
 use super::plan::{self, RunSpec};
 use super::record::{self, Table};
+use super::report::{Progress, indent, last_lines, one_line, print_plan, summary};
+pub use super::tables::{BUILDS, META, METRICS, PROBES, RUNS, SAMPLES, VARIANTS};
+use super::tables::{
+    BUILDS_COLUMNS, METRICS_COLUMNS, PROBES_COLUMNS, RESULT_FILES, RUNS_COLUMNS, SAMPLES_COLUMNS,
+    VARIANTS_COLUMNS, drop_unfinished, recorded, recorded_where, run_row,
+};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::{CONFIG_FILE, Project};
-
-pub const BUILDS: &str = "builds.csv";
-pub const RUNS: &str = "runs.csv";
-pub const SAMPLES: &str = "samples.csv";
-pub const PROBES: &str = "probes.csv";
-pub const METRICS: &str = "metrics.csv";
-pub const VARIANTS: &str = "variants.csv";
-pub const META: &str = "meta.json";
-
-const BUILDS_COLUMNS: &[&str] = &[
-    "variant",
-    "kind",
-    "seconds",
-    "image_id",
-    "size_bytes",
-    "cached",
-];
-const RUNS_COLUMNS: &[&str] = &[
-    "variant",
-    "workload",
-    "rep",
-    "warmup",
-    "wall_s",
-    "cpu_user_s",
-    "cpu_sys_s",
-    "cpu_avg_pct",
-    "cpu_peak_pct",
-    "mem_peak_bytes",
-    "exit_code",
-    "status",
-    "stderr_tail",
-];
-const SAMPLES_COLUMNS: &[&str] = &["variant", "workload", "rep", "t_s", "cpu_pct", "mem_bytes"];
-const PROBES_COLUMNS: &[&str] = &["variant", "workload", "output"];
-const METRICS_COLUMNS: &[&str] = &["variant", "workload", "rep", "key", "value"];
-const VARIANTS_COLUMNS: &[&str] = &[
-    "variant",
-    "kind",
-    "source",
-    "cpus",
-    "memory_bytes",
-    "cpuset",
-    "measured",
-    "note",
-];
-
-/// The result files, in the order they are archived.
-const RESULT_FILES: &[&str] = &[BUILDS, RUNS, SAMPLES, PROBES, METRICS, VARIANTS, META];
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -102,11 +59,11 @@ pub enum RunEnd {
 }
 
 /// The checked configuration and the plan.
-struct Setup {
-    project: Project,
-    bench: Bench,
-    runs: Vec<RunSpec>,
-    config_sha256: String,
+pub(super) struct Setup {
+    pub(super) project: Project,
+    pub(super) bench: Bench,
+    pub(super) runs: Vec<RunSpec>,
+    pub(super) config_sha256: String,
 }
 
 fn load(opts: &RunOptions, diags: &mut Diagnostics) -> Option<Setup> {
@@ -183,151 +140,6 @@ fn workload<'a>(bench: &'a Bench, name: &str) -> &'a Workload {
         .iter()
         .find(|w| w.name == name)
         .expect("planned workloads exist")
-}
-
-fn describe(v: &Variant) -> String {
-    let what = match &v.kind {
-        VariantKind::Dockerfile(f) if !v.build_args.is_empty() => format!(
-            "built from {} with {}",
-            f.display(),
-            v.build_args
-                .iter()
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        VariantKind::Dockerfile(f) => format!("built from {}", f.display()),
-        VariantKind::Image(i) => format!("image {i}"),
-        VariantKind::Local => "on this machine".into(),
-    };
-    let mut limits = Vec::new();
-    if let Some(c) = v.limits.cpus {
-        limits.push(format!("cpus {c}"));
-    }
-    if let Some(m) = v.limits.memory {
-        limits.push(format!(
-            "memory {}",
-            crate::results::format::bytes(m as f64, 1)
-        ));
-    }
-    if let Some(s) = &v.limits.cpuset {
-        limits.push(format!("cpuset {s}"));
-    }
-    if limits.is_empty() {
-        what
-    } else {
-        format!("{what}; {}", limits.join(", "))
-    }
-}
-
-fn print_plan(setup: &Setup, opts: &RunOptions) {
-    let bench = &setup.bench;
-    let chosen: BTreeSet<&str> = setup.runs.iter().map(|r| r.variant.as_str()).collect();
-    println!("deck run — the plan (nothing is run with --dry-run)");
-    let width = bench
-        .variants
-        .iter()
-        .map(|v| v.name.len())
-        .chain(bench.workloads.iter().map(|w| w.name.len()))
-        .max()
-        .unwrap_or(8);
-    println!("variants:");
-    for v in &bench.variants {
-        let note = match (&v.skip, chosen.contains(v.name.as_str())) {
-            (_, true) => String::new(),
-            (Some(why), false) => format!("  [skipped: {why}]"),
-            (None, false) => "  [not selected]".into(),
-        };
-        println!("  {:<width$}  {}{note}", v.name, describe(v));
-    }
-    println!("workloads:");
-    for w in &bench.workloads {
-        println!("  {:<width$}  {}", w.name, w.command.join(" "));
-    }
-    let measured = setup.runs.iter().filter(|r| !r.warmup).count();
-    println!(
-        "runs: {} ({} measured, {} warm-up), {}, timeout {}, sampled every {}, network {}",
-        setup.runs.len(),
-        measured,
-        setup.runs.len() - measured,
-        match bench.order {
-            super::config::Order::Interleaved => "interleaved".to_string(),
-            super::config::Order::Random => format!("random order (seed {})", bench.seed),
-        },
-        humantime::format_duration(bench.timeout),
-        humantime::format_duration(bench.sample_interval),
-        bench.network
-    );
-    for (i, r) in setup.runs.iter().enumerate() {
-        println!(
-            "  {:>4}. {} × {} #{}{}",
-            i + 1,
-            r.variant,
-            r.workload,
-            r.rep,
-            if r.warmup { " (warm-up)" } else { "" }
-        );
-    }
-    let out = setup.project.root.join(&bench.output);
-    println!(
-        "results: {}{}",
-        out.display(),
-        if opts.resume {
-            " (resumed: finished runs are skipped)"
-        } else if opts.reuse_images {
-            " (earlier results are archived first; images are reused, their build rows kept)"
-        } else {
-            " (earlier results are archived first)"
-        }
-    );
-}
-
-/// Lines on the terminal: a progress bar with ETA on a terminal, plain lines otherwise (CI).
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new(total: u64) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta}  {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
-        Progress { bar }
-    }
-
-    fn say(&self, line: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
-        }
-    }
-
-    /// The current step, shown on the bar (a terminal only: plain output says it once).
-    fn status(&self, msg: &str) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(msg.to_string());
-        }
-    }
-
-    fn advance(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 struct Runner<'a> {
@@ -1083,28 +895,6 @@ impl<'a> Runner<'a> {
     }
 }
 
-fn run_row(r: &RunSpec, m: &Measured) -> Vec<String> {
-    vec![
-        r.variant.clone(),
-        r.workload.clone(),
-        r.rep.to_string(),
-        r.warmup.to_string(),
-        format!("{:.6}", m.wall_s),
-        format!("{:.3}", m.cpu_user_s),
-        format!("{:.3}", m.cpu_sys_s),
-        format!("{:.1}", m.cpu_avg_pct),
-        format!("{:.1}", m.cpu_peak_pct),
-        m.mem_peak_bytes.to_string(),
-        m.exit_code.map_or(String::new(), |c| c.to_string()),
-        m.status.as_str().to_string(),
-        if m.status == super::measure::Status::Ok {
-            String::new()
-        } else {
-            last_lines(&m.stderr_tail, 10)
-        },
-    ]
-}
-
 /// The command of a local variant: paths under a mount's container path point at the host folder.
 fn local_command(command: &[String], mounts: &[(PathBuf, String)], root: &Path) -> Vec<String> {
     command
@@ -1141,170 +931,6 @@ pub fn slug(s: &str) -> String {
     }
     let out = out.trim_matches('-').to_string();
     if out.is_empty() { "deck".into() } else { out }
-}
-
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("");
-    let mut s: String = line.chars().take(100).collect();
-    if line.chars().count() > 100 || text.lines().count() > 1 {
-        s.push('…');
-    }
-    s
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("\n    {l}")).collect()
-}
-
-/// The distinct values of `columns` in a results CSV (empty if it does not exist).
-fn recorded(path: &Path, columns: &[&str]) -> anyhow::Result<BTreeSet<Vec<String>>> {
-    let mut out = BTreeSet::new();
-    if !path.exists() {
-        return Ok(out);
-    }
-    let mut reader = csv::Reader::from_path(path)?;
-    let headers = reader.headers()?.clone();
-    let idx: Vec<usize> = columns
-        .iter()
-        .filter_map(|c| headers.iter().position(|h| h == *c))
-        .collect();
-    if idx.len() != columns.len() {
-        return Ok(out);
-    }
-    for rec in reader.records().flatten() {
-        out.insert(
-            idx.iter()
-                .map(|i| rec.get(*i).unwrap_or("").to_string())
-                .collect(),
-        );
-    }
-    Ok(out)
-}
-
-/// The variants with a row whose `column` is `value`.
-fn recorded_where(path: &Path, column: &str, value: &str) -> anyhow::Result<BTreeSet<String>> {
-    Ok(recorded(path, &["variant", column])?
-        .into_iter()
-        .filter(|r| r[1] == value)
-        .map(|mut r| r.swap_remove(0))
-        .collect())
-}
-
-/// Rows of a per-run table (samples, metrics) whose run never finished are dropped, so a
-/// resumed run does not leave the samples of its cut-short attempt beside the new ones.
-fn drop_unfinished(path: &Path, finished: &BTreeSet<(String, String, u32)>) -> anyhow::Result<()> {
-    if !path.exists() {
-        return Ok(());
-    }
-    let mut reader = csv::Reader::from_path(path)?;
-    let headers = reader.headers()?.clone();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(v), Some(w), Some(r)) = (col("variant"), col("workload"), col("rep")) else {
-        return Ok(());
-    };
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    out.write_record(&headers)?;
-    let mut dropped = 0;
-    for rec in reader.records() {
-        // A row cut short by a crash goes too.
-        let Ok(rec) = rec else {
-            dropped += 1;
-            continue;
-        };
-        let key = (
-            rec.get(v).unwrap_or("").to_string(),
-            rec.get(w).unwrap_or("").to_string(),
-            rec.get(r).and_then(|x| x.parse().ok()).unwrap_or(0),
-        );
-        if finished.contains(&key) {
-            out.write_record(&rec)?;
-        } else {
-            dropped += 1;
-        }
-    }
-    if dropped > 0 {
-        let bytes = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        crate::output::write_atomic(path, &bytes)?;
-    }
-    Ok(())
-}
-
-/// Per variant and workload, the measured runs: median wall time with its spread, as hyperfine
-/// prints it, and each variant relative to the fastest.
-fn summary(runs_csv: &Path) {
-    let Ok(mut reader) = csv::Reader::from_path(runs_csv) else {
-        return;
-    };
-    let Ok(headers) = reader.headers().cloned() else {
-        return;
-    };
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(v), Some(w), Some(warm), Some(wall), Some(st)) = (
-        col("variant"),
-        col("workload"),
-        col("warmup"),
-        col("wall_s"),
-        col("status"),
-    ) else {
-        return;
-    };
-    let mut by: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for rec in reader.records().flatten() {
-        if rec.get(warm) == Some("true") || rec.get(st) != Some("ok") {
-            continue;
-        }
-        if let Some(x) = rec.get(wall).and_then(|x| x.parse::<f64>().ok()) {
-            by.entry((
-                rec.get(w).unwrap_or("").to_string(),
-                rec.get(v).unwrap_or("").to_string(),
-            ))
-            .or_default()
-            .push(x);
-        }
-    }
-    let mut workloads: BTreeMap<String, Vec<(String, super::stats::Summary)>> = BTreeMap::new();
-    for ((w, v), xs) in by {
-        if let Some(s) = super::stats::Summary::of(&xs) {
-            workloads.entry(w).or_default().push((v, s));
-        }
-    }
-    for (w, mut rows) in workloads {
-        rows.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
-        eprintln!("\n{w}: wall time of the measured runs");
-        let best = rows[0].1.clone();
-        for (v, s) in &rows {
-            let rel = super::stats::ratio(s, &best);
-            eprintln!(
-                "  {v:<16} median {:>9.3} s   mean {:>9.3} ± {:.3} s   range {:.3} … {:.3} s   n={}   {}{}",
-                s.median,
-                s.mean,
-                s.stddev,
-                s.min,
-                s.max,
-                s.n,
-                if v == &rows[0].0 {
-                    "fastest".to_string()
-                } else {
-                    format!("{:.2} ± {:.2} times slower", rel.0, rel.1)
-                },
-                if s.outliers > 0 {
-                    format!(
-                        "   warning: {} outlier(s) (modified Z-score > 3.5): rerun on a quieter machine",
-                        s.outliers
-                    )
-                } else {
-                    String::new()
-                }
-            );
-        }
-    }
 }
 
 #[cfg(test)]
@@ -1344,24 +970,5 @@ mod tests {
         let c = config_hash("[bench]\nrepeat = 4\n");
         assert_eq!(a, b);
         assert_ne!(a, c);
-    }
-
-    #[test]
-    fn unfinished_rows_are_dropped_on_resume() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("samples.csv");
-        std::fs::write(
-            &path,
-            "variant,workload,rep,t_s,cpu_pct,mem_bytes\na,x,1,0.25,99.0,100\na,x,2,0.25,98.0,100\na,x,2,0.50,97",
-        )
-        .unwrap();
-        let finished: BTreeSet<_> = [("a".to_string(), "x".to_string(), 1)]
-            .into_iter()
-            .collect();
-        drop_unfinished(&path, &finished).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "variant,workload,rep,t_s,cpu_pct,mem_bytes\na,x,1,0.25,99.0,100\n"
-        );
     }
 }
