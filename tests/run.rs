@@ -395,7 +395,7 @@ fn local_variants_run_without_an_engine() {
     let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["warnings"], 0, "{doc}");
-    let edited = p.read("data/runs.csv") + "host,w,9,false,0.1,0,0,0,0,0,0,ok,\n";
+    let edited = p.read("data/runs.csv") + "host,w,9,false,0.1,0,0,0,0,0,0,ok,,\n";
     std::fs::write(p.path("data/runs.csv"), edited).unwrap();
     let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -898,4 +898,33 @@ fn measured_numbers_agree_with_the_kernels_own() {
         err.contains(&format!("{median_bb_cpu:.3} s")),
         "summary lacks {median_bb_cpu:.3}: {err}"
     );
+}
+
+#[test]
+fn a_broken_result_line_is_a_warning_kept_in_runs_csv() {
+    // The last line starts as JSON but is not (cut short, or a number JSON cannot hold).
+    let p = Project::new()
+        .file("work/bad.sh", "echo '{\"total_s\": 1e400}'\n")
+        .file(
+            "deck.toml",
+            "[bench]\nrepeat = 1\nwarmup = 0\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/bad.sh\"]\nmount = { \"work\" = \"/w\" }\n",
+        );
+    let out = deck_with(
+        &p,
+        &["run"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("its metrics are not recorded: the last line of the output is not valid JSON"),
+        "{err}"
+    );
+    let runs = rows(&p, "data/runs.csv");
+    assert_eq!(runs[0]["status"], "ok");
+    assert!(
+        runs[0]["metrics_error"].contains("number out of range"),
+        "{runs:?}"
+    );
+    assert!(rows(&p, "data/metrics.csv").is_empty());
 }

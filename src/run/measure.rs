@@ -56,22 +56,38 @@ pub enum Outcome {
 
 impl Measured {
     /// The workload's own metrics: a JSON object on the last non-empty line of its stdout,
-    /// flattened (`{"a": {"b": 1}}` gives `a.b = 1`). Numbers, strings and booleans are kept.
+    /// flattened (`{"a": {"b": 1}}` gives `a.b = 1`). Numbers, strings and booleans are kept. A
+    /// last line that is not JSON (`done`) means no metrics.
     pub fn metrics(&self) -> Vec<(String, String)> {
+        self.read_metrics().unwrap_or_default()
+    }
+
+    /// [`Measured::metrics`], or why the last line, which starts as a JSON object, is not one
+    /// (cut short, `1e400`, a typo): the run's metrics would be lost, so the run says so.
+    pub fn read_metrics(&self) -> Result<Vec<(String, String)>, String> {
         let Some(line) = self
             .stdout_tail
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
         else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(line.trim()) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        flatten("", &serde_json::Value::Object(map), &mut out);
-        out
+        let line = line.trim();
+        if !line.starts_with('{') {
+            return Ok(Vec::new());
+        }
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v @ serde_json::Value::Object(_)) => {
+                let mut out = Vec::new();
+                flatten("", &v, &mut out);
+                Ok(out)
+            }
+            Ok(_) => Err("the last line of the output is not a JSON object".into()),
+            Err(e) => Err(format!(
+                "the last line of the output is not valid JSON: {e}"
+            )),
+        }
     }
 }
 
@@ -127,5 +143,29 @@ mod tests {
             ..m
         };
         assert!(plain.metrics().is_empty());
+    }
+
+    #[test]
+    fn a_broken_result_line_is_an_error_not_silence() {
+        let m = |out: &str| Measured {
+            wall_s: 1.0,
+            cpu_user_s: 0.0,
+            cpu_sys_s: 0.0,
+            cpu_avg_pct: 0.0,
+            cpu_peak_pct: 0.0,
+            mem_peak_bytes: 0,
+            exit_code: Some(0),
+            status: Status::Ok,
+            stdout_tail: out.into(),
+            stderr_tail: String::new(),
+        };
+        assert_eq!(m("done\n").read_metrics(), Ok(Vec::new()));
+        let big = m("{\"total_s\": 1e400}\n").read_metrics().unwrap_err();
+        assert!(
+            big.contains("not valid JSON") && big.contains("out of range"),
+            "{big}"
+        );
+        let cut = m("{\"total_s\": 1.5, \"pha\n").read_metrics().unwrap_err();
+        assert!(cut.contains("not valid JSON"), "{cut}");
     }
 }

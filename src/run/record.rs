@@ -29,6 +29,13 @@ impl Table {
         let want = encode(header.iter().copied());
         let mut text = Vec::new();
         file.read_to_end(&mut text)?;
+        if !text.is_empty() && !text.starts_with(&want) && widen(path, &text, header)? {
+            // Results of an older deck, whose table had only the first of these columns: every
+            // row gets the new ones empty (rewritten whole, then renamed over the file).
+            file = OpenOptions::new().read(true).write(true).open(path)?;
+            text.clear();
+            file.read_to_end(&mut text)?;
+        }
         if text.is_empty() {
             file.write_all(&want)?;
         } else {
@@ -73,6 +80,36 @@ impl Table {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// If the table's header is the first columns of `header`, rewrite it with the others added,
+/// empty, to every row; `false` (nothing written) otherwise.
+fn widen(path: &Path, text: &[u8], header: &[&str]) -> io::Result<bool> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text);
+    let old: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(_) => return Ok(false),
+    };
+    if old.len() >= header.len() || old.iter().zip(header).any(|(a, b)| a != b) {
+        return Ok(false);
+    }
+    let mut out = encode(header.iter().copied());
+    for rec in reader.records() {
+        let Ok(rec) = rec else {
+            // A row cut short by a crash: it is dropped, as `open` drops one.
+            break;
+        };
+        let fields = rec
+            .iter()
+            .map(str::to_string)
+            .chain(std::iter::repeat_n(String::new(), header.len() - rec.len()));
+        out.extend(encode(fields));
+    }
+    crate::output::write_atomic(path, &out).map_err(|e| io::Error::other(format!("{e:#}")))?;
+    Ok(true)
 }
 
 fn encode<I, S>(fields: I) -> Vec<u8>
@@ -162,5 +199,20 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "something,else\n1,2\n"
         );
+    }
+
+    #[test]
+    fn an_older_table_gets_the_new_columns_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        std::fs::write(&path, "a,b\n1,\"two\nlines\"\n3,4\n").unwrap();
+        let mut t = Table::open(&path, &["a", "b", "c"]).unwrap();
+        t.row(["5", "6", "7"]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "a,b,c\n1,\"two\nlines\",\n3,4,\n5,6,7\n"
+        );
+        // Other columns are still refused.
+        assert!(Table::open(&path, &["x", "b", "c", "d"]).is_err());
     }
 }

@@ -499,6 +499,11 @@ impl<'a> Runner<'a> {
                     v.as_str(),
                 ])?;
             }
+            if let Err(e) = m.read_metrics() {
+                progress.say(&format!(
+                    "warning: {label}: its metrics are not recorded: {e} (runs.csv keeps this as metrics_error)"
+                ));
+            }
             runs_t.row(run_row(r, &m))?;
             // A finished run is durable before the next starts.
             samples.sync()?;

@@ -45,6 +45,7 @@ pub(super) const RUNS_COLUMNS: &[&str] = &[
     "exit_code",
     "status",
     "stderr_tail",
+    "metrics_error",
 ];
 
 pub(super) const SAMPLES_COLUMNS: &[&str] =
@@ -87,6 +88,7 @@ pub(super) fn run_row(r: &RunSpec, m: &Measured) -> Vec<String> {
         } else {
             last_lines(&m.stderr_tail, 10)
         },
+        m.read_metrics().err().unwrap_or_default(),
     ]
 }
 
