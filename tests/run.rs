@@ -928,3 +928,108 @@ fn a_broken_result_line_is_a_warning_kept_in_runs_csv() {
     );
     assert!(rows(&p, "data/metrics.csv").is_empty());
 }
+
+/// A Docker engine of the test's own (its socket, data and exec roots in a temp folder), to
+/// stop in the middle of a run.
+struct OwnEngine {
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl OwnEngine {
+    fn start() -> OwnEngine {
+        let dir = tempfile::Builder::new().prefix("deck-e").tempdir().unwrap();
+        let d = dir.path();
+        let child = Command::new("dockerd")
+            .args(["--bridge=none", "--iptables=false", "--ip6tables=false"])
+            .arg("-H")
+            .arg(format!("unix://{}", d.join("docker.sock").display()))
+            .arg("--data-root")
+            .arg(d.join("data"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("pid"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("dockerd.log")).unwrap())
+            .spawn()
+            .expect("dockerd (apt-get install docker.io)");
+        let e = OwnEngine { dir, child };
+        let t0 = Instant::now();
+        while Command::new("docker")
+            .env("DOCKER_HOST", e.host())
+            .arg("info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| !s.success())
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "dockerd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        e
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.dir.path().join("docker.sock").display())
+    }
+
+    /// Stop it as a service manager would (SIGTERM: it stops its containers and exits).
+    fn stop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnEngine {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[test]
+fn an_engine_that_goes_away_is_named_and_resume_is_offered() {
+    let Some(bb) = engine_or_skip("an_engine_that_goes_away_is_named_and_resume_is_offered") else {
+        return;
+    };
+    let mut engine = OwnEngine::start();
+    let p = bench_project(
+        &bb,
+        "repeat = 3\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 3; echo '{\\\"slept\\\": 3}'\"]\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("run")
+        .env("DOCKER_HOST", engine.host())
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The engine stops during the second run.
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(p.path("data/runs.csv")).is_ok_and(|t| t.lines().count() > 1) {
+        assert!(t0.elapsed() < Duration::from_secs(120), "no run finished");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    engine.stop();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: the Docker engine at {} stopped answering during bb × nap #2",
+            engine.host()
+        )) && err.contains("`deck run --resume` carries on"),
+        "{err}"
+    );
+    assert_eq!(
+        rows(&p, "data/runs.csv").len(),
+        1,
+        "the finished run is kept"
+    );
+}

@@ -207,6 +207,17 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Whether the engine still answers (within 5 s): after a failed call, this tells an engine
+    /// that went away from an error of the call itself.
+    pub fn alive(&self) -> bool {
+        self.rt.block_on(async {
+            matches!(
+                tokio::time::timeout(Duration::from_secs(5), self.docker.ping()).await,
+                Ok(Ok(_))
+            )
+        })
+    }
+
     /// Connect as the Docker CLI does (DOCKER_HOST, else the default socket) and agree on an API
     /// version with the engine.
     pub fn connect() -> Result<Engine, EngineError> {

@@ -488,7 +488,15 @@ impl<'a> Runner<'a> {
                     failed += 1;
                     continue;
                 }
-                Err(e) => return Err(e.context(format!("running {label}"))),
+                Err(e) => {
+                    if let Some(engine) = self.engine.as_ref().filter(|e| !e.alive()) {
+                        bail!(
+                            "the Docker engine at {} stopped answering during {label} ({e:#})\n  help: every finished run is kept; start the engine again, then `deck run --resume` carries on from here",
+                            engine.endpoint
+                        );
+                    }
+                    return Err(e.context(format!("running {label}")));
+                }
             };
             for (k, v) in m.metrics() {
                 metrics.row([
