@@ -88,8 +88,9 @@ pub fn remove_stale_temps(dir: &Path, depth: usize) -> usize {
     removed
 }
 
+/// Whether a process with this id runs on this machine.
 #[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
+pub fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }
@@ -102,7 +103,7 @@ fn process_alive(pid: u32) -> bool {
 }
 
 #[cfg(not(unix))]
-fn process_alive(_: u32) -> bool {
+pub fn process_alive(_: u32) -> bool {
     true
 }
 

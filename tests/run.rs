@@ -27,16 +27,8 @@ impl Drop for Images {
 
 /// The image deck tags for a variant of the project `p`.
 fn image_of(p: &Project, variant: &str) -> String {
-    let slug = deck::run::runner::slug(
-        p.path("")
-            .canonicalize()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap(),
-    );
-    format!("deck-{slug}/{variant}:latest")
+    let id = deck::run::runner::project_id(&p.path("").canonicalize().unwrap());
+    format!("deck-{id}/{variant}:latest")
 }
 
 /// A project with a busybox image variant `bb` and these `[bench]` lines and workloads.
@@ -315,15 +307,7 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("--resume"), "{err}");
 
-    let slug = deck::run::runner::slug(
-        p.path("")
-            .canonicalize()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap(),
-    );
+    let slug = deck::run::runner::project_id(&p.path("").canonicalize().unwrap());
     let engine = deck::run::docker::Engine::connect().unwrap();
     let left = engine
         .containers_labelled(deck::run::docker::PROJECT_LABEL, &slug)
@@ -1032,4 +1016,82 @@ fn an_engine_that_goes_away_is_named_and_resume_is_offered() {
         1,
         "the finished run is kept"
     );
+}
+
+#[test]
+fn sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone() {
+    let Some(bb) =
+        engine_or_skip("sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone")
+    else {
+        return;
+    };
+    let bench = "repeat = 2\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 4; echo '{\\\"slept\\\": 4}'\"]\n";
+    // Two projects in folders of the same name.
+    let a = bench_project(&bb, bench);
+    let b = bench_project(&bb, bench);
+    let name = |p: &Project| p.path("").canonicalize().unwrap();
+    let (a_dir, b_dir) = (name(&a).join("talk"), name(&b).join("talk"));
+    for (p, dir) in [(&a, &a_dir), (&b, &b_dir)] {
+        std::fs::create_dir_all(dir).unwrap();
+        for f in [
+            "deck.toml",
+            "dockerfiles/bb/Dockerfile",
+            "dockerfiles/bb/busybox",
+        ] {
+            std::fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
+            std::fs::copy(p.path(f), dir.join(f)).unwrap();
+        }
+    }
+    let ids = [&a_dir, &b_dir].map(|d| deck::run::runner::project_id(d));
+    assert_ne!(ids[0], ids[1]);
+    let _images = Images(
+        ids.iter()
+            .map(|id| format!("deck-{id}/bb:latest"))
+            .collect(),
+    );
+    let start = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_deck"))
+            .arg("run")
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let running = |dir: &Path| {
+        let t0 = Instant::now();
+        while !std::fs::read_to_string(dir.join("data/samples.csv"))
+            .is_ok_and(|t| t.lines().count() > 1)
+        {
+            assert!(t0.elapsed() < Duration::from_secs(120), "no run started");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let first = start(&a_dir);
+    running(&a_dir);
+    // The other project starts while the first one's container runs: it must not remove it.
+    let second = start(&b_dir);
+    running(&b_dir);
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(first.id() as libc::pid_t, libc::SIGTERM) };
+    let out = first.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("stopped (SIGTERM)"), "{err}");
+    let out = second.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("left by an earlier run"), "{err}");
+    let runs = csv::Reader::from_path(b_dir.join("data/runs.csv"))
+        .unwrap()
+        .records()
+        .filter_map(Result::ok)
+        .filter(|r| r.get(11) == Some("ok"))
+        .count();
+    assert_eq!(runs, 2, "the other project's runs were not disturbed");
+    let engine = deck::run::docker::Engine::connect().unwrap();
+    let left = engine
+        .containers_labelled(deck::run::docker::PROJECT_LABEL, &ids[0])
+        .unwrap();
+    assert!(left.is_empty(), "containers left: {left:?}");
 }

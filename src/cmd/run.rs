@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 /// What the process exits with: 0 all runs ok, 1 a problem (or a run that did not end ok),
-/// 130 stopped by Ctrl-C.
+/// 130 stopped by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP.
 pub fn execute(args: Args) -> anyhow::Result<u8> {
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -48,6 +48,17 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
                 eprintln!("\nCtrl-C: stopping after removing the running workload");
             }
         })?;
+    }
+    // SIGTERM (a service manager, `kill`) and SIGHUP (the terminal closed) stop the run as Ctrl-C
+    // does: the running workload is removed and every finished run kept.
+    let term = Arc::new(AtomicBool::new(false));
+    let hup = Arc::new(AtomicBool::new(false));
+    for (signal, flag) in [
+        (signal_hook::consts::SIGTERM, &term),
+        (signal_hook::consts::SIGHUP, &hup),
+    ] {
+        signal_hook::flag::register(signal, flag.clone())?;
+        signal_hook::flag::register(signal, cancel.clone())?;
     }
     let opts = RunOptions {
         path: args.path.unwrap_or_else(|| PathBuf::from(".")),
@@ -79,10 +90,17 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
             u8::from(failed > 0)
         }
         RunEnd::Interrupted { runs } => {
+            let (why, code) = if term.load(Ordering::SeqCst) {
+                ("SIGTERM", 143)
+            } else if hup.load(Ordering::SeqCst) {
+                ("SIGHUP", 129)
+            } else {
+                ("Ctrl-C", 130)
+            };
             eprintln!(
-                "stopped: {runs} run(s) of this session recorded; `deck run --resume` carries on"
+                "stopped ({why}): {runs} run(s) of this session recorded; `deck run --resume` carries on"
             );
-            130
+            code
         }
     })
 }

@@ -34,6 +34,30 @@ pub const RUN_LABEL: &str = "deck.run";
 /// The label naming the project (its folder), so leftovers of a crashed run can be found.
 pub const PROJECT_LABEL: &str = "deck.project";
 
+/// The label naming the deck process that started a container (`host:pid`): a container whose
+/// process is gone is a leftover; one whose process runs belongs to a run going on.
+pub const PID_LABEL: &str = "deck.pid";
+
+/// This process, as [`PID_LABEL`] names it.
+pub fn this_process() -> String {
+    format!("{}:{}", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Whether the deck process named by a [`PID_LABEL`] value still runs (on another host, or
+/// without the label, deck cannot tell: it is taken as gone, as before the label existed).
+fn owner_alive(label: Option<&String>) -> bool {
+    let Some((host, pid)) = label.and_then(|l| l.rsplit_once(':')) else {
+        return false;
+    };
+    host == host_name() && pid.parse().is_ok_and(crate::output::process_alive)
+}
+
 const TAIL: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
@@ -465,12 +489,19 @@ impl Engine {
     pub fn remove_leftovers(&self, project: &str) -> Result<usize, EngineError> {
         self.rt.block_on(async {
             let list = self.labelled(PROJECT_LABEL, project).await?;
+            let mut removed = 0;
             for c in &list {
+                // A run of this project going on in another deck process is left alone.
+                let owner = c.labels.as_ref().and_then(|l| l.get(PID_LABEL));
+                if owner_alive(owner) {
+                    continue;
+                }
                 if let Some(id) = &c.id {
                     self.remove(id).await;
+                    removed += 1;
                 }
             }
-            Ok(list.len())
+            Ok(removed)
         })
     }
 

@@ -168,12 +168,7 @@ impl<'a> Runner<'a> {
         let root_abs = root
             .canonicalize()
             .with_context(|| format!("cannot resolve {}", root.display()))?;
-        let slug = slug(
-            root_abs
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("deck"),
-        );
+        let slug = project_id(&root_abs);
         let out = setup.project.root.join(&setup.bench.output);
         let run_id = format!(
             "{}-{}",
@@ -710,6 +705,7 @@ impl<'a> Runner<'a> {
         let labels: HashMap<String, String> = [
             (docker::PROJECT_LABEL.to_string(), self.slug.clone()),
             (docker::RUN_LABEL.to_string(), self.run_id.clone()),
+            (docker::PID_LABEL.to_string(), docker::this_process()),
         ]
         .into_iter()
         .collect();
@@ -927,6 +923,14 @@ fn local_command(command: &[String], mounts: &[(PathBuf, String)], root: &Path) 
         .collect()
 }
 
+/// The project's id on an engine (image tags, container names and labels): its folder's name and
+/// a hash of its full path, so two projects named alike never share images or containers.
+pub fn project_id(root: &Path) -> String {
+    let name = slug(root.file_name().and_then(|n| n.to_str()).unwrap_or("deck"));
+    let hash = crate::results::sha256_bytes(root.as_os_str().as_encoded_bytes());
+    format!("{name}-{}", &hash[..8])
+}
+
 /// Lowercase letters, digits and dashes: valid in image names and container names.
 pub fn slug(s: &str) -> String {
     let mut out: String = s
@@ -967,6 +971,18 @@ mod tests {
                 "/p/dockerfiles/workload"
             ]
         );
+    }
+
+    #[test]
+    fn projects_named_alike_get_their_own_ids() {
+        let a = project_id(Path::new("/home/a/talk"));
+        let b = project_id(Path::new("/home/b/talk"));
+        assert!(
+            a.starts_with("talk-") && b.starts_with("talk-") && a != b,
+            "{a} {b}"
+        );
+        assert_eq!(a.len(), "talk-".len() + 8);
+        assert_eq!(a, project_id(Path::new("/home/a/talk")));
     }
 
     #[test]
