@@ -1095,3 +1095,49 @@ fn sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone() {
         .unwrap();
     assert!(left.is_empty(), "containers left: {left:?}");
 }
+
+#[test]
+fn after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed() {
+    let Some(bb) =
+        engine_or_skip("after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed")
+    else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        "repeat = 2\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 3; echo '{\\\"slept\\\": 3}'\"]\n",
+    );
+    let _images = Images(vec![image_of(&p, "bb")]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("run")
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(p.path("data/samples.csv")).is_ok_and(|t| t.lines().count() > 1)
+    {
+        assert!(t0.elapsed() < Duration::from_secs(120), "no run started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // While it runs, a second `deck run` on the same results is refused.
+    let second = p.deck(&["run"]).fails().stderr();
+    assert!(
+        second.contains("another `deck run` is running on"),
+        "{second}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run = p.deck(&["run", "--resume"]).ok();
+    let err = run.stderr();
+    assert!(
+        err.contains("removed 1 container(s) left by an earlier run"),
+        "{err}"
+    );
+    assert!(err.contains("was killed before it could finish"), "{err}");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["sessions"][0]["result"], "killed", "{meta}");
+    assert_eq!(meta["sessions"][1]["result"], "completed", "{meta}");
+    assert_eq!(rows(&p, "data/runs.csv").len(), 2);
+}

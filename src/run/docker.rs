@@ -51,7 +51,7 @@ fn host_name() -> String {
 
 /// Whether the deck process named by a [`PID_LABEL`] value still runs (on another host, or
 /// without the label, deck cannot tell: it is taken as gone, as before the label existed).
-fn owner_alive(label: Option<&String>) -> bool {
+pub fn owner_alive(label: Option<&String>) -> bool {
     let Some((host, pid)) = label.and_then(|l| l.rsplit_once(':')) else {
         return false;
     };

@@ -49,8 +49,19 @@ pub struct Session {
     pub command: String,
     pub started: String,
     pub ended: Option<String>,
-    /// `completed`, `interrupted`, `failed`, or `running` while it runs.
+    /// `completed`, `interrupted`, `failed`, `running` while it runs, or `killed` (found running
+    /// by a later start, its process gone: SIGKILL, a power cut).
     pub result: String,
+    /// The deck process running it (`host:pid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+}
+
+impl Session {
+    /// Whether this session is running now, in a deck process that is alive.
+    pub fn is_live(&self) -> bool {
+        self.result == "running" && super::docker::owner_alive(self.process.as_ref())
+    }
 }
 
 pub fn now() -> String {
@@ -152,8 +163,41 @@ impl Meta {
         serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v.get("sessions").cloned())
-            .and_then(|s| serde_json::from_value(s).ok())
+            .and_then(|s| serde_json::from_value::<Vec<Session>>(s).ok())
             .unwrap_or_default()
+            .into_iter()
+            .map(|mut s| {
+                if s.result == "running" && !s.is_live() {
+                    s.result = "killed".into();
+                }
+                s
+            })
+            .collect()
+    }
+
+    /// Mark the sessions of `path` that were left `running` by a process now gone as `killed`,
+    /// in place (everything else of the file kept as it is). Returns how many.
+    pub fn mark_killed(path: &Path) -> anyhow::Result<usize> {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Ok(0);
+        };
+        let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return Ok(0);
+        };
+        let sessions = Meta::earlier_sessions(path);
+        let killed = sessions.iter().filter(|s| s.result == "killed").count();
+        let changed = doc
+            .get("sessions")
+            .and_then(|s| s.as_array())
+            .is_some_and(|old| old.iter().any(|s| s["result"] == "running"));
+        if killed == 0 || !changed {
+            return Ok(0);
+        }
+        doc["sessions"] = serde_json::to_value(&sessions)?;
+        let mut text = serde_json::to_string_pretty(&doc)?;
+        text.push('\n');
+        crate::output::write_atomic(path, text.as_bytes())?;
+        Ok(killed)
     }
 
     /// Written whole, through a temporary file.

@@ -210,6 +210,26 @@ impl<'a> Runner<'a> {
             .iter()
             .map(|r| (r.variant.clone(), r.workload.clone()))
             .collect();
+        // One `deck run` at a time on a results folder: another one's rows would be mixed in.
+        let meta_path = self.out.join(META);
+        if let Some(live) = Meta::earlier_sessions(&meta_path)
+            .iter()
+            .find(|s| s.is_live())
+        {
+            bail!(
+                "another `{}` is running on {} (process {}, started {})\n  help: wait for it to end, or stop it (Ctrl-C in its terminal)",
+                live.command,
+                self.out.display(),
+                live.process.as_deref().unwrap_or("?"),
+                live.started
+            );
+        }
+        if Meta::mark_killed(&meta_path)? > 0 {
+            eprintln!(
+                "the previous `deck run` on {} was killed before it could finish: meta.json says so",
+                self.out.display()
+            );
+        }
         let needs_engine = selected
             .iter()
             .any(|(v, _)| variant(&bench, v).kind != VariantKind::Local);
@@ -232,7 +252,6 @@ impl<'a> Runner<'a> {
         }
 
         // The results folder: archived and started afresh, or resumed.
-        let meta_path = self.out.join(META);
         if self.opts.resume {
             self.meta.sessions = Meta::earlier_sessions(&meta_path);
         } else if let Some(archive) = self.archive()? {
@@ -263,6 +282,7 @@ impl<'a> Runner<'a> {
             started: meta::now(),
             ended: None,
             result: "running".into(),
+            process: Some(docker::this_process()),
         });
         self.meta.write(&meta_path)?;
 
