@@ -196,9 +196,14 @@ fn line_at(text: &str, offset: usize) -> Range<usize> {
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     if end > start {
-        start..end
-    } else {
-        start..start + 1
+        return start..end;
+    }
+    // An empty line (the end of the block, say, where an unclosed `{` is found): the last line
+    // written before it, which is where the fault is.
+    match text[..start].trim_end().rfind('\n') {
+        _ if text[..start].trim().is_empty() => start..start,
+        Some(i) => i + 1..text[..start].trim_end().len(),
+        None => 0..text[..start].trim_end().len(),
     }
 }
 

@@ -237,6 +237,7 @@ mod tests {
                 started: now(),
                 ended: None,
                 result: "interrupted".into(),
+                process: None,
             }],
         };
         meta.write(&path).unwrap();
