@@ -1141,3 +1141,50 @@ fn after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed() {
     assert_eq!(meta["sessions"][1]["result"], "completed", "{meta}");
     assert_eq!(rows(&p, "data/runs.csv").len(), 2);
 }
+
+#[test]
+fn ctrl_c_during_an_image_build_leaves_the_earlier_results_in_place() {
+    let Some(bb) =
+        engine_or_skip("ctrl_c_during_an_image_build_leaves_the_earlier_results_in_place")
+    else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.hi]\ncommand = [\"sh\", \"-c\", \"echo '{\\\"hi\\\": 1}'\"]\n",
+    );
+    let _images = Images(vec![image_of(&p, "bb")]);
+    p.deck(&["run"]).ok();
+    let before = p.read("data/runs.csv");
+    // A slow build step, without the cache, interrupted.
+    let dockerfile = p.read("dockerfiles/bb/Dockerfile") + "RUN sleep 20\n";
+    std::fs::write(p.path("dockerfiles/bb/Dockerfile"), dockerfile).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["run", "--no-cache"])
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(p.path("data/logs/build-bb.log"))
+        .is_ok_and(|t| t.contains("sleep 20"))
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the build did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("the earlier results are back"), "{err}");
+    assert_eq!(p.read("data/runs.csv"), before);
+    assert!(
+        !p.path("data/archive").exists(),
+        "the archive was moved back"
+    );
+}

@@ -252,10 +252,12 @@ impl<'a> Runner<'a> {
         }
 
         // The results folder: archived and started afresh, or resumed.
+        let mut archived = None;
         if self.opts.resume {
             self.meta.sessions = Meta::earlier_sessions(&meta_path);
         } else if let Some(archive) = self.archive()? {
             eprintln!("earlier results moved to {}", archive.display());
+            archived = Some(archive.clone());
             self.carry_over(&archive, &selected)?;
             if self.opts.reuse_images {
                 self.carry_builds(&archive)?;
@@ -319,6 +321,17 @@ impl<'a> Runner<'a> {
                 return Err(e);
             }
         };
+        if let (RunEnd::Interrupted { runs: 0 }, Some(archive)) = (&end, &archived) {
+            // Stopped before this session measured anything (during an image build, say): the
+            // earlier results go back where they were, as if this run had not started.
+            drop((builds, runs_t, samples, probes, metrics));
+            self.restore(archive)?;
+            eprintln!(
+                "nothing was measured: the earlier results are back in {}",
+                self.out.display()
+            );
+            return Ok(end);
+        }
         self.write_variants(&bench)?;
         self.close(
             match end {
@@ -787,6 +800,28 @@ impl<'a> Runner<'a> {
             }
         }
         Ok(Some(dir))
+    }
+
+    /// Undo [`Runner::archive`]: this session's files removed, the archived ones moved back.
+    fn restore(&self, archive: &Path) -> anyhow::Result<()> {
+        for f in RESULT_FILES.iter().copied().chain(["logs"]) {
+            let here = self.out.join(f);
+            if here.is_dir() {
+                std::fs::remove_dir_all(&here)?;
+            } else if here.exists() {
+                std::fs::remove_file(&here)?;
+            }
+            let back = archive.join(f);
+            if back.exists() {
+                std::fs::rename(&back, &here)
+                    .with_context(|| format!("cannot move {} back", back.display()))?;
+            }
+        }
+        std::fs::remove_dir(archive).ok();
+        if let Some(parent) = archive.parent() {
+            std::fs::remove_dir(parent).ok();
+        }
+        Ok(())
     }
 
     /// The tag deck gives the image of a Dockerfile variant.
