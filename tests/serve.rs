@@ -610,3 +610,36 @@ fn a_request_for_another_host_name_is_refused() {
             .contains("access-control-allow")
     );
 }
+
+#[test]
+fn a_data_file_rewritten_in_place_never_kills_the_server() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let rx = s.events();
+    hello(&rx);
+    // A large data file rewritten in place (truncated, then written in pieces), again and again:
+    // every rebuild reads it while it changes size.
+    let rows: String = (0..300_000)
+        .map(|i| format!("v{},{}.5\n", i % 7, i))
+        .collect();
+    let csv = format!("variant,wall_s\n{rows}");
+    let path = p.path("data/runs.csv");
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(6) {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&path).unwrap();
+        for chunk in csv.as_bytes().chunks(256 * 1024) {
+            f.write_all(chunk).unwrap();
+        }
+    }
+    std::fs::write(&path, RUNS).unwrap();
+    // The server lives and shows the last version of the data.
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert!(!got.is_empty());
+    let (status, _, body) = s.get("/talk.html");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("official"),
+        "the table shows the data written last"
+    );
+}
