@@ -54,6 +54,19 @@ fn bench_project(busybox: &Path, bench: &str) -> Project {
     p
 }
 
+/// Give a test's image a build-cache chain of its own (a label right after `FROM`): another test
+/// removing its image must not take cached layers this test counts on.
+fn own_cache(p: &Project, test: &str) {
+    let path = p.path("dockerfiles/bb/Dockerfile");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "FROM scratch\n",
+        &format!("FROM scratch\nLABEL deck.test={test}\n"),
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+}
+
 /// Rows of a results CSV as maps from column to value.
 fn rows(p: &Project, file: &str) -> Vec<std::collections::BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(p.path(file)).unwrap();
@@ -1029,6 +1042,8 @@ fn sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone() {
     // Two projects in folders of the same name.
     let a = bench_project(&bb, bench);
     let b = bench_project(&bb, bench);
+    own_cache(&a, "sigterm");
+    own_cache(&b, "sigterm");
     let name = |p: &Project| p.path("").canonicalize().unwrap();
     let (a_dir, b_dir) = (name(&a).join("talk"), name(&b).join("talk"));
     for (p, dir) in [(&a, &a_dir), (&b, &b_dir)] {
@@ -1107,6 +1122,7 @@ fn after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed() {
         &bb,
         "repeat = 2\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 3; echo '{\\\"slept\\\": 3}'\"]\n",
     );
+    own_cache(&p, "sigkill");
     let _images = Images(vec![image_of(&p, "bb")]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
         .arg("run")
@@ -1153,6 +1169,7 @@ fn ctrl_c_during_an_image_build_leaves_the_earlier_results_in_place() {
         &bb,
         "repeat = 1\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n\n[bench.workloads.hi]\ncommand = [\"sh\", \"-c\", \"echo '{\\\"hi\\\": 1}'\"]\n",
     );
+    own_cache(&p, "interrupted-build");
     let _images = Images(vec![image_of(&p, "bb")]);
     p.deck(&["run"]).ok();
     let before = p.read("data/runs.csv");

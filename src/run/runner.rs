@@ -30,7 +30,7 @@ use super::tables::{
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::{CONFIG_FILE, Project};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunOptions {
     /// The project folder.
     pub path: PathBuf,
@@ -112,7 +112,27 @@ fn config_hash(text: &str) -> String {
 /// Run `deck run`; `cancel` is set by Ctrl-C.
 pub fn run(opts: &RunOptions, cancel: &AtomicBool) -> anyhow::Result<RunEnd> {
     let mut diags = Diagnostics::default();
-    let setup = load(opts, &mut diags);
+    let mut setup = load(opts, &mut diags);
+    // `--resume` carries on the session it resumes, with that session's options.
+    let resumed = match &setup {
+        Some(s) if opts.resume => {
+            let meta = s.project.root.join(&s.bench.output).join(META);
+            Meta::earlier_sessions(&meta)
+                .last()
+                .map(|last| (resumed_options(opts, &last.command), last.command.clone()))
+                .filter(|(o, _)| o != opts)
+        }
+        _ => None,
+    };
+    let opts = match &resumed {
+        Some((o, command)) => {
+            eprintln!("resuming with the options of `{command}`");
+            diags = Diagnostics::default();
+            setup = load(o, &mut diags);
+            o
+        }
+        None => opts,
+    };
     for d in diags.iter() {
         eprintln!("{d}");
     }
@@ -124,6 +144,35 @@ pub fn run(opts: &RunOptions, cancel: &AtomicBool) -> anyhow::Result<RunEnd> {
         return Ok(RunEnd::Planned);
     }
     Runner::new(setup, opts)?.go(cancel)
+}
+
+/// `opts` with what the resumed session's command line chose and this one does not say: its
+/// variants and workloads, `--no-cache`, `--keep-going`.
+fn resumed_options(opts: &RunOptions, command: &str) -> RunOptions {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let values = |flag: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if *w == flag {
+                if let Some(v) = words.get(i + 1) {
+                    out.push((*v).to_string());
+                }
+            } else if let Some(v) = w.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+                out.push(v.to_string());
+            }
+        }
+        out
+    };
+    let mut o = opts.clone();
+    if o.variants.is_empty() {
+        o.variants = values("--variant");
+    }
+    if o.workloads.is_empty() {
+        o.workloads = values("--workload");
+    }
+    o.no_cache |= words.contains(&"--no-cache");
+    o.keep_going |= words.contains(&"--keep-going");
+    o
 }
 
 fn variant<'a>(bench: &'a Bench, name: &str) -> &'a Variant {
@@ -1038,6 +1087,30 @@ mod tests {
         );
         assert_eq!(a.len(), "talk-".len() + 8);
         assert_eq!(a, project_id(Path::new("/home/a/talk")));
+    }
+
+    #[test]
+    fn resume_takes_the_options_of_the_session_it_resumes() {
+        let now = RunOptions {
+            resume: true,
+            ..RunOptions::default()
+        };
+        let o = resumed_options(
+            &now,
+            "deck run --no-cache --variant a --variant=b --workload w",
+        );
+        assert!(o.no_cache && !o.keep_going && o.resume);
+        assert_eq!(o.variants, ["a", "b"]);
+        assert_eq!(o.workloads, ["w"]);
+        // What this command says wins.
+        let mine = RunOptions {
+            variants: vec!["c".into()],
+            ..now.clone()
+        };
+        assert_eq!(
+            resumed_options(&mine, "deck run --variant a").variants,
+            ["c"]
+        );
     }
 
     #[test]
