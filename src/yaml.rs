@@ -114,6 +114,7 @@ pub fn limit_help(e: &Error) -> Option<String> {
 pub fn load(text: &str) -> Result<Node, Error> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
+        src: text,
         offsets: &offsets,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -165,6 +166,7 @@ enum Open {
 }
 
 struct Builder<'o> {
+    src: &'o str,
     offsets: &'o CharOffsets,
     stack: Vec<Open>,
     anchors: HashMap<usize, Node>,
@@ -218,7 +220,12 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 self.nodes += 1;
                 let plain = style == TScalarStyle::Plain && !is_str_tag(tag.as_ref());
-                let end = scalar_end(at, &text, style);
+                // Within the line it starts on: a plain scalar folded over several lines has
+                // a value longer than its first written line.
+                let line_end = self.src[at.min(self.src.len())..]
+                    .find('\n')
+                    .map_or(self.src.len(), |i| at + i);
+                let end = scalar_end(at, &text, style).min(line_end).max(at);
                 let value = if plain && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
                 {
                     Value::Null
@@ -328,6 +335,14 @@ mod tests {
         assert_eq!(&text[ak.span.clone()], "a");
         assert_eq!(&text[av.span.clone()], "\"#fff\"");
         assert_eq!(av.as_str(), Some("#fff"));
+    }
+
+    #[test]
+    fn a_folded_scalar_spans_its_first_line_only() {
+        let text = "a: '—'\nsql: SELECT x\n  FROM y JOIN z ON true\n";
+        let doc = load(text).unwrap();
+        let (_, v) = doc.get("sql").unwrap();
+        assert_eq!(&text[v.span.clone()], "SELECT x");
     }
 
     #[test]
