@@ -54,6 +54,16 @@ fn bench_project(busybox: &Path, bench: &str) -> Project {
     p
 }
 
+/// Wait (up to `limit`) until the file at `path` exists and `ready` holds for its text; `what`
+/// names what is waited for in the failure.
+fn wait_for_file(path: &Path, limit: Duration, what: &str, ready: impl Fn(&str) -> bool) {
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(path).is_ok_and(|t| ready(&t)) {
+        assert!(t0.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Give a test's image a build-cache chain of its own (a label right after `FROM`): another test
 /// removing its image must not take cached layers this test counts on.
 fn own_cache(p: &Project, test: &str) {
@@ -1007,11 +1017,12 @@ fn an_engine_that_goes_away_is_named_and_resume_is_offered() {
         .spawn()
         .unwrap();
     // The engine stops during the second run.
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(p.path("data/runs.csv")).is_ok_and(|t| t.lines().count() > 1) {
-        assert!(t0.elapsed() < Duration::from_secs(120), "no run finished");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_file(
+        &p.path("data/runs.csv"),
+        Duration::from_secs(120),
+        "no run finished",
+        |t| t.lines().count() > 1,
+    );
     std::thread::sleep(Duration::from_millis(1000));
     engine.stop();
     let out = child.wait_with_output().unwrap();
@@ -1074,13 +1085,12 @@ fn sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone() {
             .unwrap()
     };
     let running = |dir: &Path| {
-        let t0 = Instant::now();
-        while !std::fs::read_to_string(dir.join("data/samples.csv"))
-            .is_ok_and(|t| t.lines().count() > 1)
-        {
-            assert!(t0.elapsed() < Duration::from_secs(120), "no run started");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_file(
+            &dir.join("data/samples.csv"),
+            Duration::from_secs(120),
+            "no run started",
+            |t| t.lines().count() > 1,
+        );
     };
     let first = start(&a_dir);
     running(&a_dir);
@@ -1131,12 +1141,12 @@ fn after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(p.path("data/samples.csv")).is_ok_and(|t| t.lines().count() > 1)
-    {
-        assert!(t0.elapsed() < Duration::from_secs(120), "no run started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_file(
+        &p.path("data/samples.csv"),
+        Duration::from_secs(120),
+        "no run started",
+        |t| t.lines().count() > 1,
+    );
     // While it runs, a second `deck run` on the same results is refused.
     let second = p.deck(&["run"]).fails().stderr();
     assert!(
@@ -1183,16 +1193,12 @@ fn ctrl_c_during_an_image_build_leaves_the_earlier_results_in_place() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(p.path("data/logs/build-bb.log"))
-        .is_ok_and(|t| t.contains("sleep 20"))
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the build did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_file(
+        &p.path("data/logs/build-bb.log"),
+        Duration::from_secs(60),
+        "the build did not start",
+        |t| t.contains("sleep 20"),
+    );
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();

@@ -40,13 +40,7 @@ pub const PID_LABEL: &str = "deck.pid";
 
 /// This process, as [`PID_LABEL`] names it.
 pub fn this_process() -> String {
-    format!("{}:{}", host_name(), std::process::id())
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default()
+    format!("{}:{}", super::meta::host_name(), std::process::id())
 }
 
 /// Whether the deck process named by a [`PID_LABEL`] value still runs (on another host, or
@@ -55,7 +49,7 @@ pub fn owner_alive(label: Option<&String>) -> bool {
     let Some((host, pid)) = label.and_then(|l| l.rsplit_once(':')) else {
         return false;
     };
-    host == host_name() && pid.parse().is_ok_and(crate::output::process_alive)
+    host == super::meta::host_name() && pid.parse().is_ok_and(crate::output::process_alive)
 }
 
 const TAIL: usize = 4096;

@@ -56,14 +56,9 @@ pub enum Outcome {
 
 impl Measured {
     /// The workload's own metrics: a JSON object on the last non-empty line of its stdout,
-    /// flattened (`{"a": {"b": 1}}` gives `a.b = 1`). Numbers, strings and booleans are kept. A
-    /// last line that is not JSON (`done`) means no metrics.
-    pub fn metrics(&self) -> Vec<(String, String)> {
-        self.read_metrics().unwrap_or_default()
-    }
-
-    /// [`Measured::metrics`], or why the last line, which starts as a JSON object, is not one
-    /// (cut short, `1e400`, a typo): the run's metrics would be lost, so the run says so.
+    /// flattened (`{"a": {"b": 1}}` gives `a.b = 1`); numbers, strings and booleans are kept, and a
+    /// last line that is not JSON (`done`) means none. An error says why a last line that starts
+    /// as a JSON object is not one (cut short, `1e400`): the run's metrics would be lost silently.
     pub fn read_metrics(&self) -> Result<Vec<(String, String)>, String> {
         let Some(line) = self
             .stdout_tail
@@ -115,39 +110,9 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
 mod tests {
     use super::*;
 
-    #[test]
-    fn metrics_come_from_the_last_json_line_flattened() {
-        let m = Measured {
-            wall_s: 1.0,
-            cpu_user_s: 0.0,
-            cpu_sys_s: 0.0,
-            cpu_avg_pct: 0.0,
-            cpu_peak_pct: 0.0,
-            mem_peak_bytes: 0,
-            exit_code: Some(0),
-            status: Status::Ok,
-            stdout_tail: "warming up\n{\"total_s\": 1.5, \"phases\": {\"parse_s\": 0.25}, \"label\": \"x\", \"list\": [1]}\n\n".into(),
-            stderr_tail: String::new(),
-        };
-        assert_eq!(
-            m.metrics(),
-            // In the workload's own order.
-            [
-                ("total_s".to_string(), "1.5".to_string()),
-                ("phases.parse_s".to_string(), "0.25".to_string()),
-                ("label".to_string(), "x".to_string()),
-            ]
-        );
-        let plain = Measured {
-            stdout_tail: "done\n".into(),
-            ..m
-        };
-        assert!(plain.metrics().is_empty());
-    }
-
-    #[test]
-    fn a_broken_result_line_is_an_error_not_silence() {
-        let m = |out: &str| Measured {
+    /// A run that ended well and printed `out`.
+    fn printed(out: &str) -> Measured {
+        Measured {
             wall_s: 1.0,
             cpu_user_s: 0.0,
             cpu_sys_s: 0.0,
@@ -158,14 +123,39 @@ mod tests {
             status: Status::Ok,
             stdout_tail: out.into(),
             stderr_tail: String::new(),
-        };
-        assert_eq!(m("done\n").read_metrics(), Ok(Vec::new()));
-        let big = m("{\"total_s\": 1e400}\n").read_metrics().unwrap_err();
+        }
+    }
+
+    #[test]
+    fn metrics_come_from_the_last_json_line_flattened() {
+        let m = printed(
+            "warming up\n{\"total_s\": 1.5, \"phases\": {\"parse_s\": 0.25}, \"label\": \"x\", \"list\": [1]}\n\n",
+        );
+        assert_eq!(
+            m.read_metrics().unwrap(),
+            // In the workload's own order.
+            [
+                ("total_s".to_string(), "1.5".to_string()),
+                ("phases.parse_s".to_string(), "0.25".to_string()),
+                ("label".to_string(), "x".to_string()),
+            ]
+        );
+        assert!(printed("done\n").read_metrics().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_broken_result_line_is_an_error_not_silence() {
+        assert_eq!(printed("done\n").read_metrics(), Ok(Vec::new()));
+        let big = printed("{\"total_s\": 1e400}\n")
+            .read_metrics()
+            .unwrap_err();
         assert!(
             big.contains("not valid JSON") && big.contains("out of range"),
             "{big}"
         );
-        let cut = m("{\"total_s\": 1.5, \"pha\n").read_metrics().unwrap_err();
+        let cut = printed("{\"total_s\": 1.5, \"pha\n")
+            .read_metrics()
+            .unwrap_err();
         assert!(cut.contains("not valid JSON"), "{cut}");
     }
 }

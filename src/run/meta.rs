@@ -64,6 +64,14 @@ impl Session {
     }
 }
 
+/// This machine's name (empty when it cannot be read).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
 pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
@@ -107,7 +115,7 @@ impl Host {
             memory_bytes,
             kernel: read("/proc/sys/kernel/osrelease"),
             os,
-            hostname: read("/proc/sys/kernel/hostname"),
+            hostname: host_name(),
         }
     }
 }

@@ -575,7 +575,9 @@ impl<'a> Runner<'a> {
                     return Err(e.context(format!("running {label}")));
                 }
             };
-            for (k, v) in m.metrics() {
+            // Read once: its rows, or why there are none (a warning and runs.csv's metrics_error).
+            let read = m.read_metrics();
+            for (k, v) in read.as_deref().unwrap_or_default() {
                 metrics.row([
                     r.variant.as_str(),
                     r.workload.as_str(),
@@ -584,12 +586,13 @@ impl<'a> Runner<'a> {
                     v.as_str(),
                 ])?;
             }
-            if let Err(e) = m.read_metrics() {
+            let metrics_error = read.err().unwrap_or_default();
+            if !metrics_error.is_empty() {
                 progress.say(&format!(
-                    "warning: {label}: its metrics are not recorded: {e} (runs.csv keeps this as metrics_error)"
+                    "warning: {label}: its metrics are not recorded: {metrics_error} (runs.csv keeps this as metrics_error)"
                 ));
             }
-            runs_t.row(run_row(r, &m))?;
+            runs_t.row(run_row(r, &m, &metrics_error))?;
             // A finished run is durable before the next starts.
             samples.sync()?;
             metrics.sync()?;

@@ -69,7 +69,8 @@ pub(super) const VARIANTS_COLUMNS: &[&str] = &[
 /// The result files, in the order they are archived.
 pub(super) const RESULT_FILES: &[&str] = &[BUILDS, RUNS, SAMPLES, PROBES, METRICS, VARIANTS, META];
 
-pub(super) fn run_row(r: &RunSpec, m: &Measured) -> Vec<String> {
+/// A run's row of runs.csv; `metrics_error` is why its result line could not be read (or empty).
+pub(super) fn run_row(r: &RunSpec, m: &Measured, metrics_error: &str) -> Vec<String> {
     vec![
         r.variant.clone(),
         r.workload.clone(),
@@ -88,7 +89,7 @@ pub(super) fn run_row(r: &RunSpec, m: &Measured) -> Vec<String> {
         } else {
             last_lines(&m.stderr_tail, 10)
         },
-        m.read_metrics().err().unwrap_or_default(),
+        metrics_error.to_string(),
     ]
 }
 

@@ -121,7 +121,9 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
     let base = format!("http://{}/", display_addr(addr));
     let hosts = http::Hosts {
         ip: addr.ip(),
-        machine: (!addr.ip().is_loopback()).then(machine_name).flatten(),
+        machine: (!addr.ip().is_loopback())
+            .then(crate::run::meta::host_name)
+            .filter(|n| !n.is_empty()),
     };
     if !opts.host.is_loopback() {
         eprintln!(
@@ -212,14 +214,6 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
     guard.0.save();
     eprintln!("stopped");
     Ok(true)
-}
-
-/// This machine's host name.
-fn machine_name() -> Option<String> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())?;
-    Some(name.trim().to_string()).filter(|n| !n.is_empty())
 }
 
 fn display_addr(addr: SocketAddr) -> String {
