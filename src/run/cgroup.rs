@@ -96,13 +96,20 @@ impl Cgroup {
     pub fn cpu(&self) -> Option<Cpu> {
         match &self.cpu {
             CpuFiles::V1 { usage, stat } => {
-                let total_ns = read(usage)?.trim().parse().ok()?;
+                let total_ns: u64 = read(usage)?.trim().parse().ok()?;
                 let stat = read(stat)?;
-                let ns = |key: &str| field(&stat, key).map(|t| t * 1_000_000_000 / self.ticks);
+                // cpuacct.stat counts clock ticks (10 ms): on a short run they are off by tens
+                // of ms from the exact usage. As cgroup v2 does, the exact total is split in
+                // their proportion, so user + system is the total.
+                let (user, system) = (field(&stat, "user")?, field(&stat, "system")?);
+                let user_ns = match user + system {
+                    0 => total_ns,
+                    ticks => (u128::from(total_ns) * u128::from(user) / u128::from(ticks)) as u64,
+                };
                 Some(Cpu {
                     total_ns,
-                    user_ns: ns("user")?,
-                    sys_ns: ns("system")?,
+                    user_ns,
+                    sys_ns: total_ns - user_ns,
                 })
             }
             CpuFiles::V2 { stat } => {
