@@ -113,6 +113,13 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
         }
     );
 
+    // Ctrl-C is handled before the address is announced: a stop sent as soon as the server says
+    // where it is (a script, a test) waits for the running build instead of killing the process.
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("cannot install the Ctrl-C handler")?;
     let server = Arc::new(bind(opts.host, opts.port)?);
     let addr = server
         .server_addr()
@@ -181,11 +188,6 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
     }
     // Builds: one at a time, on this lock; Ctrl-C takes it so no build is cut short.
     let builder = Arc::new(Mutex::new((builder, watcher)));
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
-    ctrlc::set_handler(move || {
-        let _ = stop_tx.send(());
-    })
-    .context("cannot install the Ctrl-C handler")?;
     {
         let builder = builder.clone();
         std::thread::spawn(move || {
