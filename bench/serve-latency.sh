@@ -6,7 +6,8 @@
 #
 # Needs Debian's chromium (CHROMIUM=/path to override); installs marp-cli from the npm registry into
 # a temporary folder; runs wrk (Debian's `wrk`) for 10 s on a served page if it is installed.
-# Targets: deck's median under 150 ms and faster than marp -s; every page gets the update; no wrk errors.
+# Targets: deck's median <= 40 ms and p90 <= 60 ms, faster than marp -s; every page gets the update;
+# no wrk errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 edits="${1:-20}"

@@ -180,6 +180,10 @@ def main():
             print(f"  {name:<6} {statistics.median(t):8.1f}ms {p90:8.1f}ms {t[0]:8.1f}ms")
         ratio = statistics.median(times["marp"]) / statistics.median(times["deck"])
         print(f"  => deck is {ratio:.1f}x faster than marp -s (median)")
+        t = sorted(times["deck"])
+        p90 = t[min(len(t) - 1, int(round(0.9 * (len(t) - 1))))]
+        met = statistics.median(t) <= 40 and p90 <= 60
+        print(f"  target (deck median <= 40 ms, p90 <= 60 ms): {'met' if met else 'NOT met'}")
     finally:
         browser.close()
         marp.kill()

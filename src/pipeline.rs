@@ -3,6 +3,7 @@
 //! Every problem found is collected; a deck with errors is not written (its last good output stays),
 //! the others are.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::assets::FileAssets;
@@ -49,6 +50,8 @@ pub struct BuiltDeck {
     /// Slide size in CSS pixels.
     pub width: u32,
     pub height: u32,
+    /// The theme it was drawn with (after any fallback).
+    pub theme: String,
 }
 
 #[derive(Debug, Default)]
@@ -139,8 +142,11 @@ impl Session {
     }
 
     /// Read the project's themes again (a theme file changed).
-    pub fn reload_themes(&mut self, diags: &mut Diagnostics) {
-        self.themes = Themes::load(&self.project.themes_dir(), &self.sandbox, diags);
+    pub fn reload_themes(&mut self, diags: &mut Diagnostics) -> BTreeSet<String> {
+        let themes = Themes::load(&self.project.themes_dir(), &self.sandbox, diags);
+        let changed = self.themes.changed(&themes);
+        self.themes = themes;
+        changed
     }
 
     /// Read the project's templates again (a template file changed).
@@ -149,13 +155,27 @@ impl Session {
     }
 
     /// A data file changed: datasets read from it are loaded again by the next query that needs
-    /// them. Returns whether a declared dataset reads it.
-    pub fn data_changed(&mut self, path: &Path) -> bool {
+    /// them. Returns the declared datasets that read it.
+    pub fn data_changed(&mut self, path: &Path) -> Vec<String> {
         self.results
             .engine
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .forget(path)
+    }
+
+    /// The declared datasets these figures and values read (from their parsed SQL).
+    pub fn datasets_read(&self, figures: &[FigureRecord]) -> BTreeSet<String> {
+        let engine = self
+            .results
+            .engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        figures
+            .iter()
+            .filter(|f| !f.sql.is_empty())
+            .flat_map(|f| engine.datasets_in(&f.sql))
+            .collect()
     }
 
     /// Render one deck in memory.
@@ -230,6 +250,7 @@ impl Session {
             date: deck.globals.date.clone(),
             width: deck.globals.size.width,
             height: deck.globals.size.height,
+            theme: theme_name,
         })
     }
 
@@ -368,46 +389,59 @@ fn site_index(session: &Session, report: &BuildReport, diags: &mut Diagnostics) 
     let entries: Vec<render::IndexEntry> = report
         .decks
         .iter()
-        .map(|d| {
-            let rel = d
-                .source
-                .strip_prefix(&session.project.root)
-                .unwrap_or(&d.source)
-                .display()
-                .to_string();
-            let mut data: Vec<String> = report
-                .figures
-                .iter()
-                .filter(|f| f.deck == rel && f.kind != "file")
-                .flat_map(|f| f.inputs.iter().map(|i| data_url(&i.path)))
-                .collect();
-            data.sort();
-            data.dedup();
-            render::IndexEntry {
-                href: output_name(&d.source),
-                title: d.title.clone(),
-                date: d.date.clone(),
-                author: d.author.clone(),
-                description: d.description.clone(),
-                slides: d.slides,
-                width: d.width,
-                height: d.height,
-                data,
-            }
-        })
+        .map(|d| session.index_entry(d, &report.figures))
         .collect();
-    let title = session
-        .project
-        .config
-        .title
-        .clone()
-        .unwrap_or_else(|| "Decks".into());
-    let canonical = session.opts.base_url.clone();
-    match render::render_index(&session.templates, &title, &entries, canonical.as_deref()) {
-        Ok(html) => Some(html),
-        Err(d) => {
-            diags.push(d);
-            None
+    session.index_page(&entries, diags)
+}
+
+impl Session {
+    /// A deck's card on the site index: its metadata, and the data files its figures read.
+    pub fn index_entry(&self, deck: &BuiltDeck, figures: &[FigureRecord]) -> render::IndexEntry {
+        let rel = deck
+            .source
+            .strip_prefix(&self.project.root)
+            .unwrap_or(&deck.source)
+            .display()
+            .to_string();
+        let mut data: Vec<String> = figures
+            .iter()
+            .filter(|f| f.deck == rel && f.kind != "file")
+            .flat_map(|f| f.inputs.iter().map(|i| data_url(&i.path)))
+            .collect();
+        data.sort();
+        data.dedup();
+        render::IndexEntry {
+            href: output_name(&deck.source),
+            title: deck.title.clone(),
+            date: deck.date.clone(),
+            author: deck.author.clone(),
+            description: deck.description.clone(),
+            slides: deck.slides,
+            width: deck.width,
+            height: deck.height,
+            data,
+        }
+    }
+
+    /// The site's index page (`index.html`) listing these decks, from the project's template.
+    pub fn index_page(
+        &self,
+        entries: &[render::IndexEntry],
+        diags: &mut Diagnostics,
+    ) -> Option<String> {
+        let title = self
+            .project
+            .config
+            .title
+            .clone()
+            .unwrap_or_else(|| "Decks".into());
+        let canonical = self.opts.base_url.clone();
+        match render::render_index(&self.templates, &title, entries, canonical.as_deref()) {
+            Ok(html) => Some(html),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
         }
     }
 }

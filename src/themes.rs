@@ -134,6 +134,18 @@ impl Themes {
         self.themes.keys().map(String::as_str)
     }
 
+    /// The themes whose CSS (with its `@import`s expanded) differs between `self` and `other`,
+    /// or that only one of them has: a change to an imported theme changes its importers too.
+    pub fn changed(&self, other: &Themes) -> std::collections::BTreeSet<String> {
+        let mut quiet = Diagnostics::default();
+        let mut names: std::collections::BTreeSet<String> = self.themes.keys().cloned().collect();
+        names.extend(other.themes.keys().cloned());
+        names
+            .into_iter()
+            .filter(|n| self.css(n, &mut quiet) != other.css(n, &mut quiet))
+            .collect()
+    }
+
     /// The theme's CSS with its `@import`s of other registered themes expanded.
     pub fn css(&self, name: &str, diags: &mut Diagnostics) -> Option<String> {
         let mut seen = Vec::new();
@@ -230,6 +242,24 @@ mod tests {
         assert!(css.contains("@theme gaia"));
         assert!(css.contains("h1 { color: red }"));
         assert!(!css.contains("@import"));
+    }
+
+    #[test]
+    fn a_change_to_an_imported_theme_changes_its_importers() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, css: &str| std::fs::write(dir.path().join(name), css).unwrap();
+        write("base.css", "/* @theme base */\nh1 { color: red }\n");
+        write("corp.css", "/* @theme corp */\n@import 'base';\n");
+        write("other.css", "/* @theme other */\nh1 { color: blue }\n");
+        let sandbox = Sandbox::new(dir.path(), &[]);
+        let mut diags = Diagnostics::default();
+        let before = Themes::load(dir.path(), &sandbox, &mut diags);
+        write("base.css", "/* @theme base */\nh1 { color: green }\n");
+        write("new.css", "/* @theme new */\n");
+        let after = Themes::load(dir.path(), &sandbox, &mut diags);
+        let changed: Vec<String> = before.changed(&after).into_iter().collect();
+        assert_eq!(changed, ["base", "corp", "new"]);
+        assert!(after.changed(&after).is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::cdp::browser_or_skip;
@@ -28,7 +29,8 @@ fn project() -> Project {
 struct Server {
     child: Child,
     port: u16,
-    _stderr: std::thread::JoinHandle<()>,
+    /// What it printed on stderr (with `DECK_DEBUG_WATCH`: each batch and each deck built).
+    log: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -37,6 +39,7 @@ impl Server {
             .args(["serve", "--port", "0"])
             .args(extra)
             .current_dir(p.path(""))
+            .env("DECK_DEBUG_WATCH", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -52,16 +55,30 @@ impl Server {
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         // Keep reading stderr so the server never blocks on a full pipe.
-        let mut err = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = err.read_to_end(&mut sink);
+        let err = BufReader::new(child.stderr.take().unwrap());
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in err.lines() {
+                let Ok(line) = line else { return };
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
         });
-        Server {
-            child,
-            port,
-            _stderr: stderr,
-        }
+        Server { child, port, log }
+    }
+
+    /// The decks built since the log was last taken (their sources, as printed).
+    fn take_built(&self) -> Vec<String> {
+        let log = std::mem::take(&mut *self.log.lock().unwrap());
+        let mut built: Vec<String> = log
+            .lines()
+            .filter_map(|l| l.strip_prefix("watch: built "))
+            .map(str::to_string)
+            .collect();
+        built.sort();
+        built
     }
 
     fn get(&self, path: &str) -> (u16, String, String) {
@@ -182,8 +199,9 @@ fn pages_and_data_are_served_with_their_types() {
         head.contains("Content-Type: text/html; charset=utf-8"),
         "{head}"
     );
+    // The site index `deck build` writes: each deck's card, its data and provenance.
     assert!(
-        body.contains("<a href=\"talk.html\">talk.html</a>"),
+        body.contains("<h2><a href=\"talk.html\">One</a></h2>"),
         "{body}"
     );
 
@@ -421,15 +439,11 @@ fn data_theme_and_new_decks_are_picked_up() {
 fn many_pages_all_get_the_update() {
     let p = project();
     let s = Server::start(&p, &[]);
-    // Connected one after the other (tiny_http's pool starves a burst of simultaneous
-    // connections: see ARCHITECTURE.md), then all open at once.
-    let streams: Vec<_> = (0..50)
-        .map(|_| {
-            let rx = s.events();
-            hello(&rx);
-            rx
-        })
-        .collect();
+    // Fifty pages connecting in the same instant (each connection has its own thread).
+    let streams: Vec<_> = (0..50).map(|_| s.events()).collect();
+    for rx in &streams {
+        hello(rx);
+    }
     std::fs::write(p.path("slides/talk.md"), SLIDES.replace("third", "new")).unwrap();
     for (i, rx) in streams.iter().enumerate() {
         let got = deck_events(rx, WAIT, Duration::from_millis(100));
@@ -646,4 +660,214 @@ fn a_data_file_rewritten_in_place_never_kills_the_server() {
         assert!(t0.elapsed() < WAIT, "the table shows the data written last");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn a_data_or_theme_change_rebuilds_only_the_decks_that_read_it() {
+    let p = project()
+        .file(
+            "themes/mine.css",
+            "/* @theme mine */\nsection { background: #fff; }\n",
+        )
+        .file(
+            "slides/plain.md",
+            "---\ntheme: mine\n---\n\n# Plain\n\nNo data here.\n",
+        )
+        .file(
+            "slides/other.md",
+            "# Other\n\nThe default theme, no data.\n",
+        );
+    let s = Server::start(&p, &[]);
+    let rx = s.events();
+    hello(&rx);
+    // The first build's lines (read from the server's stderr on a thread of their own).
+    let t0 = Instant::now();
+    let mut first = Vec::new();
+    while first.len() < 3 && t0.elapsed() < WAIT {
+        first.extend(s.take_built());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(first.len(), 3, "{first:?}");
+    let names = |got: &[Value]| -> Vec<String> {
+        let mut n: Vec<String> = got
+            .iter()
+            .map(|e| e["deck"].as_str().unwrap().into())
+            .collect();
+        n.sort();
+        n
+    };
+    // The data the table of talk.md reads: that deck only.
+    std::fs::write(p.path("data/runs.csv"), RUNS.replace("2.5", "7.25")).unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert_eq!(names(&got), ["talk.html"]);
+    let built = s.take_built();
+    assert!(
+        built.len() == 1 && built[0].ends_with("talk.md"),
+        "{built:?}"
+    );
+    // The theme plain.md is drawn with: that deck only.
+    std::fs::write(
+        p.path("themes/mine.css"),
+        "/* @theme mine */\nsection { background: #abcdef; }\n",
+    )
+    .unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert_eq!(names(&got), ["plain.html"]);
+    let built = s.take_built();
+    assert!(
+        built.len() == 1 && built[0].ends_with("plain.md"),
+        "{built:?}"
+    );
+    // A theme no deck uses, and a data file no dataset reads: nothing is built.
+    std::fs::write(
+        p.path("themes/unused.css"),
+        "/* @theme unused */\nsection { color: red; }\n",
+    )
+    .unwrap();
+    std::fs::write(p.path("data/notes.txt"), "not a dataset\n").unwrap();
+    assert_eq!(
+        deck_events(&rx, Duration::from_secs(1), QUIET),
+        Vec::<Value>::new()
+    );
+    assert_eq!(s.take_built(), Vec::<String>::new());
+    // The deck that falls back from an unknown theme is built when that theme appears.
+    std::fs::write(
+        p.path("slides/other.md"),
+        "---\ntheme: later\n---\n\n# Other\n",
+    )
+    .unwrap();
+    deck_events(&rx, WAIT, QUIET);
+    s.take_built();
+    std::fs::write(
+        p.path("themes/later.css"),
+        "/* @theme later */\nsection { background: #123456; }\n",
+    )
+    .unwrap();
+    let got = deck_events(&rx, WAIT, QUIET);
+    assert_eq!(names(&got), ["other.html"]);
+    assert!(s.get("/other.html").2.contains("#123456"));
+}
+
+#[test]
+fn the_index_is_the_site_index_deck_build_writes() {
+    let p = project().file(
+        "slides/second.md",
+        "---\ntitle: The second deck\nauthor: A. Speaker\n---\n\n# Second\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["build"])
+        .current_dir(p.path(""))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built = std::fs::read_to_string(p.path("dist/index.html")).unwrap();
+    let s = Server::start(&p, &[]);
+    let (status, _, served) = s.get("/");
+    assert_eq!(status, 200);
+    assert!(served.contains("The second deck") && served.contains("data/runs.csv"));
+    assert_eq!(served, built);
+}
+
+/// Send a request in pieces while its answer is read on this thread; the answer's status.
+fn flood(port: u16, parts: Box<dyn Iterator<Item = Vec<u8>> + Send>) -> u16 {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        for part in parts {
+            if w.write_all(&part).is_err() {
+                return;
+            }
+        }
+    });
+    let mut r = stream;
+    r.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !got.windows(2).any(|w| w == b"\r\n") {
+        match r.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
+    drop(r);
+    let _ = writer.join();
+    let text = String::from_utf8_lossy(&got);
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn oversized_requests_are_refused_without_reading_them() {
+    let p = project();
+    let s = Server::start(&p, &[]);
+    let once = |bytes: Vec<u8>| -> Box<dyn Iterator<Item = Vec<u8>> + Send> {
+        Box::new(std::iter::once(bytes))
+    };
+    let long_line = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    assert_eq!(flood(s.port, once(long_line.into_bytes())), 414);
+    let mut big = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ".to_vec();
+    big.extend(std::iter::repeat_n(b'a', 16 << 20));
+    big.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(flood(s.port, once(big)), 431, "a 16 MB header");
+    let many = format!(
+        "GET / HTTP/1.1\r\nHost: localhost\r\n{}\r\n",
+        "X-Line: b\r\n".repeat(100_000)
+    );
+    assert_eq!(
+        flood(s.port, once(many.into_bytes())),
+        431,
+        "100,000 header lines"
+    );
+    // Four 200 MB headers that never end, at once: the server reads a few KiB of each.
+    let before = rss_kib(s.child.id());
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(before));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (peak, done, pid) = (peak.clone(), done.clone(), s.child.id());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                peak.fetch_max(rss_kib(pid), std::sync::atomic::Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let floods: Vec<_> = (0..4)
+        .map(|_| {
+            let port = s.port;
+            std::thread::spawn(move || {
+                let head = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Endless: ".to_vec();
+                let body = (0..200).map(|_| vec![b'a'; 1 << 20]);
+                flood(port, Box::new(std::iter::once(head).chain(body)))
+            })
+        })
+        .collect();
+    for f in floods {
+        assert_eq!(f.join().unwrap(), 431);
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    sampler.join().unwrap();
+    let grew = peak
+        .load(std::sync::atomic::Ordering::SeqCst)
+        .saturating_sub(before);
+    assert!(grew < 32 * 1024, "the server grew by {grew} KiB");
+    // And it still answers.
+    assert_eq!(s.get("/talk.html").0, 200);
 }

@@ -403,9 +403,9 @@ impl Engine {
     }
 
     /// Forget every dataset read from `path` (or whose pattern matches it: a new file in a glob),
-    /// so the next query that names it loads it again. Returns whether a dataset matches.
-    pub fn forget(&mut self, path: &Path) -> bool {
-        let mut matched = false;
+    /// so the next query that names it loads it again. Returns the datasets that match.
+    pub fn forget(&mut self, path: &Path) -> Vec<String> {
+        let mut matched = Vec::new();
         for (name, spec) in &self.specs {
             let pattern = self.root.join(spec.path()).to_string_lossy().into_owned();
             let hit = glob::Pattern::new(&pattern).is_ok_and(|p| p.matches_path(path))
@@ -416,7 +416,7 @@ impl Engine {
             if !hit {
                 continue;
             }
-            matched = true;
+            matched.push(name.clone());
             self.failures.remove(name);
             if self.registered.remove(name) {
                 for table in [name.clone(), format!("{name}_runs")] {

@@ -10,11 +10,12 @@
 
 pub mod events;
 pub mod http;
+pub mod server;
 pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
-use std::net::{IpAddr, SocketAddr};
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,13 +23,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use notify::RecursiveMode;
-use tiny_http::{Header, Method, Request, Response, Server};
 
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, BuildOptions, Session};
+use crate::render::IndexEntry;
 use crate::results::FigureRecord;
 use events::{Event, Hub};
 use http::Route;
+use server::{Reply, Request, Response};
 
 const LIVE_JS: &str = include_str!("../../templates/live.js");
 
@@ -55,10 +57,21 @@ struct LiveDeck {
     /// Local files the deck read (images), for the watcher.
     files: Vec<PathBuf>,
     figures: Vec<FigureRecord>,
+    /// What a data or theme change must rebuild it for: the declared datasets its figures and
+    /// values read, the files its template functions read (as the project spells paths), and the
+    /// theme it was drawn with. Unknown (`None`) until it first builds.
+    datasets: BTreeSet<String>,
+    inputs: BTreeSet<PathBuf>,
+    theme: Option<String>,
+    /// It had warnings (an unknown theme falls back with one): a theme change rebuilds it.
+    warned: bool,
+    /// Hash of the source as last built: a save that leaves it as it was builds nothing.
+    source_hash: Option<u64>,
+    /// Its card on the index, from the last good build.
+    entry: Option<IndexEntry>,
 }
 
 /// What the server answers from.
-#[derive(Default)]
 struct Site {
     /// By URL name (`talk.html`).
     decks: BTreeMap<String, LiveDeck>,
@@ -67,6 +80,20 @@ struct Site {
     /// The project's folder, resolved: nothing outside it is served.
     root: PathBuf,
     follow: bool,
+    /// The site index, as `deck build` writes it (or why it cannot be drawn).
+    index: Result<Arc<str>, String>,
+}
+
+impl Default for Site {
+    fn default() -> Site {
+        Site {
+            decks: BTreeMap::new(),
+            data: BTreeMap::new(),
+            root: PathBuf::new(),
+            follow: false,
+            index: Err("the decks are being built".into()),
+        }
+    }
 }
 
 impl Site {
@@ -120,10 +147,9 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
         let _ = stop_tx.send(());
     })
     .context("cannot install the Ctrl-C handler")?;
-    let server = Arc::new(bind(opts.host, opts.port)?);
-    let addr = server
-        .server_addr()
-        .to_ip()
+    let listener = bind(opts.host, opts.port)?;
+    let addr = listener
+        .local_addr()
         .context("the server has no IP address")?;
     let base = format!("http://{}/", display_addr(addr));
     let hosts = http::Hosts {
@@ -159,22 +185,25 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
         open_browser(&format!("{base}{}", single.unwrap_or_default()));
     }
 
-    // Requests: a few threads, each answering from memory.
-    for _ in 0..4 {
-        let (server, site, hub) = (server.clone(), site.clone(), hub.clone());
-        let hosts = hosts.clone();
-        std::thread::spawn(move || {
-            while let Ok(request) = server.recv() {
-                // A bug in one answer must not take a serving thread down.
-                let answer = std::panic::AssertUnwindSafe(|| handle(request, &site, &hub, &hosts));
-                if let Err(panic) = std::panic::catch_unwind(answer) {
-                    eprintln!(
-                        "error: internal error while answering a request: {}",
-                        crate::results::panic_message(panic.as_ref())
-                    );
-                }
-            }
-        });
+    // Requests: answered from memory, each connection on its own thread.
+    {
+        let (site, hub) = (site.clone(), hub.clone());
+        let handler = move |request: &Request| {
+            // A bug in one answer must not take a connection's thread down.
+            let answer = std::panic::AssertUnwindSafe(|| handle(request, &site, &hub, &hosts));
+            std::panic::catch_unwind(answer).unwrap_or_else(|panic| {
+                let what = crate::results::panic_message(panic.as_ref());
+                eprintln!("error: internal error while answering a request: {what}");
+                Reply::Response(server::text(
+                    500,
+                    "internal error (printed by deck serve)\n",
+                ))
+            })
+        };
+        std::thread::Builder::new()
+            .name("deck-accept".into())
+            .spawn(move || server::serve(listener, Arc::new(handler)))
+            .context("cannot start the server's thread")?;
     }
     // Keep idle event streams alive and drop the dead ones.
     {
@@ -232,10 +261,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A server on `addr` whose connections have [`WRITE_TIMEOUT`]: Linux gives an accepted socket
 /// the listening socket's send timeout.
-fn listen(addr: SocketAddr) -> Result<Server, String> {
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+fn listen(addr: SocketAddr) -> Result<TcpListener, String> {
+    let listener = TcpListener::bind(addr).map_err(|e| e.to_string())?;
     set_send_timeout(&listener, WRITE_TIMEOUT);
-    Server::from_listener(listener, None).map_err(|e| e.to_string())
+    Ok(listener)
 }
 
 #[cfg(unix)]
@@ -260,7 +289,7 @@ fn set_send_timeout(listener: &std::net::TcpListener, timeout: Duration) {
 #[cfg(not(unix))]
 fn set_send_timeout(_: &std::net::TcpListener, _: Duration) {}
 
-fn bind(host: IpAddr, port: Option<u16>) -> anyhow::Result<Server> {
+fn bind(host: IpAddr, port: Option<u16>) -> anyhow::Result<TcpListener> {
     let candidates: Vec<u16> = match port {
         Some(p) => vec![p],
         None => (8080..8100).collect(),
@@ -308,33 +337,26 @@ fn open_browser(url: &str) {
 
 // ---- Requests ------------------------------------------------------------------------------------
 
-fn handle(request: Request, site: &RwLock<Site>, hub: &Hub, hosts: &http::Hosts) {
-    let host = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str().to_string());
-    if !hosts.allows(host.as_deref()) {
-        let _ = request.respond(text(
+fn handle(request: &Request, site: &RwLock<Site>, hub: &Arc<Hub>, hosts: &http::Hosts) -> Reply {
+    if !hosts.allows(request.header("host")) {
+        return Reply::Response(server::text(
             421,
             "this server answers only to its own addresses and localhost (Host header refused)\n",
         ));
-        return;
     }
-    let method = request.method().clone();
-    if method != Method::Get && method != Method::Head {
-        let response = text(405, "only GET and HEAD\n").with_header(header("Allow", "GET, HEAD"));
-        let _ = request.respond(response);
-        return;
+    let method = request.method.as_str();
+    if method != "GET" && method != "HEAD" {
+        let response = server::text(405, "only GET and HEAD\n").with_header("Allow", "GET, HEAD");
+        return Reply::Response(response);
     }
-    let route = http::route(request.url());
+    let route = http::route(&request.target);
     if route == Route::Events {
-        if method == Method::Head {
-            let _ = request.respond(
-                Response::empty(200)
-                    .with_header(header("Content-Type", "text/event-stream; charset=utf-8")),
-            );
-            return;
+        if method == "HEAD" {
+            return Reply::Response(Response::new(
+                200,
+                "text/event-stream; charset=utf-8",
+                Vec::new(),
+            ));
         }
         let hello = {
             let site = site
@@ -342,57 +364,41 @@ fn handle(request: Request, site: &RwLock<Site>, hub: &Hub, hosts: &http::Hosts)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             site.hello()
         };
-        hub.add(request.into_writer(), &hello);
-        return;
+        let hub = hub.clone();
+        return Reply::Take(Box::new(move |stream| hub.add(Box::new(stream), &hello)));
     }
-    let response = {
-        let site = site
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        answer(&route, &site)
-    };
-    let _ = request.respond(response);
+    let site = site
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Reply::Response(answer(&route, &site))
 }
 
-type Body = Response<Cursor<Vec<u8>>>;
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Response {
+    Response::new(status, content_type, body)
+        .with_header("Cache-Control", "no-store")
+        .with_header("X-Content-Type-Options", "nosniff")
 }
 
-fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Body {
-    Response::from_data(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
+fn not_found() -> Response {
+    bytes(404, "text/plain; charset=utf-8", b"not found\n".to_vec())
 }
 
-fn text(status: u16, body: &str) -> Body {
-    bytes(
-        status,
-        "text/plain; charset=utf-8",
-        body.as_bytes().to_vec(),
-    )
-}
-
-fn not_found() -> Body {
-    text(404, "not found\n")
-}
-
-fn answer(route: &Route, site: &Site) -> Body {
+fn answer(route: &Route, site: &Site) -> Response {
     match route {
-        Route::Index => bytes(
-            200,
-            "text/html; charset=utf-8",
-            index_page(site).into_bytes(),
-        ),
+        // A deck of its own named index.html is the index.
+        Route::Index if site.decks.contains_key("index.html") => {
+            answer(&Route::File("index.html".into()), site)
+        }
+        Route::Index => match &site.index {
+            Ok(page) => bytes(200, "text/html; charset=utf-8", page.as_bytes().to_vec()),
+            Err(why) => bytes(500, "text/plain; charset=utf-8", why.clone().into_bytes()),
+        },
         Route::Events | Route::NotFound => not_found(),
         Route::File(name) => {
             if let Some(deck) = site.decks.get(name) {
                 let page = deck_page(name, deck, site.follow);
                 return bytes(200, "text/html; charset=utf-8", page.into_bytes())
-                    .with_header(header("X-Deck-Version", &deck.version.to_string()));
+                    .with_header("X-Deck-Version", deck.version.to_string());
             }
             if name == "provenance.json" {
                 let figures: Vec<&FigureRecord> =
@@ -438,30 +444,6 @@ fn deck_page(name: &str, deck: &LiveDeck, follow: bool) -> String {
             escape(&deck.source.display().to_string())
         ),
     }
-}
-
-fn index_page(site: &Site) -> String {
-    let mut items = String::new();
-    for (name, deck) in &site.decks {
-        let status = if deck.errors.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " <span class=\"err\">{} error{}</span>",
-                deck.errors.len(),
-                if deck.errors.len() == 1 { "" } else { "s" }
-            )
-        };
-        items.push_str(&format!(
-            "<li><a href=\"{0}\">{0}</a> <small>{1}</small>{status} · <a href=\"{0}?view=presenter\">presenter</a></li>\n",
-            escape(name),
-            escape(&deck.source.display().to_string()),
-        ));
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>deck serve</title>\n<style>body{{font:18px/1.5 system-ui,sans-serif;margin:2em auto;max-width:44em;padding:0 1em}}small{{color:#666}}.err{{color:#b00020;font-weight:600}}</style></head>\n<body><h1>Decks</h1>\n<ul>\n{items}</ul>\n<p><small>deck {} · live reload on · <a href=\"provenance.json\">provenance.json</a></small></p>\n</body></html>\n",
-        env!("CARGO_PKG_VERSION")
-    )
 }
 
 fn escape(s: &str) -> String {
@@ -564,6 +546,7 @@ impl Builder {
         for source in decks {
             self.build(&source);
         }
+        self.refresh_index();
     }
 
     /// Render one deck; publish it if its page or its errors changed.
@@ -595,14 +578,32 @@ impl Builder {
             .filter(|d| d.is_error())
             .map(|d| d.to_string())
             .collect();
+        let hash = std::fs::read(source).ok().map(|b| hash_of(&b));
+        let datasets = session.datasets_read(&built.figures);
+        let project_root = session_root(Some(session));
+        let entry = built
+            .deck
+            .as_ref()
+            .map(|d| session.index_entry(d, &built.figures));
         {
             let mut site = self.site();
             let root = site.root.clone();
-            let entry = site.decks.entry(name.clone()).or_default();
-            entry.source = source.to_path_buf();
-            entry.files = built.files.clone();
-            if built.deck.is_some() {
-                entry.figures = built.figures.clone();
+            let entry_slot = site.decks.entry(name.clone()).or_default();
+            entry_slot.source = source.to_path_buf();
+            entry_slot.files = built.files.clone();
+            entry_slot.warned = !built.diagnostics.is_empty();
+            entry_slot.source_hash = hash;
+            if let Some(deck) = &built.deck {
+                entry_slot.figures = built.figures.clone();
+                entry_slot.datasets = datasets;
+                entry_slot.inputs = built
+                    .figures
+                    .iter()
+                    .flat_map(|f| &f.inputs)
+                    .map(|i| tidy(&project_root.join(&i.path)))
+                    .collect();
+                entry_slot.theme = Some(deck.theme.clone());
+                entry_slot.entry = entry;
             }
             let data: Vec<(String, PathBuf)> = site
                 .decks
@@ -622,6 +623,45 @@ impl Builder {
                 started.elapsed().as_millis()
             );
         }
+        if std::env::var_os("DECK_DEBUG_WATCH").is_some() {
+            eprintln!("watch: built {}", source.display());
+        }
+    }
+
+    /// Draw the site index again from the decks' cards (a deck that never built is listed by
+    /// its name).
+    fn refresh_index(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let entries: Vec<IndexEntry> = {
+            let site = self
+                .site
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            site.decks
+                .iter()
+                .map(|(name, d)| {
+                    d.entry.clone().unwrap_or_else(|| IndexEntry {
+                        href: name.clone(),
+                        title: format!("{} (has errors)", d.source.display()),
+                        date: None,
+                        author: None,
+                        description: None,
+                        slides: 0,
+                        width: 1280,
+                        height: 720,
+                        data: Vec::new(),
+                    })
+                })
+                .collect()
+        };
+        let mut diags = Diagnostics::default();
+        let page = session.index_page(&entries, &mut diags);
+        self.site().index = match page {
+            Some(html) => Ok(Arc::from(html)),
+            None => Err(diags.iter().map(|d| format!("{d}\n")).collect::<String>()),
+        };
     }
 
     /// Store a deck's new page (`None`: keep the last good one) and errors; when either changed,
@@ -666,10 +706,11 @@ impl Builder {
             self.full();
             return true;
         }
+        let mut themes = BTreeSet::new();
         if let Some(session) = self.session.as_mut() {
             if plan.themes {
                 let mut diags = Diagnostics::default();
-                session.reload_themes(&mut diags);
+                themes = session.reload_themes(&mut diags);
                 print_diagnostics(&diags);
             }
             if plan.templates {
@@ -683,15 +724,42 @@ impl Builder {
             .as_ref()
             .map(|s| s.project.decks.clone())
             .unwrap_or_default();
-        let targets: Vec<PathBuf> = if plan.themes || plan.templates || plan.data {
-            all
-        } else {
+        let shared = plan.templates || !themes.is_empty() || !plan.datasets.is_empty();
+        let targets: Vec<PathBuf> = {
+            let site = self
+                .site
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             all.into_iter()
-                .filter(|d| plan.decks.contains(&tidy(d)))
+                .filter(|d| {
+                    let Some(live) = site.decks.get(&pipeline::output_name(d)) else {
+                        return true; // never built
+                    };
+                    let reads = |live: &LiveDeck| {
+                        plan.templates
+                            || live.theme.as_ref().is_none_or(|t| themes.contains(t))
+                                && !themes.is_empty()
+                            || live.warned && !themes.is_empty()
+                            || !live.datasets.is_disjoint(&plan.datasets)
+                            || live.inputs.iter().any(|i| plan.paths.contains(i))
+                            || live.files.iter().any(|f| plan.paths.contains(&tidy(f)))
+                    };
+                    if reads(live) || (shared && !live.errors.is_empty()) {
+                        return true;
+                    }
+                    // Its own source: unless the save left it as it was.
+                    plan.decks.contains(&tidy(d))
+                        && (live.source_hash.is_none()
+                            || std::fs::read(d).ok().map(|b| hash_of(&b)) != live.source_hash)
+                })
                 .collect()
         };
+        let built = !targets.is_empty();
         for source in targets {
             self.build(&source);
+        }
+        if built {
+            self.refresh_index();
         }
         false
     }
@@ -735,10 +803,6 @@ impl Builder {
         } else {
             Vec::new()
         };
-        let site = self
-            .site
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for p in paths {
             let p = &tidy(p);
             if p.starts_with(&cache) || p.starts_with(&out_dir) && out_dir != root {
@@ -761,14 +825,8 @@ impl Builder {
             } else if p.parent() == Some(root.as_path()) && p.is_dir() {
                 plan.full = true; // a new folder (themes/, data/...) to watch
             }
-            if session.data_changed(p) {
-                plan.data = true;
-            }
-            for d in site.decks.values() {
-                if d.files.iter().any(|f| tidy(f) == *p) {
-                    plan.decks.insert(tidy(&d.source));
-                }
-            }
+            plan.datasets.extend(session.data_changed(p));
+            plan.paths.insert(p.clone());
         }
         plan
     }
@@ -853,13 +911,33 @@ fn tidy(p: &Path) -> PathBuf {
         .collect()
 }
 
+/// What a batch of changed paths touches.
 #[derive(Default)]
 struct Plan {
+    /// deck.toml, a new or deleted deck, a new folder: the project is opened again.
     full: bool,
     themes: bool,
     templates: bool,
-    data: bool,
+    /// The declared datasets that read a changed file.
+    datasets: BTreeSet<String>,
+    /// Decks whose own source changed.
     decks: BTreeSet<PathBuf>,
+    /// Every changed path, tidied: matched against what each deck read.
+    paths: BTreeSet<PathBuf>,
+}
+
+fn hash_of(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// The project's root as its paths are spelled (`.` for the current folder).
+fn session_root(session: Option<&Session>) -> PathBuf {
+    match session {
+        Some(s) if !s.project.root.as_os_str().is_empty() => s.project.root.clone(),
+        _ => PathBuf::new(),
+    }
 }
 
 fn print_diagnostics(diags: &Diagnostics) {

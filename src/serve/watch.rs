@@ -1,55 +1,51 @@
-//! Watching the project with notify, debounced.
+//! Watching the project: changed paths reported in batches, one batch per save.
 //!
 //! Folders are watched rather than files: editors that save by writing a temporary file and
 //! renaming it over the original (Vim, IDE "safe write", `sed -i`) replace the file's inode, and a
-//! watch on the file itself would go silent after the first save. The debouncer merges the several
-//! events of one save into one batch; editor scratch files are dropped here.
+//! watch on the file itself would go silent after the first save.
+//!
+//! A batch is reported as soon as the save it belongs to is complete, not after a fixed quiet
+//! time: the first event opens a batch, and it is reported [`SETTLE`] after the last event once
+//! every file written in it has been closed (inotify's close-after-write) and every file renamed
+//! or deleted away has come back. The events of one save (truncate, write, write, close; or
+//! delete, create, write, close; or write a temporary file, rename it over) land within a
+//! millisecond, so they make one batch and one rebuild, which reads the file as saved. A file kept
+//! open by its writer (a log being appended to), or one that does not come back, is reported
+//! after [`QUIET`] without events, and a batch never waits longer than [`LONGEST`]. Where the
+//! platform does not report closes (macOS, Windows), a written file waits for [`QUIET`]: the
+//! trailing debounce deck had everywhere before. Editor scratch files are dropped here.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
 
-use notify::{EventKind, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-/// How long the file system must be quiet before a batch is reported.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
+/// How long after the last event of a complete save its batch waits for more of it.
+pub const SETTLE: Duration = Duration::from_millis(3);
+/// How long a batch with a file still open for writing, or gone, waits for its next event.
+pub const QUIET: Duration = Duration::from_millis(60);
+/// The longest a batch waits after its first event.
+pub const LONGEST: Duration = Duration::from_millis(400);
 
 pub struct Watch {
-    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    watcher: RecommendedWatcher,
     watched: Vec<PathBuf>,
 }
 
 impl Watch {
     /// Report each batch of changed paths (absolute) on `tx`.
     pub fn new(tx: Sender<Vec<PathBuf>>) -> notify::Result<Watch> {
-        let debouncer =
-            new_debouncer(
-                DEBOUNCE,
-                None,
-                move |result: DebounceEventResult| match result {
-                    Ok(events) => {
-                        let mut paths: Vec<PathBuf> = events
-                            .iter()
-                            .filter(|e| !matches!(e.kind, EventKind::Access(_)))
-                            .flat_map(|e| e.paths.iter().cloned())
-                            .filter(|p| !is_scratch(p))
-                            .collect();
-                        paths.sort();
-                        paths.dedup();
-                        if !paths.is_empty() {
-                            let _ = tx.send(paths);
-                        }
-                    }
-                    Err(errors) => {
-                        for e in errors {
-                            eprintln!("warning: watching files: {e}");
-                        }
-                    }
-                },
-            )?;
+        let (raw_tx, raw_rx) = channel::<notify::Result<Event>>();
+        let watcher = notify::recommended_watcher(raw_tx)?;
+        std::thread::Builder::new()
+            .name("deck-watch".into())
+            .spawn(move || batches(&raw_rx, &tx))
+            .map_err(|e| notify::Error::generic(&e.to_string()))?;
         Ok(Watch {
-            debouncer,
+            watcher,
             watched: Vec::new(),
         })
     }
@@ -57,14 +53,103 @@ impl Watch {
     /// Watch exactly these folders (again: a folder deleted and made anew is watched afresh).
     pub fn set(&mut self, dirs: &[(PathBuf, RecursiveMode)]) {
         for old in std::mem::take(&mut self.watched) {
-            let _ = self.debouncer.unwatch(&old);
+            let _ = self.watcher.unwatch(&old);
         }
         for (dir, mode) in dirs {
-            match self.debouncer.watch(dir, *mode) {
+            match self.watcher.watch(dir, *mode) {
                 Ok(()) => self.watched.push(dir.clone()),
                 Err(e) => eprintln!("warning: cannot watch {}: {e}", dir.display()),
             }
         }
+    }
+}
+
+/// Turn the watcher's events into batches until it is dropped.
+fn batches(rx: &Receiver<notify::Result<Event>>, tx: &Sender<Vec<PathBuf>>) {
+    let mut batch = Batch::default();
+    loop {
+        let next = match batch.due() {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(due) => rx.recv_timeout(due.saturating_duration_since(Instant::now())),
+        };
+        match next {
+            Ok(Ok(event)) => batch.add(&event, Instant::now()),
+            Ok(Err(e)) => eprintln!("warning: watching files: {e}"),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if batch.due().is_some_and(|due| Instant::now() >= due) {
+            let paths = batch.take();
+            if !paths.is_empty() && tx.send(paths).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The events of one save, gathered.
+#[derive(Default, Debug)]
+pub struct Batch {
+    paths: BTreeSet<PathBuf>,
+    /// Written and not closed yet, or renamed or deleted away and not back yet.
+    unsettled: BTreeSet<PathBuf>,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl Batch {
+    pub fn add(&mut self, event: &Event, now: Instant) {
+        let kind = event.kind;
+        if matches!(kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) {
+            return; // reads (deck's own, among them) change nothing
+        }
+        let mut any = false;
+        for (i, path) in event.paths.iter().enumerate() {
+            if is_scratch(path) {
+                continue;
+            }
+            any = true;
+            self.paths.insert(path.clone());
+            match kind {
+                EventKind::Access(_) | EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
+                    self.unsettled.remove(path);
+                }
+                // Both the old and the new name: the two were reported on their own already,
+                // except by backends that only report the pair.
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if i == 1 => {
+                    self.unsettled.remove(path);
+                }
+                EventKind::Modify(ModifyKind::Data(_))
+                | EventKind::Create(CreateKind::File | CreateKind::Any)
+                | EventKind::Modify(ModifyKind::Name(RenameMode::From))
+                | EventKind::Remove(_) => {
+                    self.unsettled.insert(path.clone());
+                }
+                _ => {}
+            }
+        }
+        if any {
+            self.first.get_or_insert(now);
+            self.last = Some(now);
+        }
+    }
+
+    /// When the batch is to be reported; `None` while it is empty.
+    pub fn due(&self) -> Option<Instant> {
+        let (first, last) = (self.first?, self.last?);
+        let wait = if self.unsettled.is_empty() {
+            SETTLE
+        } else {
+            QUIET
+        };
+        Some((last + wait).min(first + LONGEST))
+    }
+
+    /// The changed paths, and an empty batch for the next save.
+    pub fn take(&mut self) -> Vec<PathBuf> {
+        let paths = std::mem::take(&mut self.paths).into_iter().collect();
+        *self = Batch::default();
+        paths
     }
 }
 
@@ -94,8 +179,99 @@ pub fn is_scratch(path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_scratch;
-    use std::path::Path;
+    use super::*;
+    use notify::event::{DataChange, RemoveKind};
+
+    fn ev(kind: EventKind, path: &str) -> Event {
+        Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    const MODIFY: EventKind = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+    const CLOSED: EventKind = EventKind::Access(AccessKind::Close(AccessMode::Write));
+
+    /// The events of one save, in order, then when its batch is due after the last.
+    fn due_after(events: &[(EventKind, &str)]) -> Duration {
+        let t0 = Instant::now();
+        let mut b = Batch::default();
+        for (kind, path) in events {
+            b.add(&ev(*kind, path), t0);
+        }
+        b.due().expect("a batch").duration_since(t0)
+    }
+
+    #[test]
+    fn a_complete_save_is_due_at_once() {
+        // Write in place: truncate, write, close.
+        let in_place = [
+            (MODIFY, "/p/talk.md"),
+            (MODIFY, "/p/talk.md"),
+            (CLOSED, "/p/talk.md"),
+        ];
+        assert_eq!(due_after(&in_place), SETTLE);
+        // A temporary file renamed over the deck (the scratch file itself is not a change).
+        let rename = [
+            (EventKind::Create(CreateKind::File), "/p/.talk.md.swp"),
+            (CLOSED, "/p/.talk.md.swp"),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                "/p/.talk.md.swp",
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                "/p/talk.md",
+            ),
+        ];
+        assert_eq!(due_after(&rename), SETTLE);
+        // Delete, then create and write.
+        let recreate = [
+            (EventKind::Remove(RemoveKind::File), "/p/talk.md"),
+            (EventKind::Create(CreateKind::File), "/p/talk.md"),
+            (MODIFY, "/p/talk.md"),
+            (CLOSED, "/p/talk.md"),
+        ];
+        assert_eq!(due_after(&recreate), SETTLE);
+    }
+
+    #[test]
+    fn a_save_under_way_waits_for_its_end() {
+        // Truncated, half written, not closed: the rest of the save is still to come.
+        assert_eq!(due_after(&[(MODIFY, "/p/talk.md")]), QUIET);
+        // Deleted and not back (yet).
+        let gone = [(EventKind::Remove(RemoveKind::File), "/p/talk.md")];
+        assert_eq!(due_after(&gone), QUIET);
+        // Reads are not changes: a batch of reads is no batch.
+        let mut b = Batch::default();
+        b.add(
+            &ev(
+                EventKind::Access(AccessKind::Open(AccessMode::Any)),
+                "/p/talk.md",
+            ),
+            Instant::now(),
+        );
+        b.add(
+            &ev(
+                EventKind::Access(AccessKind::Close(AccessMode::Read)),
+                "/p/talk.md",
+            ),
+            Instant::now(),
+        );
+        assert!(b.due().is_none());
+    }
+
+    #[test]
+    fn a_file_written_for_ever_is_reported_all_the_same() {
+        let t0 = Instant::now();
+        let mut b = Batch::default();
+        for ms in (0..1000).step_by(20) {
+            b.add(
+                &ev(MODIFY, "/p/data/runs.csv"),
+                t0 + Duration::from_millis(ms),
+            );
+        }
+        assert_eq!(b.due().unwrap(), t0 + LONGEST);
+        assert_eq!(b.take(), vec![PathBuf::from("/p/data/runs.csv")]);
+        assert!(b.due().is_none());
+    }
 
     #[test]
     fn editor_scratch_files_are_ignored() {
