@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Command::Export(args) => deck::cmd::export::execute(args),
         Command::New(args) => deck::cmd::new::execute(args),
         Command::Help(args) => deck::cmd::help::execute(args),
+        Command::Completions(args) => deck::cmd::install::completions(args),
+        Command::Man(args) => deck::cmd::install::man(args),
         Command::Check(args) => {
             return match deck::cmd::check::execute(args) {
                 Ok(code) => ExitCode::from(code),

@@ -848,3 +848,122 @@ fn a_data_file_rewritten_during_builds_never_crashes_deck() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.starts_with(&format!("deck {}", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    // Built in a git checkout (as here): the commit and its date.
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if let Some(head) = head {
+        let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+        assert!(
+            text.contains(&format!("({head} 20")),
+            "{text} (HEAD is {head})"
+        );
+    }
+}
+
+#[test]
+fn completion_scripts_load_in_their_shells() {
+    let script = |shell: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bash = script("bash");
+    for sub in ["build", "serve", "run", "export", "check", "completions"] {
+        assert!(bash.contains(sub), "bash completes `{sub}`");
+    }
+    // bash loads it and registers the completion for `deck`.
+    let p = Project::new().file("deck.bash", &bash);
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg("source ./deck.bash && complete -p deck")
+        .current_dir(p.path(""))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("deck"), "{said}");
+    assert!(script("zsh").starts_with("#compdef deck"));
+    assert!(script("fish").contains("complete -c deck"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("bash"));
+}
+
+#[test]
+fn man_pages_are_written_for_deck_and_each_command() {
+    let p = Project::new();
+    p.deck(&["man", "--dir", "man"]).ok();
+    let page = std::fs::read_to_string(p.path("man/deck.1")).unwrap();
+    assert!(page.contains(".TH deck 1"), "{page}");
+    assert!(page.contains(env!("CARGO_PKG_VERSION")));
+    for sub in ["build", "serve", "run", "export", "check", "new"] {
+        let sub_page = std::fs::read_to_string(p.path(&format!("man/deck-{sub}.1"))).unwrap();
+        assert!(sub_page.contains(&format!(".TH deck-{sub} 1")), "{sub}");
+    }
+    // To the standard output without --dir.
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("man")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH deck 1"));
+}
+
+#[test]
+fn the_release_workflow_passes_actionlint_and_matches_the_binstall_metadata() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workflow = root.join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&workflow).unwrap();
+    // The archives the workflow makes are where cargo binstall looks for them.
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(text.contains(r#"name="deck-${version}-${TARGET}""#));
+    assert!(manifest.contains(
+        r#"pkg-url = "{ repo }/releases/download/v{ version }/deck-v{ version }-{ target }{ archive-suffix }""#
+    ));
+    assert!(manifest.contains(r#"bin-dir = "deck-v{ version }-{ target }/{ bin }{ binary-ext }""#));
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(text.contains(&format!("target: {target},")), "{target}");
+    }
+    let Some(actionlint) = actionlint_or_skip(
+        "the_release_workflow_passes_actionlint_and_matches_the_binstall_metadata",
+    ) else {
+        return;
+    };
+    let out = Command::new(&actionlint)
+        .arg("-no-color")
+        .arg(&workflow)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

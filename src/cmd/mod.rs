@@ -4,6 +4,7 @@ pub mod build;
 pub mod check;
 pub mod export;
 pub mod help;
+pub mod install;
 pub mod new;
 pub mod run;
 pub mod serve;
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "deck",
-    version,
+    version = env!("DECK_VERSION"),
     about = "Markdown slides plus measurement data, rendered to a self-contained deck",
     disable_help_subcommand = true
 )]
@@ -38,6 +39,10 @@ pub enum Command {
     Run(run::Args),
     /// Help on a command, or on a topic: config (deck.toml), templates, directives
     Help(help::Args),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell
+    Completions(install::CompletionsArgs),
+    /// Write deck's manual pages (deck.1, deck-build.1, ...) into a folder, or deck.1 to stdout
+    Man(install::ManArgs),
 }
 
 #[cfg(test)]
