@@ -17,12 +17,15 @@ fn main() {
     // A new commit or checkout moves HEAD or the branch it points to.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
         let dir = PathBuf::from(dir);
-        for file in ["HEAD", "packed-refs"] {
-            println!("cargo:rerun-if-changed={}", dir.join(file).display());
-        }
+        let common = git(&["rev-parse", "--git-common-dir"]).map_or(dir.clone(), PathBuf::from);
+        let mut watched = vec![dir.join("HEAD"), common.join("packed-refs")];
         if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            let common = git(&["rev-parse", "--git-common-dir"]).map_or(dir, PathBuf::from);
-            println!("cargo:rerun-if-changed={}", common.join(branch).display());
+            watched.push(common.join(branch));
+        }
+        // Only files that exist: cargo takes a missing one as changed, and would rebuild deck
+        // every time (a fresh clone has no packed-refs until git packs them).
+        for file in watched.iter().filter(|f| f.exists()) {
+            println!("cargo:rerun-if-changed={}", file.display());
         }
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());

@@ -69,6 +69,18 @@ impl Server {
         Server { child, port, log }
     }
 
+    /// Wait until the log has a line holding `needle` (the log is left as it is).
+    fn wait_log(&self, needle: &str) -> bool {
+        let t0 = Instant::now();
+        while t0.elapsed() < WAIT {
+            if self.log.lock().unwrap().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// The decks built since the log was last taken (their sources, as printed).
     fn take_built(&self) -> Vec<String> {
         let log = std::mem::take(&mut *self.log.lock().unwrap());
@@ -322,6 +334,14 @@ fn every_way_an_editor_saves_gives_exactly_one_update() {
                 f.write_all(a.as_bytes()).unwrap();
                 f.flush().unwrap();
                 f.write_all(b.as_bytes()).unwrap();
+            }),
+        ),
+        (
+            "a temporary file of any name renamed over (sed -i)",
+            Box::new(|text: &str| {
+                let tmp = dir.join("sedAb12Cd");
+                std::fs::write(&tmp, text).unwrap();
+                std::fs::rename(&tmp, &file).unwrap();
             }),
         ),
         (
@@ -725,6 +745,8 @@ fn a_data_or_theme_change_rebuilds_only_the_decks_that_read_it() {
     )
     .unwrap();
     std::fs::write(p.path("data/notes.txt"), "not a dataset\n").unwrap();
+    // (The watcher did see them.)
+    assert!(s.wait_log("unused.css") && s.wait_log("notes.txt"));
     assert_eq!(
         deck_events(&rx, Duration::from_secs(1), QUIET),
         Vec::<Value>::new()
@@ -750,10 +772,18 @@ fn a_data_or_theme_change_rebuilds_only_the_decks_that_read_it() {
 
 #[test]
 fn the_index_is_the_site_index_deck_build_writes() {
-    let p = project().file(
-        "slides/second.md",
-        "---\ntitle: The second deck\nauthor: A. Speaker\n---\n\n# Second\n",
-    );
+    // Decks in subfolders, whose order by source path is not their order by page name.
+    let p = project()
+        .file(
+            "deck.toml",
+            &format!("decks = [\"slides/**/*.md\"]\n{DECK_TOML}"),
+        )
+        .file(
+            "slides/second.md",
+            "---\ntitle: The second deck\nauthor: A. Speaker\n---\n\n# Second\n",
+        )
+        .file("slides/a/zeta.md", "# Zeta\n")
+        .file("slides/b/alpha.md", "# Alpha\n");
     let out = Command::new(env!("CARGO_BIN_EXE_deck"))
         .args(["build"])
         .current_dir(p.path(""))
@@ -769,6 +799,10 @@ fn the_index_is_the_site_index_deck_build_writes() {
     let (status, _, served) = s.get("/");
     assert_eq!(status, 200);
     assert!(served.contains("The second deck") && served.contains("data/runs.csv"));
+    assert!(
+        served.find("zeta.html") < served.find("alpha.html"),
+        "{served}"
+    );
     assert_eq!(served, built);
 }
 
@@ -867,6 +901,7 @@ fn oversized_requests_are_refused_without_reading_them() {
     let grew = peak
         .load(std::sync::atomic::Ordering::SeqCst)
         .saturating_sub(before);
+    eprintln!("four 200 MB headers: the server's RSS went from {before} KiB up by {grew} KiB");
     assert!(grew < 32 * 1024, "the server grew by {grew} KiB");
     // And it still answers.
     assert_eq!(s.get("/talk.html").0, 200);

@@ -93,7 +93,7 @@ pub fn run(
     }
     let tick = clock_ticks();
     let page = page_size();
-    let mut last_ticks = 0u64;
+    let mut last_cpu = 0.0f64;
     let mut last_t = 0.0f64;
     let mut peak_cpu = 0.0f64;
     let mut peak_mem = 0u64;
@@ -139,10 +139,13 @@ pub fn run(
             continue;
         }
         next_sample += interval;
+        // The tree first (a scan of /proc, slow and of varying length), then the clock and
+        // its CPU counters together, so each window's time and CPU time cover the same span.
+        let members = tree(pid);
         let t = started.elapsed().as_secs_f64();
-        let (ticks, rss_pages) = tree_usage(pid);
-        if ticks >= last_ticks {
-            let cpu_pct = (ticks - last_ticks) as f64 / tick / (t - last_t).max(1e-6) * 100.0;
+        let (cpu_s, rss_pages) = usage(&members, tick);
+        if cpu_s >= last_cpu {
+            let cpu_pct = (cpu_s - last_cpu) / (t - last_t).max(1e-6) * 100.0;
             let sample = Sample {
                 t_s: t,
                 cpu_pct,
@@ -152,7 +155,7 @@ pub fn run(
             peak_mem = peak_mem.max(sample.mem_bytes);
             on_sample(&sample);
         }
-        last_ticks = ticks;
+        last_cpu = cpu_s;
         last_t = t;
     };
     let (status, usage) = reaped?;
@@ -276,12 +279,13 @@ fn page_size() -> u64 {
     if p > 0 { p as u64 } else { 4096 }
 }
 
-/// CPU ticks (user + system, of live processes) and resident pages of `root` and its descendants.
-fn tree_usage(root: libc::pid_t) -> (u64, u64) {
+/// `root` and its live descendants, each with its CPU ticks (user + system) and resident pages
+/// from `/proc/PID/stat`.
+fn tree(root: libc::pid_t) -> Vec<(i32, u64, u64)> {
     let mut parent: HashMap<i32, i32> = HashMap::new();
     let mut stats: HashMap<i32, (u64, u64)> = HashMap::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return (0, 0);
+        return Vec::new();
     };
     for e in entries.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
@@ -300,8 +304,7 @@ fn tree_usage(root: libc::pid_t) -> (u64, u64) {
         parent.insert(pid, num(1) as i32);
         stats.insert(pid, (num(11) + num(12), num(21)));
     }
-    let mut ticks = 0;
-    let mut rss = 0;
+    let mut members = Vec::new();
     for (pid, (t, r)) in &stats {
         let mut p = *pid;
         let mut hops = 0;
@@ -310,11 +313,44 @@ fn tree_usage(root: libc::pid_t) -> (u64, u64) {
             hops += 1;
         }
         if p == root {
-            ticks += t;
-            rss += r;
+            members.push((*pid, *t, *r));
         }
     }
-    (ticks, rss)
+    members
+}
+
+/// CPU time in seconds (user + system, of live threads) and resident pages of these processes.
+/// The CPU time is each process's CPU-time clock (ns, up to date), read in one go: the 10 ms
+/// ticks of `stat`, off by up to a tick per process in each window, put a two-core machine's
+/// busy pool at 208%. Where the clock cannot be read, the ticks.
+fn usage(members: &[(i32, u64, u64)], tick: f64) -> (f64, u64) {
+    let mut cpu = 0.0;
+    let mut rss = 0;
+    for (pid, ticks, pages) in members {
+        cpu += scheduled_ns(*pid).map_or(*ticks as f64 / tick, |ns| ns as f64 / 1e9);
+        rss += pages;
+    }
+    (cpu, rss)
+}
+
+/// The CPU time of a process (all its threads), in ns, from its CPU-time clock: the kernel brings
+/// a running thread's time up to date when the clock is read, where `schedstat` lags by up to a
+/// scheduler tick and `stat` counts whole 10 ms ticks.
+fn scheduled_ns(pid: i32) -> Option<u64> {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: a valid pointer to a clockid_t.
+    if unsafe { libc::clock_getcpuclockid(pid, &raw mut clock) } != 0 {
+        return None;
+    }
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a clock id from clock_getcpuclockid and a valid timespec.
+    if unsafe { libc::clock_gettime(clock, &raw mut ts) } != 0 {
+        return None;
+    }
+    Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! Server-Sent Events to every open page.
 //!
-//! tiny_http buffers a streamed response body (chunked encoding flushes at 8 KiB), so each event
-//! stream takes the raw connection, writes its own headers and flushes every event. The body ends
-//! when the connection closes.
+//! Each event stream takes its raw connection from the server (`server::Reply::Take`), writes its
+//! own headers and flushes every event. The body ends when the connection closes.
 //!
 //! Every client has its own writer thread and a bounded queue: a broadcast only queues the event
 //! (never waits on a socket), and a client whose queue is full (it stopped reading: a closed laptop,

@@ -120,7 +120,7 @@ pub fn run(opts: Options) -> anyhow::Result<bool> {
         follow: opts.follow,
         ..Site::default()
     }));
-    let (tx, rx) = mpsc::channel::<Vec<PathBuf>>();
+    let (tx, rx) = mpsc::channel::<watch::Changes>();
     let mut watcher = watch::Watch::new(tx).context("cannot watch the project's files")?;
     let mut builder = Builder::new(opts.build.clone(), site.clone(), hub.clone());
     let started = Instant::now();
@@ -555,6 +555,9 @@ impl Builder {
             return;
         };
         let started = Instant::now();
+        // Read before the build reads it: a save landing during the build then differs from
+        // this hash and is built (read after, it could match the new text and be skipped).
+        let hash = std::fs::read(source).ok().map(|b| hash_of(&b));
         let run = std::panic::AssertUnwindSafe(|| session.render_deck(source));
         let built = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
             let mut d = Diagnostics::default();
@@ -578,7 +581,6 @@ impl Builder {
             .filter(|d| d.is_error())
             .map(|d| d.to_string())
             .collect();
-        let hash = std::fs::read(source).ok().map(|b| hash_of(&b));
         let datasets = session.datasets_read(&built.figures);
         let project_root = session_root(Some(session));
         let entry = built
@@ -628,32 +630,22 @@ impl Builder {
         }
     }
 
-    /// Draw the site index again from the decks' cards (a deck that never built is listed by
-    /// its name).
+    /// Draw the site index again from the decks' cards (the last good build of each).
     fn refresh_index(&mut self) {
         let Some(session) = &self.session else {
             return;
         };
+        // As `deck build` lists them: in the project's order, the decks that have built.
         let entries: Vec<IndexEntry> = {
             let site = self
                 .site
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            site.decks
+            session
+                .project
+                .decks
                 .iter()
-                .map(|(name, d)| {
-                    d.entry.clone().unwrap_or_else(|| IndexEntry {
-                        href: name.clone(),
-                        title: format!("{} (has errors)", d.source.display()),
-                        date: None,
-                        author: None,
-                        description: None,
-                        slides: 0,
-                        width: 1280,
-                        height: 720,
-                        data: Vec::new(),
-                    })
-                })
+                .filter_map(|d| site.decks.get(&pipeline::output_name(d))?.entry.clone())
                 .collect()
         };
         let mut diags = Diagnostics::default();
@@ -699,10 +691,10 @@ impl Builder {
 
     /// A batch of changed paths: render what they touch. Returns whether the set of watched
     /// folders may have changed.
-    fn changed(&mut self, paths: &[PathBuf]) -> bool {
-        let paths: Vec<PathBuf> = paths.iter().map(|p| self.relative(p)).collect();
+    fn changed(&mut self, changes: &watch::Changes) -> bool {
+        let paths: Vec<PathBuf> = changes.paths.iter().map(|p| self.relative(p)).collect();
         let plan = self.plan(&paths);
-        if plan.full {
+        if plan.full || changes.rescan {
             self.full();
             return true;
         }
@@ -747,9 +739,13 @@ impl Builder {
                     if reads(live) || (shared && !live.errors.is_empty()) {
                         return true;
                     }
-                    // Its own source: unless the save left it as it was.
+                    // Its own source: unless the save left it as it was (a deck with warnings or
+                    // errors is built all the same: saving it is how to retry a missing image
+                    // or file that has appeared since).
                     plan.decks.contains(&tidy(d))
-                        && (live.source_hash.is_none()
+                        && (live.warned
+                            || !live.errors.is_empty()
+                            || live.source_hash.is_none()
                             || std::fs::read(d).ok().map(|b| hash_of(&b)) != live.source_hash)
                 })
                 .collect()
@@ -810,6 +806,8 @@ impl Builder {
             }
             if config.as_deref() == Some(p.as_path()) {
                 plan.full = true;
+            } else if p.parent() == Some(root.as_path()) && p.is_dir() {
+                plan.full = true; // a new folder (themes/, data/...) to watch
             } else if p.starts_with(&themes) {
                 plan.themes = true;
             } else if p.starts_with(&templates) {
@@ -822,8 +820,6 @@ impl Builder {
                 }
             } else if patterns.iter().any(|pat| pat.matches_path(p)) {
                 plan.full = true; // a new deck
-            } else if p.parent() == Some(root.as_path()) && p.is_dir() {
-                plan.full = true; // a new folder (themes/, data/...) to watch
             }
             plan.datasets.extend(session.data_changed(p));
             plan.paths.insert(p.clone());
@@ -904,11 +900,23 @@ impl Builder {
     }
 }
 
-/// A path without `.` components (`./deck.toml` is `deck.toml`).
+/// A path without `.` components and with `dir/..` resolved, as written (`./deck.toml` is
+/// `deck.toml`, `slides/../img/a.png` is `img/a.png`): event paths and what the decks read compare.
 fn tidy(p: &Path) -> PathBuf {
-    p.components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect()
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What a batch of changed paths touches.

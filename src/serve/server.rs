@@ -62,12 +62,18 @@ impl Request {
         }
     }
 
-    /// A body was announced: it is not read, so the connection cannot carry another request.
+    /// A body was announced (or the framing is doubtful: several lengths): it is not read, so
+    /// the connection cannot carry another request.
     fn has_body(&self) -> bool {
+        let lengths: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.trim())
+            .collect();
         self.header("transfer-encoding").is_some()
-            || self
-                .header("content-length")
-                .is_some_and(|v| v.trim() != "0")
+            || lengths.len() > 1
+            || lengths.iter().any(|v| *v != "0")
     }
 }
 
@@ -92,8 +98,13 @@ impl Response {
         self
     }
 
-    /// Status line, headers and (unless `head_only`) body, as sent.
+    /// Status line, headers and (unless `head_only`) body, as sent. `keep` confirms keep-alive
+    /// to an HTTP/1.0 client that asked for it.
     fn wire(&self, head_only: bool, close: bool) -> Vec<u8> {
+        self.wire_with(head_only, close, false)
+    }
+
+    fn wire_with(&self, head_only: bool, close: bool, keep: bool) -> Vec<u8> {
         let mut out = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (name, value) in &self.headers {
             out.push_str(&format!("{name}: {value}\r\n"));
@@ -101,6 +112,8 @@ impl Response {
         out.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
         if close {
             out.push_str("Connection: close\r\n");
+        } else if keep {
+            out.push_str("Connection: keep-alive\r\n");
         }
         out.push_str("\r\n");
         let mut bytes = out.into_bytes();
@@ -131,10 +144,16 @@ pub fn serve(listener: TcpListener, handler: Arc<Handler>) {
             continue;
         };
         if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            refuse(
-                stream,
-                &text(503, "too many connections to this server; try again\n"),
-            );
+            // Refused on a thread of its own: the lingering must not hold up accepting.
+            let _ = std::thread::Builder::new()
+                .name("deck-http-refuse".into())
+                .stack_size(64 * 1024)
+                .spawn(move || {
+                    refuse(
+                        stream,
+                        &text(503, "too many connections to this server; try again\n"),
+                    );
+                });
             continue;
         }
         open.fetch_add(1, Ordering::SeqCst);
@@ -178,7 +197,8 @@ fn connection(stream: TcpStream, handler: &Handler) {
                 return;
             }
             Reply::Response(response) => {
-                if stream.write_all(&response.wire(head_only, close)).is_err() {
+                let wire = response.wire_with(head_only, close, request.http10 && !close);
+                if stream.write_all(&wire).is_err() {
                     return;
                 }
                 if close {
@@ -404,6 +424,13 @@ mod tests {
             panic!()
         };
         assert!(!r.keep_alive(), "HTTP/1.0 closes");
+        // Two lengths: the framing is doubtful, the connection closes after the answer.
+        let Head::Request(r) =
+            head(b"GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\n")
+        else {
+            panic!()
+        };
+        assert!(r.has_body());
     }
 
     #[test]
@@ -458,6 +485,8 @@ mod tests {
     #[test]
     fn answers_carry_their_length_and_head_has_no_body() {
         let r = text(404, "not found\n");
+        let keep = String::from_utf8(r.wire_with(false, false, true)).unwrap();
+        assert!(keep.contains("Connection: keep-alive\r\n"), "{keep}");
         let full = String::from_utf8(r.wire(false, true)).unwrap();
         assert!(full.starts_with("HTTP/1.1 404 Not Found\r\n"), "{full}");
         assert!(full.contains("Content-Length: 10\r\nConnection: close\r\n\r\nnot found\n"));

@@ -7,13 +7,16 @@
 //! A batch is reported as soon as the save it belongs to is complete, not after a fixed quiet
 //! time: the first event opens a batch, and it is reported [`SETTLE`] after the last event once
 //! every file written in it has been closed (inotify's close-after-write) and every file renamed
-//! or deleted away has come back. The events of one save (truncate, write, write, close; or
-//! delete, create, write, close; or write a temporary file, rename it over) land within a
-//! millisecond, so they make one batch and one rebuild, which reads the file as saved. A file kept
-//! open by its writer (a log being appended to), or one that does not come back, is reported
-//! after [`QUIET`] without events, and a batch never waits longer than [`LONGEST`]. Where the
+//! or deleted away has come back (a temporary file made in the same batch and renamed over the
+//! original, as `sed -i` and JetBrains do, is not waited for, nor reported). The events of one save
+//! (truncate, write, write, close; or delete, create, write, close; or write a temporary file,
+//! rename it over) land within a millisecond, so they make one batch and one rebuild, which reads
+//! the file as saved. A file kept open by its writer (a log being appended to), or one that does
+//! not come back, is reported after [`QUIET`] without events, and a batch never waits longer than
+//! [`LONGEST`] (a file still open then is built as it is, and again when it closes). Where the
 //! platform does not report closes (macOS, Windows), a written file waits for [`QUIET`]: the
-//! trailing debounce deck had everywhere before. Editor scratch files are dropped here.
+//! trailing debounce deck had everywhere before. A lapse in the platform's events (inotify's
+//! queue overflowed) is reported as a rescan. Editor scratch files are dropped here.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -24,7 +27,7 @@ use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 /// How long after the last event of a complete save its batch waits for more of it.
-pub const SETTLE: Duration = Duration::from_millis(3);
+pub const SETTLE: Duration = Duration::from_millis(8);
 /// How long a batch with a file still open for writing, or gone, waits for its next event.
 pub const QUIET: Duration = Duration::from_millis(60);
 /// The longest a batch waits after its first event.
@@ -36,8 +39,8 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// Report each batch of changed paths (absolute) on `tx`.
-    pub fn new(tx: Sender<Vec<PathBuf>>) -> notify::Result<Watch> {
+    /// Report each batch of changes on `tx`.
+    pub fn new(tx: Sender<Changes>) -> notify::Result<Watch> {
         let (raw_tx, raw_rx) = channel::<notify::Result<Event>>();
         let watcher = notify::recommended_watcher(raw_tx)?;
         std::thread::Builder::new()
@@ -64,8 +67,24 @@ impl Watch {
     }
 }
 
+/// What one batch reports.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The changed paths, absolute.
+    pub paths: Vec<PathBuf>,
+    /// The platform lost events (inotify's queue overflowed): anything may have changed.
+    pub rescan: bool,
+}
+
+impl Changes {
+    pub fn extend(&mut self, more: Changes) {
+        self.paths.extend(more.paths);
+        self.rescan |= more.rescan;
+    }
+}
+
 /// Turn the watcher's events into batches until it is dropped.
-fn batches(rx: &Receiver<notify::Result<Event>>, tx: &Sender<Vec<PathBuf>>) {
+fn batches(rx: &Receiver<notify::Result<Event>>, tx: &Sender<Changes>) {
     let mut batch = Batch::default();
     loop {
         let next = match batch.due() {
@@ -79,8 +98,8 @@ fn batches(rx: &Receiver<notify::Result<Event>>, tx: &Sender<Vec<PathBuf>>) {
             Err(RecvTimeoutError::Disconnected) => return,
         }
         if batch.due().is_some_and(|due| Instant::now() >= due) {
-            let paths = batch.take();
-            if !paths.is_empty() && tx.send(paths).is_err() {
+            let changes = batch.take();
+            if (!changes.paths.is_empty() || changes.rescan) && tx.send(changes).is_err() {
                 return;
             }
         }
@@ -93,6 +112,10 @@ pub struct Batch {
     paths: BTreeSet<PathBuf>,
     /// Written and not closed yet, or renamed or deleted away and not back yet.
     unsettled: BTreeSet<PathBuf>,
+    /// Made in this batch (created or moved in): a temporary file that a save renames over the
+    /// original or deletes is not waited for, and is no change.
+    born: BTreeSet<PathBuf>,
+    rescan: bool,
     first: Option<Instant>,
     last: Option<Instant>,
 }
@@ -104,6 +127,10 @@ impl Batch {
             return; // reads (deck's own, among them) change nothing
         }
         let mut any = false;
+        if event.need_rescan() {
+            self.rescan = true;
+            any = true;
+        }
         for (i, path) in event.paths.iter().enumerate() {
             if is_scratch(path) {
                 continue;
@@ -113,16 +140,34 @@ impl Batch {
             match kind {
                 EventKind::Access(_) | EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
                     self.unsettled.remove(path);
+                    self.born.insert(path.clone());
                 }
                 // Both the old and the new name: the two were reported on their own already,
                 // except by backends that only report the pair.
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if i == 1 => {
                     self.unsettled.remove(path);
+                    self.born.insert(path.clone());
                 }
-                EventKind::Modify(ModifyKind::Data(_))
-                | EventKind::Create(CreateKind::File | CreateKind::Any)
-                | EventKind::Modify(ModifyKind::Name(RenameMode::From))
-                | EventKind::Remove(_) => {
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
+                    if self.born.remove(path) {
+                        // A temporary file of this save, gone: nothing to wait for or build.
+                        self.unsettled.remove(path);
+                        self.paths.remove(path);
+                    } else {
+                        self.unsettled.insert(path.clone());
+                    }
+                }
+                EventKind::Create(CreateKind::Folder) => {
+                    self.born.insert(path.clone());
+                }
+                EventKind::Create(_) => {
+                    self.born.insert(path.clone());
+                    self.unsettled.insert(path.clone());
+                }
+                // Written: settled by its close. Backends that report no closes (Windows,
+                // kqueue: `Modify(Any)`) leave it to QUIET.
+                EventKind::Modify(ModifyKind::Metadata(_) | ModifyKind::Name(_)) => {}
+                EventKind::Modify(_) => {
                     self.unsettled.insert(path.clone());
                 }
                 _ => {}
@@ -145,11 +190,14 @@ impl Batch {
         Some((last + wait).min(first + LONGEST))
     }
 
-    /// The changed paths, and an empty batch for the next save.
-    pub fn take(&mut self) -> Vec<PathBuf> {
-        let paths = std::mem::take(&mut self.paths).into_iter().collect();
+    /// The changes, and an empty batch for the next save.
+    pub fn take(&mut self) -> Changes {
+        let changes = Changes {
+            paths: std::mem::take(&mut self.paths).into_iter().collect(),
+            rescan: self.rescan,
+        };
         *self = Batch::default();
-        paths
+        changes
     }
 }
 
@@ -174,6 +222,8 @@ pub fn is_scratch(path: &Path) -> bool {
         .iter()
         .any(|ext| name.ends_with(ext))
         || name.starts_with(".goutputstream-")
+        || name.ends_with("___jb_tmp___")
+        || name.ends_with("___jb_old___")
         || name.starts_with(".deck-tmp-")
 }
 
@@ -233,6 +283,40 @@ mod tests {
     }
 
     #[test]
+    fn a_temporary_file_renamed_over_the_original_is_no_change_and_not_waited_for() {
+        // `sed -i`: a temporary file written, closed, renamed over the deck.
+        let t0 = Instant::now();
+        let mut b = Batch::default();
+        for (kind, path) in [
+            (EventKind::Create(CreateKind::File), "/p/sedAb12Cd"),
+            (MODIFY, "/p/sedAb12Cd"),
+            (CLOSED, "/p/sedAb12Cd"),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                "/p/sedAb12Cd",
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                "/p/talk.md",
+            ),
+        ] {
+            b.add(&ev(kind, path), t0);
+        }
+        assert_eq!(b.due().unwrap().duration_since(t0), SETTLE);
+        assert_eq!(b.take().paths, vec![PathBuf::from("/p/talk.md")]);
+        // Windows reports a write as `Modify(Any)` and no close: it waits for QUIET.
+        let any = EventKind::Modify(ModifyKind::Any);
+        assert_eq!(due_after(&[(any, "/p/talk.md")]), QUIET);
+        // Lost events: the batch asks for a rescan.
+        let mut b = Batch::default();
+        b.add(
+            &Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan),
+            t0,
+        );
+        assert!(b.take().rescan);
+    }
+
+    #[test]
     fn a_save_under_way_waits_for_its_end() {
         // Truncated, half written, not closed: the rest of the save is still to come.
         assert_eq!(due_after(&[(MODIFY, "/p/talk.md")]), QUIET);
@@ -269,7 +353,7 @@ mod tests {
             );
         }
         assert_eq!(b.due().unwrap(), t0 + LONGEST);
-        assert_eq!(b.take(), vec![PathBuf::from("/p/data/runs.csv")]);
+        assert_eq!(b.take().paths, vec![PathBuf::from("/p/data/runs.csv")]);
         assert!(b.due().is_none());
     }
 
@@ -283,6 +367,8 @@ mod tests {
             "4913",
             "x.tmp",
             ".goutputstream-ABC123",
+            "talk.md___jb_tmp___",
+            "talk.md___jb_old___",
         ] {
             assert!(
                 is_scratch(Path::new("slides").join(name).as_path()),
