@@ -93,6 +93,7 @@ pub fn run(
     }
     let tick = clock_ticks();
     let page = page_size();
+    let max_pct = 100.0 * std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let mut last_cpu = 0.0f64;
     let mut last_t = 0.0f64;
     let mut peak_cpu = 0.0f64;
@@ -142,10 +143,21 @@ pub fn run(
         // The tree first (a scan of /proc, slow and of varying length), then the clock and
         // its CPU counters together, so each window's time and CPU time cover the same span.
         let members = tree(pid);
-        let t = started.elapsed().as_secs_f64();
-        let (cpu_s, rss_pages) = usage(&members, tick);
+        // A sampler preempted between reading the clock and the counters (every core busy
+        // with the workload) misaligns the window: read again until both fit in 0.5 ms.
+        let (mut t, mut used) = (0.0, (0.0, 0));
+        for _ in 0..5 {
+            let before = started.elapsed().as_secs_f64();
+            used = usage(&members, tick);
+            t = started.elapsed().as_secs_f64();
+            if t - before < 0.0005 {
+                break;
+            }
+        }
+        let (cpu_s, rss_pages) = used;
         if cpu_s >= last_cpu {
-            let cpu_pct = (cpu_s - last_cpu) / (t - last_t).max(1e-6) * 100.0;
+            // What skew is left cannot make a window busier than every core all along.
+            let cpu_pct = ((cpu_s - last_cpu) / (t - last_t).max(1e-6) * 100.0).min(max_pct);
             let sample = Sample {
                 t_s: t,
                 cpu_pct,
