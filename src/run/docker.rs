@@ -115,7 +115,7 @@ fn api(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Engine
 }
 
 /// What `meta.json` records of the engine.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
     pub endpoint: String,
     pub version: String,

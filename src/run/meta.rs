@@ -163,6 +163,14 @@ impl Meta {
             .unwrap_or_default()
     }
 
+    /// The engine an earlier `meta.json` describes: rows carried over from it were measured
+    /// there, so a session that needs no engine of its own keeps saying so.
+    pub fn earlier_engine(path: &Path) -> Option<EngineInfo> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let v = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+        serde_json::from_value(v.get("engine")?.clone()).ok()
+    }
+
     /// The sessions recorded by an earlier `meta.json` (kept by `--resume`).
     pub fn earlier_sessions(path: &Path) -> Vec<Session> {
         let Ok(text) = std::fs::read_to_string(path) else {

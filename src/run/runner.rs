@@ -304,10 +304,17 @@ impl<'a> Runner<'a> {
         let mut archived = None;
         if self.opts.resume {
             self.meta.sessions = Meta::earlier_sessions(&meta_path);
+            if self.meta.engine.is_none() {
+                self.meta.engine = Meta::earlier_engine(&meta_path);
+            }
         } else if let Some(archive) = self.archive()? {
             eprintln!("earlier results moved to {}", archive.display());
             archived = Some(archive.clone());
             self.carry_over(&archive, &selected)?;
+            let partial = !self.opts.variants.is_empty() || !self.opts.workloads.is_empty();
+            if self.meta.engine.is_none() && partial {
+                self.meta.engine = Meta::earlier_engine(&archive.join(META));
+            }
             if self.opts.reuse_images {
                 self.carry_builds(&archive)?;
                 // The build rows kept come from those sessions: meta.json keeps saying so.
