@@ -721,6 +721,19 @@ fn actionlint_or_skip(test: &str) -> Option<String> {
     None
 }
 
+/// actionlint on one workflow file: whether it passed, and what it found.
+fn lint_workflow(actionlint: &str, path: &Path) -> (bool, String) {
+    let out = Command::new(actionlint)
+        .arg("-no-color")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 #[test]
 fn deck_new_workflow_reads_the_repository_variable_and_passes_actionlint() {
     let Some(actionlint) =
@@ -737,17 +750,7 @@ fn deck_new_workflow_reads_the_repository_variable_and_passes_actionlint() {
         "https://git.example/it's/deck.git",
     ])
     .ok();
-    let lint = |path: &std::path::Path| {
-        let out = Command::new(&actionlint)
-            .arg("-no-color")
-            .arg(path)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
+    let lint = |path: &std::path::Path| lint_workflow(&actionlint, path);
     let variable = p.path("from-variable/.github/workflows/deck.yml");
     let text = std::fs::read_to_string(&variable).unwrap();
     assert!(text.contains("DECK_GIT: ${{ vars.DECK_GIT }}"), "{text}");
@@ -956,14 +959,6 @@ fn the_release_workflow_passes_actionlint_and_matches_the_binstall_metadata() {
     ) else {
         return;
     };
-    let out = Command::new(&actionlint)
-        .arg("-no-color")
-        .arg(&workflow)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let (ok, found) = lint_workflow(&actionlint, &workflow);
+    assert!(ok, "{found}");
 }

@@ -784,16 +784,7 @@ fn the_index_is_the_site_index_deck_build_writes() {
         )
         .file("slides/a/zeta.md", "# Zeta\n")
         .file("slides/b/alpha.md", "# Alpha\n");
-    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["build"])
-        .current_dir(p.path(""))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    p.deck(&["build"]).ok();
     let built = std::fs::read_to_string(p.path("dist/index.html")).unwrap();
     let s = Server::start(&p, &[]);
     let (status, _, served) = s.get("/");
