@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time whole processes side by side and read each one's peak memory.
 
-usage: measure.py RUNS WARMUP LABEL -- NAME1 CMD1... -- NAME2 CMD2...
+usage: measure.py RUNS WARMUP LABEL -- NAME1 CMD1... -- NAME2 CMD2... [-- NAME3 CMD3...]
 Runs are interleaved (NAME1, NAME2, NAME1, ...) so machine drift hits both alike. Wall time is
 measured around fork+exec+wait; peak memory is the child's ru_maxrss from wait4 (the largest
 resident set of the process and of the children it waited for). Prints one line per tool and the
@@ -47,17 +47,21 @@ def main():
             results[name][0].append(wall)
             results[name][1].append(rss)
     print(f"\n{label} ({runs} runs each, {warmup} warm-up, interleaved)")
-    print(f"  {'tool':<6} {'median':>10} {'mean ± sd':>20} {'min':>9} {'peak RSS':>10}")
+    w = max(6, *(len(name) for name, _ in tools))
+    print(f"  {'tool':<{w}} {'median':>10} {'mean ± sd':>20} {'min':>9} {'peak RSS':>10}")
     summary = {}
     for name, (walls, rss) in results.items():
         med, mean = statistics.median(walls), statistics.mean(walls)
         sd = statistics.stdev(walls) if len(walls) > 1 else 0.0
         peak = max(rss)
         summary[name] = (med, peak)
-        print(f"  {name:<6} {med * 1000:>8.1f}ms {mean * 1000:>9.1f} ± {sd * 1000:>5.1f}ms {min(walls) * 1000:>7.1f}ms {peak / 2**20:>7.1f}MiB")
+        print(f"  {name:<{w}} {med * 1000:>8.1f}ms {mean * 1000:>9.1f} ± {sd * 1000:>5.1f}ms {min(walls) * 1000:>7.1f}ms {peak / 2**20:>7.1f}MiB")
     (a, (ta, ma)), (b, (tb, mb)) = list(summary.items())[:2]
     print(f"  => {a} is {tb / ta:.1f}x faster than {b} (median wall time); "
           f"{a} peak memory is {ma / mb:.3f} of {b}'s ({mb / ma:.1f}x less)")
+    # A third tool or more (a baseline build of deck, say) is compared with the first.
+    for c, (tc, mc) in list(summary.items())[2:]:
+        print(f"  => {a} takes {ta / tc:.3f} of {c}'s median wall time and {ma / mc:.3f} of its peak memory")
 
 
 if __name__ == "__main__":

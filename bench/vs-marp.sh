@@ -7,6 +7,7 @@
 # release mode, and measures both on: the 13-slide reference deck of the talk (../shared/reference/
 # marp-deck.md, or $DECK_REF) and a generated 500-slide deck with code, tables and images.
 # Targets: deck at least 20x faster on the small deck, 10x on the large one, under 1/3 of the memory.
+# DECK_BASELINE=/path/to/an/older/deck adds that binary as a third tool in the same interleaved runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
@@ -24,6 +25,9 @@ cargo build --release --quiet
 deck="${CARGO_TARGET_DIR:-$(pwd)/target}/release/deck"
 echo "   $("$deck" --version)"
 
+if [ -n "${DECK_BASELINE:-}" ]; then
+  echo "   baseline: $("$DECK_BASELINE" --version)"
+fi
 ref="${DECK_REF:-../shared/reference/marp-deck.md}"
 mkdir -p "$work/small" "$work/big" "$work/out"
 python3 bench/gen_deck.py "$work/big" 500
@@ -33,13 +37,15 @@ if [ -f "$ref" ]; then
   cp "$ref" "$work/small/ref.md"
   python3 bench/measure.py "$runs" 1 "reference deck (13 slides, $ref)" \
     -- deck "$deck" build "$work/small/ref.md" -o "$work/out/deck-small" \
-    -- marp "$marp" --no-stdin "$work/small/ref.md" -o "$work/out/marp-small/ref.html"
+    -- marp "$marp" --no-stdin "$work/small/ref.md" -o "$work/out/marp-small/ref.html" \
+    ${DECK_BASELINE:+-- deck-baseline "$DECK_BASELINE" build "$work/small/ref.md" -o "$work/out/base-small"}
 else
   echo "reference deck not found at $ref (set DECK_REF): skipping the small deck"
 fi
 big_runs=$(( runs / 2 > 3 ? runs / 2 : 3 ))
 python3 bench/measure.py "$big_runs" 1 "generated deck (500 slides: code, tables, images)" \
   -- deck "$deck" build "$work/big/big.md" -o "$work/out/deck-big" \
-  -- marp "$marp" --no-stdin --allow-local-files "$work/big/big.md" -o "$work/out/marp-big/big.html"
+  -- marp "$marp" --no-stdin --allow-local-files "$work/big/big.md" -o "$work/out/marp-big/big.html" \
+  ${DECK_BASELINE:+-- deck-baseline "$DECK_BASELINE" build "$work/big/big.md" -o "$work/out/base-big"}
 echo
 echo "note: deck inlines the deck's local images into its HTML; marp leaves them as relative links."

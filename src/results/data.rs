@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+// The readers come from polars-io itself: polars' own csv/json/parquet features also switch on its
+// streaming engine (and with it object_store and an HTTP client), which deck never uses.
+use polars_io::prelude::{CsvReadOptions, JsonFormat, JsonReader, ParquetReader, SerReader};
 
 use super::{hyperfine, sql};
 use crate::confine::Sandbox;
