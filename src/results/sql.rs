@@ -8,14 +8,14 @@
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, ObjectName, ObjectNamePart, Query, TableFactor, Visit, Visitor};
+use sqlparser::ast::{Expr, ObjectName, ObjectNamePart, TableFactor, Visit, Visitor};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserOptions};
 
 /// What a query reads.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Relations {
-    /// Tables named in FROM and JOIN (common table expressions left out).
+    /// Tables named in FROM and JOIN, common table expressions among them.
     pub tables: BTreeSet<String>,
     /// Table functions called (`read_csv`, ...).
     pub functions: Vec<String>,
@@ -41,14 +41,16 @@ pub fn relations(sql: &str) -> Option<Relations> {
         columns: v.columns,
         ..Relations::default()
     };
-    out.tables = v.tables.difference(&v.ctes).cloned().collect();
+    // CTE names stay in: polars looks a name up among the registered tables before the CTEs, so
+    // `WITH runs AS (SELECT ... FROM runs ...) SELECT ... FROM runs` reads the dataset `runs`
+    // both times. Callers keep the names that are datasets.
+    out.tables = v.tables;
     Some(out)
 }
 
 #[derive(Default)]
 struct Collect {
     tables: BTreeSet<String>,
-    ctes: BTreeSet<String>,
     functions: Vec<String>,
     columns: BTreeSet<String>,
 }
@@ -63,15 +65,6 @@ fn last_part(name: &ObjectName) -> String {
 
 impl Visitor for Collect {
     type Break = ();
-
-    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        if let Some(with) = &query.with {
-            for cte in &with.cte_tables {
-                self.ctes.insert(cte.alias.name.value.clone());
-            }
-        }
-        ControlFlow::Continue(())
-    }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         match expr {
@@ -210,6 +203,13 @@ mod tests {
         );
         assert_eq!(
             tables("WITH ok AS (SELECT * FROM runs WHERE status = 'ok') SELECT * FROM ok"),
+            ["ok", "runs"]
+        );
+        // A CTE named like a dataset does not hide it: polars reads the dataset.
+        assert_eq!(
+            tables(
+                "WITH runs AS (SELECT * FROM runs WHERE status = 'ok') SELECT count(*) FROM runs"
+            ),
             ["runs"]
         );
         assert_eq!(tables("SELECT 1"), Vec::<String>::new());
