@@ -776,7 +776,7 @@ fn the_index_is_the_site_index_deck_build_writes() {
     let p = project()
         .file(
             "deck.toml",
-            &format!("decks = [\"slides/**/*.md\"]\n{DECK_TOML}"),
+            format!("decks = [\"slides/**/*.md\"]\n{DECK_TOML}"),
         )
         .file(
             "slides/second.md",

@@ -19,6 +19,10 @@ type Conn = Box<dyn Write + Send + 'static>;
 /// Events a client may fall behind by before it is dropped.
 pub const QUEUE: usize = 16;
 
+/// Event streams open at once. A stream leaves the server's connection count when it is handed
+/// over, so this bounds the threads and sockets that pages (or anything else) can hold open.
+pub const MAX_STREAMS: usize = 256;
+
 struct Client {
     queue: SyncSender<Arc<str>>,
     /// Set by the writer when a write failed or timed out.
@@ -34,6 +38,22 @@ impl Hub {
     /// Start an event stream on a raw connection: its writer sends the headers, the reconnection
     /// delay and a first event, then every broadcast.
     pub fn add(&self, mut conn: Conn, first: &Event) {
+        let full = {
+            let mut clients = self.lock();
+            clients.retain(|c| !c.gone.load(Ordering::Relaxed));
+            clients.len() >= MAX_STREAMS
+        };
+        if full {
+            // The page retries (its EventSource reconnects) and gets a place when one is free.
+            let body = "too many live-reload pages open on this server; close some\n";
+            let _ = write!(
+                conn,
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = conn.flush();
+            return;
+        }
         let (queue, rx) = sync_channel::<Arc<str>>(QUEUE);
         let gone = Arc::new(AtomicBool::new(false));
         let head = format!(
@@ -148,6 +168,32 @@ mod tests {
             assert!(std::time::Instant::now() < end, "timed out");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+    }
+
+    #[test]
+    fn streams_beyond_the_limit_are_refused_and_a_place_frees_when_one_goes() {
+        let hub = Hub::default();
+        let hello = Event {
+            name: "hello",
+            data: serde_json::json!({}),
+        };
+        let sinks: Vec<Sink> = (0..MAX_STREAMS).map(|_| Sink::default()).collect();
+        for s in &sinks {
+            hub.add(Box::new(s.clone()), &hello);
+        }
+        eventually(|| hub.len() == MAX_STREAMS);
+        let refused = Sink::default();
+        hub.add(Box::new(refused.clone()), &hello);
+        let text = String::from_utf8(refused.0.lock().unwrap().clone()).unwrap();
+        assert!(text.starts_with("HTTP/1.1 503 "), "{text}");
+        assert_eq!(hub.len(), MAX_STREAMS);
+        // One page goes (as its writer marks it when a write fails): the next gets its place.
+        hub.lock()[0].gone.store(true, Ordering::Relaxed);
+        let next = Sink::default();
+        hub.add(Box::new(next.clone()), &hello);
+        eventually(|| {
+            String::from_utf8_lossy(&next.0.lock().unwrap()).starts_with("HTTP/1.1 200 ")
+        });
     }
 
     #[test]

@@ -106,6 +106,23 @@ fn batches(rx: &Receiver<notify::Result<Event>>, tx: &Sender<Changes>) {
     }
 }
 
+/// Every file under `dir` (editor scratch files left out), into `out`.
+fn files_under(dir: &Path, out: &mut BTreeSet<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => files_under(&path, out),
+            Ok(_) if !is_scratch(&path) => {
+                out.insert(path);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The events of one save, gathered.
 #[derive(Default, Debug)]
 pub struct Batch {
@@ -192,6 +209,11 @@ impl Batch {
 
     /// The changes, and an empty batch for the next save.
     pub fn take(&mut self) -> Changes {
+        // A folder made or moved in during the batch: the files in it may have been written
+        // before the watch on it was added, so they are reported from the folder itself.
+        for dir in self.born.iter().filter(|p| p.is_dir()) {
+            files_under(dir, &mut self.paths);
+        }
         let changes = Changes {
             paths: std::mem::take(&mut self.paths).into_iter().collect(),
             rescan: self.rescan,
@@ -247,6 +269,32 @@ mod tests {
             b.add(&ev(*kind, path), t0);
         }
         b.due().expect("a batch").duration_since(t0)
+    }
+
+    #[test]
+    fn a_new_folder_reports_the_files_already_in_it() {
+        // `mkdir data/run2 && cp ... data/run2/`: the files can be written before the watch on
+        // the new folder exists, so only the folder's creation is seen.
+        let d = tempfile::tempdir().unwrap();
+        let run2 = d.path().join("run2");
+        std::fs::create_dir_all(run2.join("deeper")).unwrap();
+        std::fs::write(run2.join("runs.csv"), "a\n1\n").unwrap();
+        std::fs::write(run2.join("deeper/samples.csv"), "a\n1\n").unwrap();
+        std::fs::write(run2.join(".runs.csv.swp"), "").unwrap();
+        let mut b = Batch::default();
+        b.add(
+            &Event::new(EventKind::Create(CreateKind::Folder)).add_path(run2.clone()),
+            Instant::now(),
+        );
+        let paths = b.take().paths;
+        assert_eq!(
+            paths,
+            [
+                run2.clone(),
+                run2.join("deeper/samples.csv"),
+                run2.join("runs.csv")
+            ]
+        );
     }
 
     #[test]
