@@ -331,7 +331,9 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
     assert!(err.contains("--resume"), "{err}");
 
     let slug = deck::run::runner::project_id(&p.path("").canonicalize().unwrap());
-    let engine = deck::run::docker::Engine::connect().unwrap();
+    let engine =
+        deck::run::docker::Engine::connect(&deck::run::engines::Target::current().unwrap())
+            .unwrap();
     let left = engine
         .containers_labelled(deck::run::docker::PROJECT_LABEL, &slug)
         .unwrap();
@@ -749,6 +751,52 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
         meta["engine"]["endpoint"],
         format!("tcp://127.0.0.1:{port}")
     );
+
+    // The same engine through a Docker context the docker CLI itself made (its TLS files
+    // copied into its store): no TLS variables at all.
+    let config = tempfile::tempdir().unwrap();
+    let pem = |f: &str| certs.path().join(f).display().to_string();
+    docker_cli(
+        config.path(),
+        &[
+            "context",
+            "create",
+            "secure",
+            "--docker",
+            &format!(
+                "host={host},ca={},cert={},key={}",
+                pem("ca.pem"),
+                pem("cert.pem"),
+                pem("key.pem")
+            ),
+        ],
+    );
+    let config_dir = config.path().display().to_string();
+    let out = deck_with(
+        &p,
+        &["run", "--engine", "secure"],
+        &[("DOCKER_CONFIG", &config_dir)],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["engine"]["name"], "secure");
+    assert_eq!(meta["engine"]["endpoint"], host);
+}
+
+/// `docker --config DIR ARGS`, which must succeed: the Docker CLI writing its own context store.
+fn docker_cli(config: &Path, args: &[&str]) {
+    let out = Command::new("docker")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("the docker CLI");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// What the kernel itself counted for the container, printed by the workload as its last line
@@ -1124,7 +1172,9 @@ fn sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone() {
         .filter(|r| r.get(11) == Some("ok"))
         .count();
     assert_eq!(runs, 2, "the other project's runs were not disturbed");
-    let engine = deck::run::docker::Engine::connect().unwrap();
+    let engine =
+        deck::run::docker::Engine::connect(&deck::run::engines::Target::current().unwrap())
+            .unwrap();
     let left = engine
         .containers_labelled(deck::run::docker::PROJECT_LABEL, &ids[0])
         .unwrap();
@@ -1220,4 +1270,312 @@ fn ctrl_c_during_an_image_build_leaves_the_earlier_results_in_place() {
         !p.path("data/archive").exists(),
         "the archive was moved back"
     );
+}
+
+#[test]
+fn an_engine_is_named_by_a_docker_context_or_in_deck_toml() {
+    let test = "an_engine_is_named_by_a_docker_context_or_in_deck_toml";
+    let Some(bb) = engine_or_skip(test) else {
+        return;
+    };
+    let engine = OwnEngine::start();
+    let config = tempfile::tempdir().unwrap();
+    docker_cli(
+        config.path(),
+        &[
+            "context",
+            "create",
+            "lab",
+            "--docker",
+            &format!("host={}", engine.host()),
+        ],
+    );
+    let config_dir = config.path().display().to_string();
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\n[bench.engines]\nbench-box = \"lab\"\nhere = \"local\"\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"3\"]\nmount = { \"work\" = \"/w\" }\n",
+    );
+    let with_config = [("DOCKER_CONFIG", config_dir.as_str())];
+    let plan = |args: &[&str], env: &[(&str, &str)]| {
+        let out = deck_with(&p, args, env);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Named in deck.toml, by its context, and by DOCKER_CONTEXT as the docker CLI takes it.
+    let line = format!("at {} ", engine.host());
+    let out = plan(&["run", "--dry-run", "--engine", "bench-box"], &with_config);
+    assert!(
+        out.contains(&format!(
+            "engine: bench-box {line}([bench.engines] bench-box = \"lab\")"
+        )),
+        "{out}"
+    );
+    let out = plan(&["run", "--dry-run", "--engine", "lab"], &with_config);
+    assert!(
+        out.contains(&format!("engine: lab {line}(Docker context `lab`)")),
+        "{out}"
+    );
+    let out = plan(
+        &["run", "--dry-run"],
+        &[("DOCKER_CONFIG", &config_dir), ("DOCKER_CONTEXT", "lab")],
+    );
+    assert!(out.contains(&format!("engine: lab {line}")), "{out}");
+
+    // An unknown name: what deck looked for, nothing run.
+    let out = deck_with(&p, &["run", "--engine", "gpu"], &with_config);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no engine or Docker context named \"gpu\"")
+            && err.contains("[bench.engines] names bench-box, here"),
+        "{err}"
+    );
+    assert!(!p.path("data/runs.csv").exists());
+    // `local` cannot run a container variant, and says which.
+    let out = deck_with(&p, &["run", "--engine", "here"], &with_config);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("but bb run in containers"), "{err}");
+
+    // The run happens on the named engine: its image is there, and meta.json names it.
+    let out = deck_with(&p, &["run", "--engine", "bench-box"], &with_config);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "3");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["engine"]["name"], "bench-box");
+    assert_eq!(meta["engine"]["endpoint"], engine.host());
+    let images = Command::new("docker")
+        .args([
+            "-H",
+            &engine.host(),
+            "image",
+            "ls",
+            "--format",
+            "{{.Repository}}",
+        ])
+        .output()
+        .unwrap();
+    let repo = image_of(&p, "bb");
+    let repo = repo.trim_end_matches(":latest");
+    assert!(
+        String::from_utf8_lossy(&images.stdout)
+            .lines()
+            .any(|l| l == repo),
+        "{repo} not on the lab engine: {}",
+        String::from_utf8_lossy(&images.stdout)
+    );
+
+    // Resuming on another engine would mix two machines' rows in one table: refused.
+    let out = deck_with(
+        &p,
+        &["run", "--resume", "--engine", "default"],
+        &with_config,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("resuming would mix two machines' rows"),
+        "{err}"
+    );
+}
+
+/// An sshd of the test's own on loopback (its own host key, config and authorized key) and an
+/// ssh-agent holding the key, so that `ssh://root@127.0.0.1:PORT` reaches this machine's engine
+/// as it would a remote one, through the system ssh client and the user's ssh setup. ssh reads
+/// known hosts from the user's real home only, so the host key is added to ~/.ssh/known_hosts
+/// for the test and taken out again when it ends.
+struct OwnSshd {
+    dir: tempfile::TempDir,
+    port: u16,
+    _sshd: KillOnDrop,
+    _agent: KillOnDrop,
+    known_hosts: std::path::PathBuf,
+}
+
+impl OwnSshd {
+    /// `None` (after saying why) where no sshd can be started: not root, or no openssh-server.
+    fn start(test: &str) -> Option<OwnSshd> {
+        let sshd = Path::new("/usr/sbin/sshd");
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let problem = if !sshd.exists() {
+            "no /usr/sbin/sshd (apt-get install openssh-server)"
+        } else if !root {
+            "sshd needs root here (its privilege separation)"
+        } else {
+            ""
+        };
+        if !problem.is_empty() {
+            assert!(
+                std::env::var_os("DECK_REQUIRE_DOCKER").is_none_or(|v| v != "1"),
+                "{test}: DECK_REQUIRE_DOCKER=1 but {problem}"
+            );
+            eprintln!("SKIPPED {test}: {problem}");
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("deck-ssh")
+            .tempdir()
+            .unwrap();
+        let d = dir.path();
+        for key in ["host_key", "user_key"] {
+            let ok = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(d.join(key))
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "ssh-keygen");
+        }
+        std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::write(
+            d.join("sshd_config"),
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n",
+                d = d.display()
+            ),
+        )
+        .unwrap();
+        // sshd's privilege separation folder (made by its service on a booted system).
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        let sshd = Command::new(sshd)
+            .arg("-D")
+            .arg("-e")
+            .arg("-f")
+            .arg(d.join("sshd_config"))
+            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let sshd = KillOnDrop(sshd);
+        let agent = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(d.join("agent.sock"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let agent = KillOnDrop(agent);
+        let t0 = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+            || !d.join("agent.sock").exists()
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "sshd or ssh-agent did not start: {}",
+                std::fs::read_to_string(d.join("sshd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let added = Command::new("ssh-add")
+            .arg("-q")
+            .arg(d.join("user_key"))
+            .env("SSH_AUTH_SOCK", d.join("agent.sock"))
+            .status()
+            .unwrap()
+            .success();
+        assert!(added, "ssh-add");
+        let home = std::env::var("HOME").unwrap();
+        let known_hosts = Path::new(&home).join(".ssh/known_hosts");
+        std::fs::create_dir_all(known_hosts.parent().unwrap()).unwrap();
+        let host_key = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
+        let mut key = host_key.split_whitespace();
+        let line = format!(
+            "[127.0.0.1]:{port} {} {}\n",
+            key.next().unwrap(),
+            key.next().unwrap()
+        );
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&known_hosts)
+            .unwrap()
+            .write_all(line.as_bytes())
+            .unwrap();
+        Some(OwnSshd {
+            dir,
+            port,
+            _sshd: sshd,
+            _agent: agent,
+            known_hosts,
+        })
+    }
+
+    fn agent(&self) -> String {
+        self.dir.path().join("agent.sock").display().to_string()
+    }
+}
+
+impl Drop for OwnSshd {
+    fn drop(&mut self) {
+        let _ = Command::new("ssh-keygen")
+            .arg("-R")
+            .arg(format!("[127.0.0.1]:{}", self.port))
+            .arg("-f")
+            .arg(&self.known_hosts)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_file(self.known_hosts.with_extension("old"));
+    }
+}
+
+#[test]
+fn an_ssh_engine_is_reached_through_the_system_ssh_client() {
+    let test = "an_ssh_engine_is_reached_through_the_system_ssh_client";
+    let Some(bb) = engine_or_skip(test) else {
+        return;
+    };
+    let Some(sshd) = OwnSshd::start(test) else {
+        return;
+    };
+    let p = bench_project(
+        &bb,
+        "repeat = 1\nwarmup = 0\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n[bench.workloads.w]\ncommand = [\"sh\", \"/w/report.sh\", \"5\"]\nmount = { \"work\" = \"/w\" }\n",
+    );
+    let _images = Images(vec![image_of(&p, "bb")]);
+    let url = format!("ssh://root@127.0.0.1:{}", sshd.port);
+    // Without the key: ssh's own reason, nothing run.
+    let no_agent = sshd.dir.path().join("no-agent.sock").display().to_string();
+    let out = deck_with(
+        &p,
+        &["run", "--engine", &url],
+        &[("SSH_AUTH_SOCK", &no_agent)],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cannot reach a Docker engine at {url}"))
+            && err.contains("ssh said:")
+            && err.contains("Permission denied"),
+        "{err}"
+    );
+    assert!(!p.path("data/runs.csv").exists());
+
+    // With it: the image is built, the mounted folder copied in (the engine is remote to
+    // deck), the run measured.
+    let out = deck_with(
+        &p,
+        &["run", "--engine", &url],
+        &[("SSH_AUTH_SOCK", &sshd.agent())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "5");
+    assert_eq!(rows(&p, "data/runs.csv")[0]["status"], "ok");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["engine"]["endpoint"], url);
+    assert_eq!(meta["engine"]["name"], url);
 }

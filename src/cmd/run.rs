@@ -33,6 +33,11 @@ pub struct Args {
     /// When an image cannot be built or found, or the engine fails a run, go on with the rest
     #[arg(long)]
     pub keep_going: bool,
+    /// The Docker engine to measure on: a name from [bench.engines] in deck.toml, a Docker
+    /// context (`docker context ls`), an address (unix://, tcp://, ssh://user@host), or `local`
+    /// for this machine without Docker [default: the Docker CLI's current context]
+    #[arg(long, value_name = "NAME")]
+    pub engine: Option<String>,
 }
 
 /// What the process exits with: 0 all runs ok, 1 a problem (or a run that did not end ok),
@@ -69,6 +74,7 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
         no_cache: args.no_cache,
         reuse_images: args.reuse_images,
         keep_going: args.keep_going,
+        engine: args.engine,
         // As a user would type it again: `deck run --resume`, whatever path the binary has.
         command_line: std::iter::once("deck".to_string())
             .chain(std::env::args().skip(1))

@@ -48,6 +48,9 @@ pub struct BenchToml {
     pub variants: BTreeMap<String, VariantToml>,
     #[serde(default)]
     pub workloads: BTreeMap<String, WorkloadToml>,
+    /// Named engines for `--engine NAME`: a Docker context, a URL, or `local`.
+    #[serde(default)]
+    pub engines: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -147,6 +150,8 @@ pub struct Bench {
     pub output: PathBuf,
     pub variants: Vec<Variant>,
     pub workloads: Vec<Workload>,
+    /// `[bench.engines]`: name → Docker context, URL or `local` (resolved by `run::engines`).
+    pub engines: BTreeMap<String, String>,
 }
 
 impl Bench {
@@ -426,6 +431,32 @@ impl Bench {
                 env: w.env.clone(),
             });
         }
+        for (name, value) in &raw.engines {
+            let at = ["engines", name.as_str()];
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                error(
+                    &at,
+                    format!("engine name {name:?} is not a plain name"),
+                    "name engines with letters, digits, '-', '_' and '.': the name is what the results' host column holds",
+                );
+            }
+            let scheme = value.split_once("://").map(|(s, _)| s);
+            if value.trim().is_empty()
+                || scheme.is_some_and(|s| !["unix", "tcp", "http", "https", "ssh"].contains(&s))
+            {
+                error(
+                    &at,
+                    format!(
+                        "engine {name} = {value:?} is neither a Docker context, an address nor `local`"
+                    ),
+                    "give a context name (`docker context ls`), unix:///path/docker.sock, tcp://host:2376, ssh://user@host, or \"local\"",
+                );
+            }
+        }
         (diags.error_count() == before).then_some(Bench {
             repeat,
             warmup,
@@ -438,6 +469,7 @@ impl Bench {
             output,
             variants,
             workloads,
+            engines: raw.engines.clone(),
         })
     }
 }

@@ -27,6 +27,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use super::cgroup::Cgroup;
+use super::engines::{Endpoint, Target, Tls};
 use super::measure::{Measured, Outcome, Sample, Status};
 
 /// The label every container deck creates carries: the run's id.
@@ -61,7 +62,7 @@ pub enum EngineError {
     )]
     Unreachable {
         endpoint: String,
-        source_of: &'static str,
+        source_of: String,
         reason: String,
     },
     #[error(
@@ -117,6 +118,10 @@ fn api(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Engine
 /// What `meta.json` records of the engine.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
+    /// The name it was given (`--engine`, `[bench.engines]`, the context's); `default` for the
+    /// Docker CLI's default context. Empty in results written before engines had names.
+    #[serde(default)]
+    pub name: String,
     pub endpoint: String,
     pub version: String,
     pub api_version: String,
@@ -236,53 +241,99 @@ impl Engine {
         })
     }
 
-    /// Connect as the Docker CLI does (DOCKER_HOST, else the default socket) and agree on an API
-    /// version with the engine.
-    pub fn connect() -> Result<Engine, EngineError> {
-        let from_env = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty());
-        let (endpoint, source_of) = match &from_env {
-            Some(h) => (h.clone(), "from DOCKER_HOST"),
-            None => (
-                "unix:///var/run/docker.sock".to_string(),
-                "the default socket; DOCKER_HOST is not set",
-            ),
+    /// Connect to a resolved engine (`engines::resolve`, the Docker CLI's rules) and agree on an
+    /// API version with it.
+    pub fn connect(target: &Target) -> Result<Engine, EngineError> {
+        let Endpoint::Docker { host, tls } = &target.endpoint else {
+            return Err(EngineError::Unreachable {
+                endpoint: target.name.clone(),
+                source_of: target.source.clone(),
+                reason: "`local` is this machine, not a Docker engine".into(),
+            });
         };
+        let endpoint = host.clone();
         let unreachable = |reason: String| EngineError::Unreachable {
             endpoint: endpoint.clone(),
-            source_of,
+            source_of: target.source.clone(),
             reason,
         };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| unreachable(format!("cannot start an async runtime: {e}")))?;
-        let tls = endpoint.starts_with("https://")
-            || std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
-        let docker = Docker::connect_with_host(&endpoint)
-            .map_err(|e| {
-                if tls {
-                    EngineError::Tls {
-                        endpoint: endpoint.clone(),
-                        cert_path: std::env::var("DOCKER_CERT_PATH")
-                            .unwrap_or_else(|_| "~/.docker, as DOCKER_CERT_PATH is not set".into()),
-                        reason: e.to_string(),
+        let mut ssh_errors = None;
+        let docker = match tls {
+            _ if endpoint.starts_with("ssh://") => super::ssh::connect(&endpoint, 120)
+                .map(|(docker, errors)| {
+                    ssh_errors = Some(errors);
+                    docker
+                })
+                .map_err(&unreachable),
+            Tls::Files(dir) => Docker::connect_with_ssl(
+                &endpoint,
+                &dir.join("key.pem"),
+                &dir.join("cert.pem"),
+                &dir.join("ca.pem"),
+                120,
+                bollard::API_DEFAULT_VERSION,
+            )
+            .map_err(|e| EngineError::Tls {
+                endpoint: endpoint.clone(),
+                cert_path: format!("{} ({})", dir.display(), target.source),
+                reason: e.to_string(),
+            }),
+            Tls::FromEnvironment => {
+                let tls = endpoint.starts_with("https://")
+                    || std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
+                Docker::connect_with_host(&endpoint).map_err(|e| {
+                    if tls {
+                        EngineError::Tls {
+                            endpoint: endpoint.clone(),
+                            cert_path: std::env::var("DOCKER_CERT_PATH").unwrap_or_else(|_| {
+                                "~/.docker, as DOCKER_CERT_PATH is not set".into()
+                            }),
+                            reason: e.to_string(),
+                        }
+                    } else {
+                        unreachable(e.to_string())
                     }
-                } else {
-                    unreachable(e.to_string())
-                }
-            })?
-            .with_timeout(Duration::from_secs(120));
+                })
+            }
+        }?
+        .with_timeout(Duration::from_secs(120));
+        // Over ssh the first answer waits for a login and a `docker` started remotely.
+        let wait = Duration::from_secs(if ssh_errors.is_some() { 30 } else { 10 });
         let docker = rt
             .block_on(async {
-                let d = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
-                    .await
-                    .map_err(|_| "no answer within 10 s".to_string())?
-                    .map_err(|e| e.to_string())?;
-                tokio::time::timeout(Duration::from_secs(10), d.ping())
-                    .await
-                    .map_err(|_| "no answer within 10 s".to_string())?
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>(d)
+                let answer = async {
+                    let d = tokio::time::timeout(wait, docker.negotiate_version())
+                        .await
+                        .map_err(|_| format!("no answer within {} s", wait.as_secs()))?
+                        .map_err(|e| e.to_string())?;
+                    tokio::time::timeout(wait, d.ping())
+                        .await
+                        .map_err(|_| format!("no answer within {} s", wait.as_secs()))?
+                        .map_err(|e| e.to_string())?;
+                    Ok::<_, String>(d)
+                }
+                .await;
+                let Err(reason) = answer else {
+                    return answer;
+                };
+                // ssh's reason arrives on its stderr as it exits: give it a moment.
+                let Some(errors) = &ssh_errors else {
+                    return Err(reason);
+                };
+                for _ in 0..40 {
+                    if !errors.last().is_empty() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                match errors.last() {
+                    said if said.is_empty() => Err(reason),
+                    said => Err(format!("{reason}; ssh said: {said}")),
+                }
             })
             .map_err(unreachable)?;
         Ok(Engine {
@@ -303,6 +354,7 @@ impl Engine {
                 .map_err(api("asking the engine"))?;
             let text = |v: Option<String>| v.unwrap_or_default();
             Ok(EngineInfo {
+                name: String::new(),
                 endpoint: self.endpoint.clone(),
                 version: text(version.version),
                 api_version: text(version.api_version),

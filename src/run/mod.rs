@@ -1,5 +1,6 @@
 //! `deck run`'s parts, along the data flow: [`config`] (the `[bench]` table of deck.toml, checked),
-//! [`plan`] (the run matrix and its order), [`local`] and [`docker`] (one run measured, on this
+//! [`plan`] (the run matrix and its order), [`engines`] (which Docker engine, by the
+//! Docker CLI's rules: contexts, URLs, `local`; [`ssh`] reaches `ssh://` ones), [`local`] and [`docker`] (one run measured, on this
 //! machine or in a container), [`measure`] (what a run measured), [`record`] (append-only CSV
 //! results that survive a crash, for `--resume`), [`tables`] (the results files, their columns, and
 //! what `--resume` reads back), [`meta`] (where the results were measured), [`report`] (plan,
@@ -8,6 +9,7 @@
 pub mod cgroup;
 pub mod config;
 pub mod docker;
+pub mod engines;
 pub mod local;
 pub mod measure;
 pub mod meta;
@@ -15,5 +17,6 @@ pub mod plan;
 pub mod record;
 mod report;
 pub mod runner;
+mod ssh;
 pub mod stats;
 pub mod tables;

@@ -139,6 +139,7 @@ mod tests {
             output: "data".into(),
             variants: vec![variant("a"), variant("b")],
             workloads: vec![workload("x"), workload("y")],
+            engines: Default::default(),
         }
     }
 

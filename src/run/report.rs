@@ -48,6 +48,21 @@ pub(super) fn print_plan(setup: &Setup, opts: &RunOptions) {
     let bench = &setup.bench;
     let chosen: BTreeSet<&str> = setup.runs.iter().map(|r| r.variant.as_str()).collect();
     println!("deck run — the plan (nothing is run with --dry-run)");
+    match super::engines::resolve(
+        opts.engine.as_deref(),
+        &bench.engines,
+        &super::engines::Env::from_process(),
+    ) {
+        Ok(t) => match &t.endpoint {
+            super::engines::Endpoint::Docker { host, .. } => {
+                println!("engine: {} at {host} ({})", t.name, t.source)
+            }
+            super::engines::Endpoint::Local => {
+                println!("engine: {} (this machine, no Docker)", t.name)
+            }
+        },
+        Err(e) => println!("engine: {e}"),
+    }
     let width = bench
         .variants
         .iter()

@@ -16,6 +16,7 @@ use anyhow::{Context, bail};
 
 use super::config::{Bench, Variant, VariantKind, Workload};
 use super::docker::{self, ContainerRun, Engine};
+use super::engines;
 use super::local;
 use super::measure::{Outcome, Sample};
 use super::meta::{self, Meta, Session};
@@ -42,6 +43,9 @@ pub struct RunOptions {
     /// Use the images built before and carry their build rows over; build nothing.
     pub reuse_images: bool,
     pub keep_going: bool,
+    /// `--engine`: a `[bench.engines]` name, Docker context, URL or `local` (`None`: the Docker
+    /// CLI's current context).
+    pub engine: Option<String>,
     /// As typed, for meta.json.
     pub command_line: String,
 }
@@ -170,6 +174,9 @@ fn resumed_options(opts: &RunOptions, command: &str) -> RunOptions {
     if o.workloads.is_empty() {
         o.workloads = values("--workload");
     }
+    if o.engine.is_none() {
+        o.engine = values("--engine").into_iter().next();
+    }
     o.no_cache |= words.contains(&"--no-cache");
     o.keep_going |= words.contains(&"--keep-going");
     o
@@ -282,9 +289,31 @@ impl<'a> Runner<'a> {
         let needs_engine = selected
             .iter()
             .any(|(v, _)| variant(&bench, v).kind != VariantKind::Local);
+        let target = engines::resolve(
+            self.opts.engine.as_deref(),
+            &bench.engines,
+            &engines::Env::from_process(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if needs_engine && target.endpoint == engines::Endpoint::Local {
+            let containers: Vec<&str> = selected
+                .iter()
+                .map(|(v, _)| v.as_str())
+                .filter(|v| variant(&bench, v).kind != VariantKind::Local)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            bail!(
+                "engine `{}` is this machine without Docker, but {} run in containers\n  help: pick the local variants (`--variant NAME` for each variant with local = true), or name a Docker engine",
+                target.name,
+                containers.join(", ")
+            );
+        }
         if needs_engine {
-            let engine = Engine::connect()?;
-            self.meta.engine = Some(engine.info()?);
+            let engine = Engine::connect(&target)?;
+            let mut info = engine.info()?;
+            info.name = target.name.clone();
+            self.meta.engine = Some(info);
             let left = engine.remove_leftovers(&self.slug)?;
             if left > 0 {
                 eprintln!("removed {left} container(s) left by an earlier run that did not finish");
@@ -303,6 +332,17 @@ impl<'a> Runner<'a> {
         // The results folder: archived and started afresh, or resumed.
         let mut archived = None;
         if self.opts.resume {
+            // Rows from two engines in one table could not be told apart.
+            if let (Some(now), Some(before)) = (&self.meta.engine, Meta::earlier_engine(&meta_path))
+                && now.endpoint != before.endpoint
+            {
+                bail!(
+                    "the results in {} were measured on {}, not on {}: resuming would mix two machines' rows\n  help: resume with the same engine (`--engine`), or start afresh without --resume",
+                    self.out.display(),
+                    before.endpoint,
+                    now.endpoint
+                );
+            }
             self.meta.sessions = Meta::earlier_sessions(&meta_path);
             if self.meta.engine.is_none() {
                 self.meta.engine = Meta::earlier_engine(&meta_path);
@@ -1107,9 +1147,10 @@ mod tests {
         };
         let o = resumed_options(
             &now,
-            "deck run --no-cache --variant a --variant=b --workload w",
+            "deck run --no-cache --variant a --variant=b --workload w --engine lab",
         );
         assert!(o.no_cache && !o.keep_going && o.resume);
+        assert_eq!(o.engine.as_deref(), Some("lab"));
         assert_eq!(o.variants, ["a", "b"]);
         assert_eq!(o.workloads, ["w"]);
         // What this command says wins.
