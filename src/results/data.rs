@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-// The readers come from polars-io itself: polars' own csv/json/parquet features also switch on its
-// streaming engine (and with it object_store and an HTTP client), which deck never uses.
+// The readers come from polars-io itself: polars' own csv/json/parquet features also compile its
+// lazy scans and SQL table functions (`read_csv(...)`), which deck does not use.
 use polars_io::prelude::{CsvReadOptions, JsonFormat, JsonReader, ParquetReader, SerReader};
 
 use super::{hyperfine, sql};
