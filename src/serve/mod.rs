@@ -270,9 +270,11 @@ fn listen(addr: SocketAddr) -> Result<TcpListener, String> {
 #[cfg(unix)]
 fn set_send_timeout(listener: &std::net::TcpListener, timeout: Duration) {
     use std::os::fd::AsRawFd;
+    // The field types are not named: musl's libc marks `time_t` and `suseconds_t` deprecated
+    // (they become 64-bit there); the values here are a few seconds.
     let tv = libc::timeval {
-        tv_sec: timeout.as_secs() as libc::time_t,
-        tv_usec: libc::suseconds_t::from(timeout.subsec_micros() as i32),
+        tv_sec: timeout.as_secs() as _,
+        tv_usec: timeout.subsec_micros() as _,
     };
     // SAFETY: a valid socket descriptor and a timeval of the size given.
     unsafe {
