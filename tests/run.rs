@@ -1321,7 +1321,12 @@ fn an_engine_is_named_by_a_docker_context_or_in_deck_toml() {
     );
     let out = plan(
         &["run", "--dry-run"],
-        &[("DOCKER_CONFIG", &config_dir), ("DOCKER_CONTEXT", "lab")],
+        // DOCKER_HOST would come first, as in the docker CLI: cleared (empty is unset).
+        &[
+            ("DOCKER_CONFIG", &config_dir),
+            ("DOCKER_CONTEXT", "lab"),
+            ("DOCKER_HOST", ""),
+        ],
     );
     assert!(out.contains(&format!("engine: lab {line}")), "{out}");
 

@@ -446,7 +446,7 @@ impl Bench {
             }
             let scheme = value.split_once("://").map(|(s, _)| s);
             if value.trim().is_empty()
-                || scheme.is_some_and(|s| !["unix", "tcp", "http", "https", "ssh"].contains(&s))
+                || scheme.is_some_and(|s| !super::engines::SCHEMES.contains(&s))
             {
                 error(
                     &at,

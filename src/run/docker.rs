@@ -261,46 +261,46 @@ impl Engine {
             .enable_all()
             .build()
             .map_err(|e| unreachable(format!("cannot start an async runtime: {e}")))?;
+        let timeout = Duration::from_secs(120);
         let mut ssh_errors = None;
-        let docker = match tls {
-            _ if endpoint.starts_with("ssh://") => super::ssh::connect(&endpoint, 120)
+        let docker = if endpoint.starts_with("ssh://") {
+            super::ssh::connect(&endpoint, timeout.as_secs())
                 .map(|(docker, errors)| {
                     ssh_errors = Some(errors);
                     docker
                 })
-                .map_err(&unreachable),
-            Tls::Files(dir) => Docker::connect_with_ssl(
+                .map_err(&unreachable)
+        } else if let Tls::Files(dir) = tls {
+            Docker::connect_with_ssl(
                 &endpoint,
                 &dir.join("key.pem"),
                 &dir.join("cert.pem"),
                 &dir.join("ca.pem"),
-                120,
+                timeout.as_secs(),
                 bollard::API_DEFAULT_VERSION,
             )
             .map_err(|e| EngineError::Tls {
                 endpoint: endpoint.clone(),
                 cert_path: format!("{} ({})", dir.display(), target.source),
                 reason: e.to_string(),
-            }),
-            Tls::FromEnvironment => {
-                let tls = endpoint.starts_with("https://")
-                    || std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
-                Docker::connect_with_host(&endpoint).map_err(|e| {
-                    if tls {
-                        EngineError::Tls {
-                            endpoint: endpoint.clone(),
-                            cert_path: std::env::var("DOCKER_CERT_PATH").unwrap_or_else(|_| {
-                                "~/.docker, as DOCKER_CERT_PATH is not set".into()
-                            }),
-                            reason: e.to_string(),
-                        }
-                    } else {
-                        unreachable(e.to_string())
+            })
+        } else {
+            let tls = endpoint.starts_with("https://")
+                || std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
+            Docker::connect_with_host(&endpoint).map_err(|e| {
+                if tls {
+                    EngineError::Tls {
+                        endpoint: endpoint.clone(),
+                        cert_path: std::env::var("DOCKER_CERT_PATH")
+                            .unwrap_or_else(|_| "~/.docker, as DOCKER_CERT_PATH is not set".into()),
+                        reason: e.to_string(),
                     }
-                })
-            }
+                } else {
+                    unreachable(e.to_string())
+                }
+            })
         }?
-        .with_timeout(Duration::from_secs(120));
+        .with_timeout(timeout);
         // Over ssh the first answer waits for a login and a `docker` started remotely.
         let wait = Duration::from_secs(if ssh_errors.is_some() { 30 } else { 10 });
         let docker = rt

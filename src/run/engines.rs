@@ -14,6 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The address schemes an engine can be reached by.
+pub const SCHEMES: &[&str] = &["unix", "tcp", "http", "https", "ssh"];
+
 /// The engine of the default context when nothing else is said.
 pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
@@ -141,7 +144,7 @@ fn direct(value: &str, env: &Env) -> Result<Target, String> {
     }
     if let Some((scheme, rest)) = value.split_once("://") {
         return match scheme {
-            "unix" | "tcp" | "http" | "https" | "ssh" if !rest.is_empty() => Ok(Target {
+            _ if SCHEMES.contains(&scheme) && !rest.is_empty() => Ok(Target {
                 name: value.to_string(),
                 endpoint: Endpoint::Docker {
                     host: value.to_string(),

@@ -45,12 +45,11 @@ impl Hub {
         };
         if full {
             // The page retries (its EventSource reconnects) and gets a place when one is free.
-            let body = "too many live-reload pages open on this server; close some\n";
-            let _ = write!(
-                conn,
-                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
+            let refusal = super::server::text(
+                503,
+                "too many live-reload pages open on this server; close some\n",
             );
+            let _ = conn.write_all(&refusal.wire(false, true));
             let _ = conn.flush();
             return;
         }

@@ -100,7 +100,7 @@ impl Response {
 
     /// Status line, headers and (unless `head_only`) body, as sent. `keep` confirms keep-alive
     /// to an HTTP/1.0 client that asked for it.
-    fn wire(&self, head_only: bool, close: bool) -> Vec<u8> {
+    pub fn wire(&self, head_only: bool, close: bool) -> Vec<u8> {
         self.wire_with(head_only, close, false)
     }
 
