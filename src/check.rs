@@ -110,6 +110,16 @@ pub struct CheckReport {
     pub links: Vec<(PathBuf, String)>,
     /// Checks that could not run, and why.
     pub skipped: Vec<String>,
+    /// The hosts whose measurements each deck's figures read.
+    pub hosts: Vec<DeckHosts>,
+}
+
+/// The hosts in a results folder a deck's figures read: (host, measured runs) in name order.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeckHosts {
+    pub deck: String,
+    pub folder: PathBuf,
+    pub hosts: Vec<(String, usize)>,
 }
 
 impl CheckReport {
@@ -144,6 +154,7 @@ pub fn check(opts: &CheckOptions) -> CheckReport {
     stale_data(&build, &mut report);
     failed_runs(&build, &mut report);
     edited_results(&build, &mut report);
+    hosts(&build, &mut report);
     for deck in &build.decks {
         notes(&deck.source, &deck.html, &mut report);
         remote(&deck.source, &deck.html, &mut report);
@@ -282,6 +293,88 @@ fn edited_results(build: &BuildReport, report: &mut CheckReport) {
                     "restore it, or run `deck run` again",
                 )),
             }
+        }
+    }
+}
+
+/// Which hosts each deck shows (the hosts in the `deck run` results its figures read), and the
+/// hosts whose rows were measured with another `[bench]` than deck.toml's now (meta.json records
+/// each engine's configuration hash): their numbers may not be comparable with the others'.
+fn hosts(build: &BuildReport, report: &mut CheckReport) {
+    use crate::run::tables::{HOST, META, RUNS, has_host_column};
+    let mut by_deck: std::collections::BTreeMap<&str, std::collections::BTreeSet<PathBuf>> =
+        Default::default();
+    for f in &build.figures {
+        for i in &f.inputs {
+            let path = build.root.join(&i.path);
+            let results = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(has_host_column);
+            if let (true, Some(dir)) = (results, path.parent())
+                && dir.join(META).is_file()
+            {
+                by_deck
+                    .entry(&f.deck)
+                    .or_default()
+                    .insert(dir.to_path_buf());
+            }
+        }
+    }
+    let config = build.root.join(crate::project::CONFIG_FILE);
+    let now = std::fs::read_to_string(&config)
+        .ok()
+        .filter(|t| toml::from_str::<toml::Table>(t).is_ok_and(|t| t.contains_key("bench")))
+        .map(|t| crate::run::runner::config_hash(&t));
+    let mut flagged = std::collections::BTreeSet::new();
+    for (deck, folders) in by_deck {
+        for dir in folders {
+            let meta = dir.join(META);
+            let legacy = crate::run::meta::Meta::legacy_host(&meta);
+            let mut runs: std::collections::BTreeMap<String, usize> = Default::default();
+            if let Ok(mut reader) = csv::Reader::from_path(dir.join(RUNS)) {
+                let headers = reader.headers().cloned().unwrap_or_default();
+                let col = |n: &str| headers.iter().position(|h| h == n);
+                let (h, warm) = (col(HOST), col("warmup"));
+                for rec in reader.records().flatten() {
+                    if warm.and_then(|w| rec.get(w)) == Some("true") {
+                        continue;
+                    }
+                    let host = h.and_then(|h| rec.get(h)).unwrap_or(&legacy);
+                    *runs.entry(host.to_string()).or_default() += 1;
+                }
+            }
+            if let Some(now) = &now {
+                for e in crate::run::meta::Meta::earlier_engines(&meta) {
+                    let shown = runs.contains_key(&e.name);
+                    if !shown || e.config_sha256.is_empty() || &e.config_sha256 == now {
+                        continue;
+                    }
+                    if flagged.insert((dir.clone(), e.name.clone())) {
+                        report.findings.push(warning(
+                            "hosts",
+                            &dir.join(RUNS),
+                            format!(
+                                "the rows of host `{}` were measured with another [bench] than {}'s now (sha256 {}… in {}, {}… now): its numbers may not compare with the others'",
+                                e.name,
+                                crate::project::CONFIG_FILE,
+                                &e.config_sha256[..e.config_sha256.len().min(12)],
+                                meta.display(),
+                                &now[..now.len().min(12)]
+                            ),
+                            &format!(
+                                "measure it again with this [bench] (`deck run --engine {} --append`), or leave its rows out where the decks query them",
+                                e.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            report.hosts.push(DeckHosts {
+                deck: deck.to_string(),
+                folder: dir.strip_prefix(&build.root).unwrap_or(&dir).to_path_buf(),
+                hosts: runs.into_iter().collect(),
+            });
         }
     }
 }

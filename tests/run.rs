@@ -77,6 +77,13 @@ fn own_cache(p: &Project, test: &str) {
     std::fs::write(&path, text).unwrap();
 }
 
+/// The build log of variant `v` when no engine is named: the engine is called by its machine's
+/// name (the test's own dockerd runs here).
+fn build_log(v: &str) -> String {
+    let host = deck::run::meta::host_name();
+    format!("data/logs/build-{}-{v}.log", deck::run::runner::slug(&host))
+}
+
 /// Rows of a results CSV as maps from column to value.
 fn rows(p: &Project, file: &str) -> Vec<std::collections::BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(p.path(file)).unwrap();
@@ -142,7 +149,7 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
         num(&builds[0], "size_bytes") > 500_000.0,
         "busybox is in the image"
     );
-    assert!(p.read("data/logs/build-bb.log").contains("Step 1/"));
+    assert!(p.read(&build_log("bb")).contains("Step 1/"));
 
     let runs = rows(&p, "data/runs.csv");
     assert_eq!(runs.len(), 1, "{runs:?}");
@@ -185,13 +192,13 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
 
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     assert!(
-        meta["engine"]["version"]
+        meta["engines"][0]["version"]
             .as_str()
             .is_some_and(|v| !v.is_empty()),
         "{meta}"
     );
     assert!(
-        ["1", "2"].contains(&meta["engine"]["cgroup_version"].as_str().unwrap()),
+        ["1", "2"].contains(&meta["engines"][0]["cgroup_version"].as_str().unwrap()),
         "{meta}"
     );
     assert!(meta["host"]["cores"].as_u64().unwrap() >= 1);
@@ -224,7 +231,7 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
     assert!(err.contains("reused; its build row carried over"), "{err}");
     assert!(!err.contains("built `bb`"), "{err}");
     assert_eq!(rows(&p, "data/builds.csv"), builds, "the build row is kept");
-    assert!(p.read("data/logs/build-bb.log").contains("Step 1/"));
+    assert!(p.read(&build_log("bb")).contains("Step 1/"));
     assert_eq!(rows(&p, "data/runs.csv").len(), 1, "the runs start afresh");
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     let sessions = meta["sessions"].as_array().unwrap();
@@ -385,7 +392,10 @@ fn local_variants_run_without_an_engine() {
     let metrics = rows(&p, "data/metrics.csv");
     assert!(metrics.iter().all(|m| m["key"] == "n" && m["value"] == "7"));
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
-    assert!(meta["engine"].is_null(), "no engine was used: {meta}");
+    assert!(
+        meta["engines"][0]["endpoint"] == "local",
+        "no Docker engine was used: {meta}"
+    );
     assert_eq!(
         meta["files"]["runs.csv"].as_str().unwrap().len(),
         64,
@@ -404,7 +414,7 @@ fn local_variants_run_without_an_engine() {
     let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["warnings"], 0, "{doc}");
-    let edited = p.read("data/runs.csv") + "host,w,9,false,0.1,0,0,0,0,0,0,ok,,\n";
+    let edited = p.read("data/runs.csv") + "elsewhere,host,w,9,false,0.1,0,0,0,0,0,0,ok,,\n";
     std::fs::write(p.path("data/runs.csv"), edited).unwrap();
     let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -533,7 +543,7 @@ fn a_tcp_engine_gets_the_mounted_folders_copied_in() {
     );
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     assert_eq!(
-        meta["engine"]["endpoint"].as_str().unwrap(),
+        meta["engines"][0]["endpoint"].as_str().unwrap(),
         format!("tcp://127.0.0.1:{port}")
     );
 }
@@ -564,13 +574,13 @@ fn a_failed_build_shows_its_last_lines_and_keep_going_runs_the_rest() {
         "building the image of `bb` failed",
         "last lines of the build log:",
         "gcc: fatal error: no input files",
-        "data/logs/build-bb.log",
+        build_log("bb").as_str(),
         "--keep-going would leave `bb` out",
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
     assert!(!err.contains('\u{1b}'), "no terminal colour codes: {err:?}");
-    assert!(p.read("data/logs/build-bb.log").contains("no input files"));
+    assert!(p.read(&build_log("bb")).contains("no input files"));
     assert!(!p.path("data/runs.csv").exists() || rows(&p, "data/runs.csv").is_empty());
 
     // --keep-going: the broken variant is left out, the host variant runs.
@@ -748,7 +758,7 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
     assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "7");
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     assert_eq!(
-        meta["engine"]["endpoint"],
+        meta["engines"][0]["endpoint"],
         format!("tcp://127.0.0.1:{port}")
     );
 
@@ -780,8 +790,8 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
-    assert_eq!(meta["engine"]["name"], "secure");
-    assert_eq!(meta["engine"]["endpoint"], host);
+    assert_eq!(meta["engines"][0]["name"], "secure");
+    assert_eq!(meta["engines"][0]["endpoint"], host);
 }
 
 /// `docker --config DIR ARGS`, which must succeed: the Docker CLI writing its own context store.
@@ -1004,8 +1014,20 @@ struct OwnEngine {
 impl OwnEngine {
     fn start() -> OwnEngine {
         let dir = tempfile::Builder::new().prefix("deck-e").tempdir().unwrap();
-        let d = dir.path();
-        let child = Command::new("dockerd")
+        let child = OwnEngine::spawn(dir.path());
+        let e = OwnEngine { dir, child };
+        e.wait_ready();
+        e
+    }
+
+    /// Start it again after [`OwnEngine::stop`], on the same socket, data and exec roots.
+    fn restart(&mut self) {
+        self.child = OwnEngine::spawn(self.dir.path());
+        self.wait_ready();
+    }
+
+    fn spawn(d: &Path) -> std::process::Child {
+        Command::new("dockerd")
             .args(["--bridge=none", "--iptables=false", "--ip6tables=false"])
             .arg("-H")
             .arg(format!("unix://{}", d.join("docker.sock").display()))
@@ -1018,11 +1040,13 @@ impl OwnEngine {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(d.join("dockerd.log")).unwrap())
             .spawn()
-            .expect("dockerd (apt-get install docker.io)");
-        let e = OwnEngine { dir, child };
+            .expect("dockerd (apt-get install docker.io)")
+    }
+
+    fn wait_ready(&self) {
         let t0 = Instant::now();
         while Command::new("docker")
-            .env("DOCKER_HOST", e.host())
+            .env("DOCKER_HOST", self.host())
             .arg("info")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -1035,7 +1059,20 @@ impl OwnEngine {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-        e
+    }
+
+    /// The containers of project `p` on this engine (running or not).
+    fn containers_of(&self, p: &Project) -> Vec<String> {
+        let id = deck::run::runner::project_id(&p.path("").canonicalize().unwrap());
+        let out = Command::new("docker")
+            .args(["-H", &self.host(), "ps", "-a", "-q", "--filter"])
+            .arg(format!("label={}={id}", deck::run::docker::PROJECT_LABEL))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     fn host(&self) -> String {
@@ -1164,12 +1201,21 @@ fn sigterm_stops_a_run_like_ctrl_c_and_another_projects_run_is_left_alone() {
     let out = second.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(!err.contains("left by an earlier run"), "{err}");
-    let runs = csv::Reader::from_path(b_dir.join("data/runs.csv"))
+    assert!(
+        !err.contains("by an earlier run that did not finish"),
+        "{err}"
+    );
+    let mut reader = csv::Reader::from_path(b_dir.join("data/runs.csv")).unwrap();
+    let status = reader
+        .headers()
         .unwrap()
+        .iter()
+        .position(|h| h == "status")
+        .unwrap();
+    let runs = reader
         .records()
         .filter_map(Result::ok)
-        .filter(|r| r.get(11) == Some("ok"))
+        .filter(|r| r.get(status) == Some("ok"))
         .count();
     assert_eq!(runs, 2, "the other project's runs were not disturbed");
     let engine =
@@ -1218,7 +1264,8 @@ fn after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed() {
     let run = p.deck(&["run", "--resume"]).ok();
     let err = run.stderr();
     assert!(
-        err.contains("removed 1 container(s) left by an earlier run"),
+        err.contains("removed 1 container(s) left on `")
+            && err.contains("` by an earlier run that did not finish"),
         "{err}"
     );
     assert!(err.contains("was killed before it could finish"), "{err}");
@@ -1254,7 +1301,7 @@ fn ctrl_c_during_an_image_build_leaves_the_earlier_results_in_place() {
         .spawn()
         .unwrap();
     wait_for_file(
-        &p.path("data/logs/build-bb.log"),
+        &p.path(&build_log("bb")),
         Duration::from_secs(60),
         "the build did not start",
         |t| t.contains("sleep 20"),
@@ -1354,8 +1401,8 @@ fn an_engine_is_named_by_a_docker_context_or_in_deck_toml() {
     );
     assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "3");
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
-    assert_eq!(meta["engine"]["name"], "bench-box");
-    assert_eq!(meta["engine"]["endpoint"], engine.host());
+    assert_eq!(meta["engines"][0]["name"], "bench-box");
+    assert_eq!(meta["engines"][0]["endpoint"], engine.host());
     let images = Command::new("docker")
         .args([
             "-H",
@@ -1377,10 +1424,15 @@ fn an_engine_is_named_by_a_docker_context_or_in_deck_toml() {
         String::from_utf8_lossy(&images.stdout)
     );
 
-    // Resuming on another engine would mix two machines' rows in one table: refused.
+    // Resuming with the name now given to another engine would put two machines' rows under
+    // one host: refused.
+    let toml = p
+        .read("deck.toml")
+        .replace("bench-box = \"lab\"", "bench-box = \"default\"");
+    std::fs::write(p.path("deck.toml"), toml).unwrap();
     let out = deck_with(
         &p,
-        &["run", "--resume", "--engine", "default"],
+        &["run", "--resume", "--engine", "bench-box"],
         &with_config,
     );
     let err = String::from_utf8_lossy(&out.stderr);
@@ -1581,6 +1633,336 @@ fn an_ssh_engine_is_reached_through_the_system_ssh_client() {
     assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "5");
     assert_eq!(rows(&p, "data/runs.csv")[0]["status"], "ok");
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
-    assert_eq!(meta["engine"]["endpoint"], url);
-    assert_eq!(meta["engine"]["name"], url);
+    assert_eq!(meta["engines"][0]["endpoint"], url);
+    assert_eq!(meta["engines"][0]["name"], url);
+}
+
+/// Rows of a results CSV per host: host → rows.
+fn by_host(
+    p: &Project,
+    file: &str,
+) -> std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, String>>> {
+    let mut out: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+    for r in rows(p, file) {
+        out.entry(r["host"].clone()).or_default().push(r);
+    }
+    out
+}
+
+/// A project measured on two engines of the test's own, named `a` and `b` in deck.toml.
+fn two_engine_project(bb: &Path, a: &OwnEngine, b: &OwnEngine, bench: &str) -> Project {
+    bench_project(
+        bb,
+        &format!(
+            "{bench}\n[bench.engines]\na = \"{}\"\nb = \"{}\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n",
+            a.host(),
+            b.host()
+        ),
+    )
+}
+
+#[test]
+fn two_engines_measure_the_same_matrix_at_once_one_run_at_a_time_each() {
+    let Some(bb) =
+        engine_or_skip("two_engines_measure_the_same_matrix_at_once_one_run_at_a_time_each")
+    else {
+        return;
+    };
+    let (a, b) = (OwnEngine::start(), OwnEngine::start());
+    let p = two_engine_project(
+        &bb,
+        &a,
+        &b,
+        "repeat = 3\nwarmup = 1\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 1.5; echo '{\\\"slept\\\": 1.5}'\"]\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["run", "--engine", "a", "--engine", "b"])
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Watched from outside: the containers of the project on each engine, while deck runs.
+    let (mut most, mut both) = ((0, 0), false);
+    while child.try_wait().unwrap().is_none() {
+        let (on_a, on_b) = (a.containers_of(&p).len(), b.containers_of(&p).len());
+        most = (most.0.max(on_a), most.1.max(on_b));
+        both |= on_a > 0 && on_b > 0;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(most, (1, 1), "one run at a time on each engine");
+    assert!(both, "the engines measured at the same time");
+    for file in ["runs.csv", "builds.csv", "samples.csv", "metrics.csv"] {
+        let hosts = by_host(&p, &format!("data/{file}"));
+        assert_eq!(
+            hosts.keys().collect::<Vec<_>>(),
+            ["a", "b"],
+            "{file} has both hosts' rows"
+        );
+    }
+    let runs = by_host(&p, "data/runs.csv");
+    for (host, rows) in &runs {
+        assert_eq!(rows.len(), 4, "{host}: a warm-up and three runs");
+        assert!(rows.iter().all(|r| r["status"] == "ok"), "{rows:?}");
+    }
+    // Each engine built its own image; meta.json describes both.
+    for e in [&a, &b] {
+        let images = Command::new("docker")
+            .args(["-H", &e.host(), "image", "inspect", &image_of(&p, "bb")])
+            .output()
+            .unwrap();
+        assert!(images.status.success(), "the image is on {}", e.host());
+    }
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let engines = meta["engines"].as_array().unwrap();
+    assert_eq!(engines.len(), 2, "{meta}");
+    for (e, own) in engines.iter().zip([&a, &b]) {
+        assert_eq!(e["endpoint"], own.host());
+        assert!(!e["version"].as_str().unwrap().is_empty(), "{e}");
+        assert!(!e["cgroup_version"].as_str().unwrap().is_empty(), "{e}");
+        assert!(!e["cpu_model"].as_str().unwrap().is_empty(), "{e}");
+        assert_eq!(e["config_sha256"], meta["project"]["config_sha256"]);
+    }
+    assert_eq!(engines[0]["name"], "a");
+    assert_eq!(engines[1]["name"], "b");
+    // The lines say which engine, and the summary compares the hosts.
+    assert!(
+        err.contains("[a] built `bb`") && err.contains("[b] built `bb`"),
+        "{err}"
+    );
+    assert!(err.contains("bb @ a") && err.contains("bb @ b"), "{err}");
+    // A deck shows both hosts, one series each.
+    let toml = p.read("deck.toml");
+    // [datasets] goes above [bench]: a table after it would be read as part of it.
+    let p = p
+        .file("deck.toml", format!("[datasets]\nruns = \"data/runs.csv\"\n\n{toml}"))
+        .file(
+            "slides/h.md",
+            "```chart\nsql: SELECT host, variant, wall_s FROM runs WHERE NOT warmup\nx: variant\ny: wall_s\nerror: stddev\nseries: host\n```\n\n<!-- notes -->\n",
+        );
+    let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["hosts"][0]["hosts"][0]["host"], "a", "{doc}");
+    assert_eq!(doc["hosts"][0]["hosts"][0]["runs"], 3, "{doc}");
+    assert_eq!(doc["hosts"][0]["hosts"][1]["host"], "b", "{doc}");
+    assert_eq!(doc["warnings"], 0, "{doc}");
+}
+
+#[test]
+fn an_engine_stopped_mid_run_leaves_the_others_rows_whole_and_resume_finishes_it() {
+    let Some(bb) = engine_or_skip(
+        "an_engine_stopped_mid_run_leaves_the_others_rows_whole_and_resume_finishes_it",
+    ) else {
+        return;
+    };
+    let (a, mut b) = (OwnEngine::start(), OwnEngine::start());
+    let p = two_engine_project(
+        &bb,
+        &a,
+        &b,
+        "repeat = 4\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 1; echo '{\\\"slept\\\": 1}'\"]\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["run", "--engine", "a", "--engine", "b"])
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `b` stops once it has measured a run.
+    wait_for_file(
+        &p.path("data/runs.csv"),
+        Duration::from_secs(120),
+        "no run finished on b",
+        |t| t.lines().any(|l| l.starts_with("b,")),
+    );
+    b.stop();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("engine `b` stopped: the Docker engine at")
+            && err.contains("the other engines' runs are recorded"),
+        "{err}"
+    );
+    let runs = by_host(&p, "data/runs.csv");
+    assert_eq!(runs["a"].len(), 4, "a measured everything: {runs:?}");
+    assert!(runs["a"].iter().all(|r| r["status"] == "ok"));
+    let measured_on_b = runs["b"].len();
+    assert!((1..4).contains(&measured_on_b), "{runs:?}");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert!(meta["engines"][0]["failed"].is_null(), "{meta}");
+    assert!(
+        meta["engines"][1]["failed"]
+            .as_str()
+            .unwrap()
+            .contains("stopped answering"),
+        "{meta}"
+    );
+    assert_eq!(meta["sessions"][0]["result"], "failed");
+
+    // Back again: --resume measures only what b is missing (with the first session's engines).
+    b.restart();
+    let out = deck_with(&p, &["run", "--resume"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "resuming: {} of 8 runs already recorded",
+            4 + measured_on_b
+        )),
+        "{err}"
+    );
+    let runs = by_host(&p, "data/runs.csv");
+    for host in ["a", "b"] {
+        let reps: std::collections::BTreeSet<&str> =
+            runs[host].iter().map(|r| r["rep"].as_str()).collect();
+        assert_eq!(runs[host].len(), 4, "{host}: {runs:?}");
+        assert_eq!(reps.len(), 4, "{host}: each rep once");
+    }
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert!(meta["engines"][1]["failed"].is_null(), "{meta}");
+}
+
+#[test]
+fn ctrl_c_stops_every_engine_and_leaves_no_container() {
+    let Some(bb) = engine_or_skip("ctrl_c_stops_every_engine_and_leaves_no_container") else {
+        return;
+    };
+    let (a, b) = (OwnEngine::start(), OwnEngine::start());
+    let p = two_engine_project(
+        &bb,
+        &a,
+        &b,
+        "repeat = 2\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 30; echo '{\\\"slept\\\": 30}'\"]\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["run", "--engine", "a", "--engine", "b"])
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while a.containers_of(&p).is_empty() || b.containers_of(&p).is_empty() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no workload started on both engines"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(a.containers_of(&p).is_empty(), "a container left on a");
+    assert!(b.containers_of(&p).is_empty(), "a container left on b");
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["sessions"][0]["result"], "interrupted");
+}
+
+#[test]
+fn an_attendees_run_is_appended_beside_results_from_before_hosts() {
+    // The speaker's results, written by a deck from before results named their host.
+    let old_runs = "variant,workload,rep,warmup,wall_s,cpu_user_s,cpu_sys_s,cpu_avg_pct,cpu_peak_pct,mem_peak_bytes,exit_code,status,stderr_tail,metrics_error\n\
+host,w,1,false,0.5,0.4,0.1,99.0,100.0,1000,0,ok,,\n\
+host,w,2,false,0.7,0.6,0.1,99.0,100.0,1000,0,ok,,\n";
+    let old_meta = r#"{"generator": "deck 0.1.0", "host": {"cpu_model": "Speaker CPU", "cores": 8, "memory_bytes": 1, "kernel": "6", "os": "Debian", "hostname": "speaker-laptop"}, "engine": null, "project": {"git_commit": null, "git_dirty": null, "config_sha256": "0123456789abcdef"}, "sessions": [{"command": "deck run", "started": "2026-11-01T10:00:00Z", "ended": "2026-11-01T10:01:00Z", "result": "completed"}], "files": {}}"#;
+    let p = Project::new()
+        .file("data/runs.csv", old_runs)
+        .file("data/meta.json", old_meta)
+        .file(
+            "deck.toml",
+            "[datasets]\nruns = \"data/runs.csv\"\n\n[bench]\nrepeat = 2\nwarmup = 0\nsample_interval = \"50ms\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"sh\", \"-c\", \"echo '{\\\"n\\\": 1}'\"]\n",
+        )
+        .file(
+            "slides/h.md",
+            "{% for r in sql(\"SELECT host, count(*) AS n FROM runs GROUP BY host ORDER BY host\") %}- {{ r.host }}: {{ r.n }}\n{% endfor %}\n<!-- notes -->\n",
+        );
+    // Read as they are, the old rows are the machine their meta.json names.
+    p.deck(&["build"]).ok();
+    assert!(p.read("dist/h.html").contains("<li>speaker-laptop: 2</li>"));
+
+    // An attendee adds their machine; the speaker's rows stay, now with their host written.
+    let out = deck_with(&p, &["run", "--engine", "local", "--append"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = by_host(&p, "data/runs.csv");
+    assert_eq!(runs.keys().collect::<Vec<_>>(), ["local", "speaker-laptop"]);
+    assert_eq!(
+        runs["speaker-laptop"][1]["wall_s"], "0.7",
+        "kept as measured"
+    );
+    assert_eq!(runs["local"].len(), 2);
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let names: Vec<&str> = meta["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["local", "speaker-laptop"], "{meta}");
+    assert_eq!(meta["engines"][1]["cpu_model"], "Speaker CPU", "{meta}");
+    assert_eq!(
+        meta["sessions"].as_array().unwrap().len(),
+        2,
+        "the speaker's session is kept: {meta}"
+    );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/h.html");
+    assert!(
+        html.contains("<li>local: 2</li>") && html.contains("<li>speaker-laptop: 2</li>"),
+        "{html}"
+    );
+
+    // deck check names the hosts, and the one measured with another [bench].
+    let out = deck_with(&p, &["check", "--no-browser", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["hosts"][0]["hosts"][0]["host"], "local", "{doc}");
+    assert_eq!(
+        doc["hosts"][0]["hosts"][1]["host"], "speaker-laptop",
+        "{doc}"
+    );
+    let flagged: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "hosts")
+        .collect();
+    assert_eq!(flagged.len(), 1, "{doc}");
+    assert!(
+        flagged[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the rows of host `speaker-laptop` were measured with another [bench]"),
+        "{doc}"
+    );
+
+    // Appending again replaces only this host's rows.
+    let out = deck_with(&p, &["run", "--engine", "local", "--append"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = by_host(&p, "data/runs.csv");
+    assert_eq!((runs["local"].len(), runs["speaker-laptop"].len()), (2, 2));
+    // Without --append, a run starts the results afresh (the old ones archived).
+    let out = deck_with(&p, &["run", "--engine", "local"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        by_host(&p, "data/runs.csv").keys().collect::<Vec<_>>(),
+        ["local"]
+    );
 }

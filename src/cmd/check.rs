@@ -63,6 +63,11 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
                 "findings": report.findings,
                 "links": report.links.iter().map(|(d, u)| serde_json::json!({"deck": d, "url": u})).collect::<Vec<_>>(),
                 "skipped": report.skipped,
+                "hosts": report.hosts.iter().map(|h| serde_json::json!({
+                    "deck": h.deck,
+                    "folder": h.folder,
+                    "hosts": h.hosts.iter().map(|(name, runs)| serde_json::json!({"host": name, "runs": runs})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
@@ -88,6 +93,18 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
                 for (deck, url) in &report.links {
                     eprintln!("  {}: {url}", deck.display());
                 }
+            }
+            for h in &report.hosts {
+                eprintln!(
+                    "hosts in {} (read by {}): {}",
+                    h.folder.display(),
+                    h.deck,
+                    h.hosts
+                        .iter()
+                        .map(|(name, runs)| format!("{name} ({runs} measured runs)"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
             for s in &report.skipped {
                 eprintln!("note: {s}");

@@ -33,11 +33,18 @@ pub struct Args {
     /// When an image cannot be built or found, or the engine fails a run, go on with the rest
     #[arg(long)]
     pub keep_going: bool,
-    /// The Docker engine to measure on: a name from [bench.engines] in deck.toml, a Docker
-    /// context (`docker context ls`), an address (unix://, tcp://, ssh://user@host), or `local`
-    /// for this machine without Docker [default: the Docker CLI's current context]
-    #[arg(long, value_name = "NAME")]
-    pub engine: Option<String>,
+    /// An engine to measure on: a name from [bench.engines] in deck.toml, a Docker context
+    /// (`docker context ls`), an address (unix://, tcp://, ssh://user@host), or `local` for this
+    /// machine without Docker. Repeat the flag to measure on several at once (one run at a time
+    /// on each); the results' host column holds the name [default: the Docker CLI's current
+    /// context, named by its machine's host name]
+    #[arg(long = "engine", value_name = "NAME")]
+    pub engines: Vec<String>,
+    /// Keep the results of the hosts this run does not measure (an attendee adds their machine
+    /// next to the speaker's); the rows of the hosts it measures are replaced. Earlier results
+    /// are archived first, as always
+    #[arg(long, conflicts_with = "resume")]
+    pub append: bool,
 }
 
 /// What the process exits with: 0 all runs ok, 1 a problem (or a run that did not end ok),
@@ -74,7 +81,8 @@ pub fn execute(args: Args) -> anyhow::Result<u8> {
         no_cache: args.no_cache,
         reuse_images: args.reuse_images,
         keep_going: args.keep_going,
-        engine: args.engine,
+        engines: args.engines,
+        append: args.append,
         // As a user would type it again: `deck run --resume`, whatever path the binary has.
         command_line: std::iter::once("deck".to_string())
             .chain(std::env::args().skip(1))

@@ -601,7 +601,7 @@ impl Engine {
             let df = lf
                 .and_then(LazyFrame::collect)
                 .map_err(|e| err(format!("{shown}: {}", clean_polars_message(&e.to_string()))))?;
-            frames.push(df);
+            frames.push(with_legacy_host(df, path));
         }
         let df = union_by_name(frames).map_err(|e| err(clean_polars_message(&e.to_string())))?;
         let good = df
@@ -704,6 +704,28 @@ fn same_rows(a: &DataFrame, b: &DataFrame) -> bool {
 const ACKNOWLEDGES_FAILURES: &[&str] = &["failed_runs", "exit_code", "status"];
 
 /// A text file's first line (a CSV header), without reading the rest.
+/// A `deck run` results table from before results had a `host` column gets one, first: the
+/// machine its `meta.json` names. Old and new results then stack (a glob over hosts' folders)
+/// and `series: host` works on both.
+fn with_legacy_host(mut df: DataFrame, path: &Path) -> DataFrame {
+    let is_results = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(crate::run::tables::has_host_column);
+    let meta = path.with_file_name(crate::run::tables::META);
+    if !is_results || df.column(crate::run::tables::HOST).is_ok() || !meta.is_file() {
+        return df;
+    }
+    let host = crate::run::meta::Meta::legacy_host(&meta);
+    let column = Column::new(
+        crate::run::tables::HOST.into(),
+        vec![host.as_str(); df.height()],
+    );
+    // Cannot fail: the frame has no `host` column and the new one has its height.
+    let _ = df.insert_column(0, column);
+    df
+}
+
 fn first_line(path: &Path) -> Option<String> {
     use std::io::{BufRead, Read};
     let mut line = String::new();

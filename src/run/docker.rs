@@ -132,6 +132,72 @@ pub struct EngineInfo {
     pub cgroup_driver: String,
     pub cpus: i64,
     pub memory_bytes: i64,
+    /// The name of the machine the engine runs on (Docker's `Name`).
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub architecture: String,
+    /// Read where it can be (this machine for a Unix socket, over ssh for `ssh://`): the Docker
+    /// API does not tell. Empty when unknown.
+    #[serde(default)]
+    pub cpu_model: String,
+    /// SHA-256 of the `[bench]` table its rows were measured with (empty before deck recorded it).
+    #[serde(default)]
+    pub config_sha256: String,
+    /// Why its runs stopped before the end (the engine went away, a run failed), if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+}
+
+impl EngineInfo {
+    /// Nothing known yet.
+    pub fn unknown() -> EngineInfo {
+        EngineInfo {
+            name: String::new(),
+            endpoint: String::new(),
+            version: String::new(),
+            api_version: String::new(),
+            os: String::new(),
+            kernel: String::new(),
+            storage_driver: String::new(),
+            cgroup_version: String::new(),
+            cgroup_driver: String::new(),
+            cpus: 0,
+            memory_bytes: 0,
+            hostname: String::new(),
+            architecture: String::new(),
+            cpu_model: String::new(),
+            config_sha256: String::new(),
+            failed: None,
+        }
+    }
+
+    /// The machine deck runs on, measuring without Docker (the `local` engine).
+    pub fn this_machine(name: &str) -> EngineInfo {
+        let host = super::meta::Host::read();
+        EngineInfo {
+            name: name.to_string(),
+            endpoint: "local".into(),
+            version: String::new(),
+            api_version: String::new(),
+            os: host.os,
+            kernel: host.kernel,
+            storage_driver: String::new(),
+            cgroup_version: if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+                "2".into()
+            } else {
+                "1".into()
+            },
+            cgroup_driver: String::new(),
+            cpus: host.cores as i64,
+            memory_bytes: host.memory_bytes as i64,
+            hostname: host.hostname,
+            architecture: std::env::consts::ARCH.into(),
+            cpu_model: host.cpu_model,
+            config_sha256: String::new(),
+            failed: None,
+        }
+    }
 }
 
 /// A built or found image.
@@ -365,6 +431,17 @@ impl Engine {
                 cgroup_driver: enum_text(info.cgroup_driver),
                 cpus: info.ncpu.unwrap_or(0),
                 memory_bytes: info.mem_total.unwrap_or(0),
+                hostname: text(info.name),
+                architecture: text(info.architecture),
+                cpu_model: if self.local_socket {
+                    super::meta::Host::read().cpu_model
+                } else if self.endpoint.starts_with("ssh://") {
+                    super::ssh::cpu_model(&self.endpoint).unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                config_sha256: String::new(),
+                failed: None,
             })
         })
     }

@@ -34,8 +34,9 @@ pub struct Project {
 pub struct Meta {
     pub generator: String,
     pub host: Host,
-    /// `None` when every variant measured ran on the host (`local = true`).
-    pub engine: Option<EngineInfo>,
+    /// Every engine whose rows the results hold, by the name in their `host` column (a session
+    /// measuring only `local = true` variants on this machine has the `local` engine).
+    pub engines: Vec<EngineInfo>,
     pub project: Project,
     /// The command line of the first session and of each `--resume`.
     pub sessions: Vec<Session>,
@@ -76,16 +77,20 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// The CPU model a `/proc/cpuinfo` names (`model name`, or ARM's `Model`/`Hardware`).
+pub fn cpu_model_in(cpuinfo: &str) -> Option<String> {
+    ["model name", "Model", "Hardware"].iter().find_map(|key| {
+        cpuinfo.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == *key && !v.trim().is_empty()).then(|| v.trim().to_string())
+        })
+    })
+}
+
 impl Host {
     pub fn read() -> Host {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                (k.trim() == "model name").then(|| v.trim().to_string())
-            })
-            .unwrap_or_default();
+        let cpu_model = cpu_model_in(&cpuinfo).unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let memory_bytes = meminfo
             .lines()
@@ -163,12 +168,62 @@ impl Meta {
             .unwrap_or_default()
     }
 
-    /// The engine an earlier `meta.json` describes: rows carried over from it were measured
-    /// there, so a session that needs no engine of its own keeps saying so.
-    pub fn earlier_engine(path: &Path) -> Option<EngineInfo> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let v = serde_json::from_str::<serde_json::Value>(&text).ok()?;
-        serde_json::from_value(v.get("engine")?.clone()).ok()
+    /// The engines an earlier `meta.json` describes (rows carried over from it were measured
+    /// there). One written before engines had names (`engine`) is named as its rows are:
+    /// [`Meta::legacy_host`].
+    pub fn earlier_engines(path: &Path) -> Vec<EngineInfo> {
+        let Some(v) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        else {
+            return Vec::new();
+        };
+        if let Some(list) = v.get("engines") {
+            return serde_json::from_value(list.clone()).unwrap_or_default();
+        }
+        // Its machine's facts are the host's that ran deck (the engine ran there too when it
+        // was a Unix socket, or absent: local variants).
+        let host = &v["host"];
+        let text = |k: &str| host[k].as_str().unwrap_or_default().to_string();
+        let mut e = match v.get("engine").filter(|e| !e.is_null()) {
+            Some(e) => match serde_json::from_value::<EngineInfo>(e.clone()) {
+                Ok(e) => e,
+                Err(_) => return Vec::new(),
+            },
+            None => EngineInfo {
+                endpoint: "local".into(),
+                os: text("os"),
+                kernel: text("kernel"),
+                cpus: host["cores"].as_i64().unwrap_or(0),
+                memory_bytes: host["memory_bytes"].as_i64().unwrap_or(0),
+                ..EngineInfo::unknown()
+            },
+        };
+        if e.endpoint == "local" || e.endpoint.starts_with("unix://") {
+            e.cpu_model = text("cpu_model");
+            e.hostname = text("hostname");
+        }
+        e.name = Meta::legacy_host(path);
+        e.config_sha256 = v["project"]["config_sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        vec![e]
+    }
+
+    /// The `host` of rows written before results had one: the name of the machine that
+    /// measured them, as their `meta.json` records it (this machine's without one).
+    pub fn legacy_host(path: &Path) -> String {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["host"]["hostname"].as_str().map(str::to_string))
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| {
+                Some(host_name())
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "local".into())
+            })
     }
 
     /// The sessions recorded by an earlier `meta.json` (kept by `--resume`).
@@ -245,7 +300,7 @@ mod tests {
         let meta = Meta {
             generator: "deck test".into(),
             host: Host::read(),
-            engine: None,
+            engines: Vec::new(),
             project: Project::read(dir.path(), Path::new("data"), "abc".into()),
             files: Default::default(),
             sessions: vec![Session {

@@ -4,12 +4,15 @@
 //! machine or in a container), [`measure`] (what a run measured), [`record`] (append-only CSV
 //! results that survive a crash, for `--resume`), [`tables`] (the results files, their columns, and
 //! what `--resume` reads back), [`meta`] (where the results were measured), [`report`] (plan,
-//! progress and summary on the terminal), and [`runner`], which drives them all for `deck run`.
+//! progress and summary on the terminal), [`folder`] (the results folder between sessions:
+//! archive, carry-over, older tables widened), [`worker`] (one engine's images, probes and runs)
+//! and [`runner`], which drives a session for `deck run`: one worker per engine, all at once.
 
 pub mod cgroup;
 pub mod config;
 pub mod docker;
 pub mod engines;
+mod folder;
 pub mod local;
 pub mod measure;
 pub mod meta;
@@ -20,3 +23,4 @@ pub mod runner;
 mod ssh;
 pub mod stats;
 pub mod tables;
+mod worker;

@@ -17,6 +17,11 @@ impl Table {
     /// exists (a different header means another format: refuse rather than mix). A last line
     /// without its newline (a write cut short) is dropped.
     pub fn open(path: &Path, header: &[&str]) -> io::Result<Table> {
+        Table::open_filling(path, header, &[])
+    }
+
+    /// [`Table::open`], where a column the file lacks gets `fill`'s value for it (or empty).
+    pub fn open_filling(path: &Path, header: &[&str], fill: &[(&str, &str)]) -> io::Result<Table> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -29,9 +34,9 @@ impl Table {
         let want = encode(header.iter().copied());
         let mut text = Vec::new();
         file.read_to_end(&mut text)?;
-        if !text.is_empty() && !text.starts_with(&want) && widen(path, &text, header)? {
-            // Results of an older deck, whose table had only the first of these columns: every
-            // row gets the new ones empty (rewritten whole, then renamed over the file).
+        if !text.is_empty() && !text.starts_with(&want) && widen(path, &text, header, fill)? {
+            // Results of an older deck, whose table had only some of these columns: every row
+            // gets the others (rewritten whole, then renamed over the file).
             file = OpenOptions::new().read(true).write(true).open(path)?;
             text.clear();
             file.read_to_end(&mut text)?;
@@ -82,9 +87,9 @@ impl Table {
     }
 }
 
-/// If the table's header is the first columns of `header`, rewrite it with the others added,
-/// empty, to every row; `false` (nothing written) otherwise.
-fn widen(path: &Path, text: &[u8], header: &[&str]) -> io::Result<bool> {
+/// If the table's columns are some of `header`'s, in the same order, rewrite it with the others
+/// added to every row (`fill`'s value, or empty); `false` (nothing written) otherwise.
+pub fn widen(path: &Path, text: &[u8], header: &[&str], fill: &[(&str, &str)]) -> io::Result<bool> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -93,7 +98,16 @@ fn widen(path: &Path, text: &[u8], header: &[&str]) -> io::Result<bool> {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(_) => return Ok(false),
     };
-    if old.len() >= header.len() || old.iter().zip(header).any(|(a, b)| a != b) {
+    // Where each of `header`'s columns is in the old table; the old ones in order.
+    let at: Vec<Option<usize>> = header
+        .iter()
+        .map(|h| old.iter().position(|o| o == h))
+        .collect();
+    let found: Vec<usize> = at.iter().flatten().copied().collect();
+    if old.len() >= header.len()
+        || found.len() != old.len()
+        || found.windows(2).any(|w| w[0] > w[1])
+    {
         return Ok(false);
     }
     let mut out = encode(header.iter().copied());
@@ -102,10 +116,13 @@ fn widen(path: &Path, text: &[u8], header: &[&str]) -> io::Result<bool> {
             // A row cut short by a crash: it is dropped, as `open` drops one.
             break;
         };
-        let fields = rec
-            .iter()
-            .map(str::to_string)
-            .chain(std::iter::repeat_n(String::new(), header.len() - rec.len()));
+        let fields = header.iter().zip(&at).map(|(name, i)| match i {
+            Some(i) => rec.get(*i).unwrap_or("").to_string(),
+            None => fill
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(String::new(), |(_, v)| v.to_string()),
+        });
         out.extend(encode(fields));
     }
     crate::output::write_atomic(path, &out).map_err(|e| io::Error::other(format!("{e:#}")))?;
@@ -129,8 +146,8 @@ where
     w.into_inner().unwrap_or_default()
 }
 
-/// The (variant, workload, rep) of every run already recorded in `runs.csv`, for `--resume`.
-pub fn finished_runs(path: &Path) -> io::Result<BTreeSet<(String, String, u32)>> {
+/// The (host, variant, workload, rep) of every run already recorded in `runs.csv`, for `--resume`.
+pub fn finished_runs(path: &Path) -> io::Result<BTreeSet<super::tables::RunKey>> {
     let mut done = BTreeSet::new();
     if !path.exists() {
         return Ok(done);
@@ -138,18 +155,26 @@ pub fn finished_runs(path: &Path) -> io::Result<BTreeSet<(String, String, u32)>>
     let mut reader = csv::Reader::from_path(path).map_err(io::Error::other)?;
     let headers = reader.headers().map_err(io::Error::other)?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(v), Some(w), Some(r)) = (col("variant"), col("workload"), col("rep")) else {
+    let (Some(h), Some(v), Some(w), Some(r)) =
+        (col("host"), col("variant"), col("workload"), col("rep"))
+    else {
         return Ok(done);
     };
     for record in reader.records() {
         // A row cut short by a crash is not a finished run.
         let Ok(record) = record else { continue };
-        if let (Some(variant), Some(workload), Some(rep)) = (
+        if let (Some(host), Some(variant), Some(workload), Some(rep)) = (
+            record.get(h),
             record.get(v),
             record.get(w),
             record.get(r).and_then(|x| x.parse().ok()),
         ) {
-            done.insert((variant.to_string(), workload.to_string(), rep));
+            done.insert((
+                host.to_string(),
+                variant.to_string(),
+                workload.to_string(),
+                rep,
+            ));
         }
     }
     Ok(done)
@@ -163,27 +188,28 @@ mod tests {
     fn rows_are_appended_quoted_and_resumed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data/runs.csv");
-        let header = ["variant", "workload", "rep", "note"];
+        let header = ["host", "variant", "workload", "rep", "note"];
         {
             let mut t = Table::open(&path, &header).unwrap();
-            t.row(["a", "x", "1", "plain"]).unwrap();
-            t.row(["a", "x", "2", "comma, \"quote\"\nnewline"]).unwrap();
+            t.row(["h", "a", "x", "1", "plain"]).unwrap();
+            t.row(["h", "a", "x", "2", "comma, \"quote\"\nnewline"])
+                .unwrap();
         }
         // A crash in the middle of a row.
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"b,x,1,half").unwrap();
+        f.write_all(b"h,b,x,1,half").unwrap();
         drop(f);
         let mut t = Table::open(&path, &header).unwrap();
-        t.row(["b", "x", "1", "again"]).unwrap();
+        t.row(["g", "b", "x", "1", "again"]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,
-            "variant,workload,rep,note\na,x,1,plain\na,x,2,\"comma, \"\"quote\"\"\nnewline\"\nb,x,1,again\n"
+            "host,variant,workload,rep,note\nh,a,x,1,plain\nh,a,x,2,\"comma, \"\"quote\"\"\nnewline\"\ng,b,x,1,again\n"
         );
         let done = finished_runs(&path).unwrap();
-        let want: BTreeSet<_> = [("a", "x", 1), ("a", "x", 2), ("b", "x", 1)]
+        let want: BTreeSet<_> = [("h", "a", "x", 1), ("h", "a", "x", 2), ("g", "b", "x", 1)]
             .iter()
-            .map(|(v, w, r)| (v.to_string(), w.to_string(), *r))
+            .map(|(h, v, w, r)| (h.to_string(), v.to_string(), w.to_string(), *r))
             .collect();
         assert_eq!(done, want);
     }
@@ -214,5 +240,26 @@ mod tests {
         );
         // Other columns are still refused.
         assert!(Table::open(&path, &["x", "b", "c", "d"]).is_err());
+    }
+
+    #[test]
+    fn a_table_from_before_hosts_gets_its_host_in_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        std::fs::write(&path, "variant,rep\na,1\nb,2\n").unwrap();
+        let mut t = Table::open_filling(
+            &path,
+            &["host", "variant", "rep", "note"],
+            &[("host", "vm")],
+        )
+        .unwrap();
+        t.row(["lab", "c", "3", "new"]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "host,variant,rep,note\nvm,a,1,\nvm,b,2,\nlab,c,3,new\n"
+        );
+        // Columns out of order are another format, not an older one.
+        std::fs::write(&path, "rep,variant\n1,a\n").unwrap();
+        assert!(Table::open(&path, &["host", "variant", "rep"]).is_err());
     }
 }

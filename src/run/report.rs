@@ -48,20 +48,23 @@ pub(super) fn print_plan(setup: &Setup, opts: &RunOptions) {
     let bench = &setup.bench;
     let chosen: BTreeSet<&str> = setup.runs.iter().map(|r| r.variant.as_str()).collect();
     println!("deck run — the plan (nothing is run with --dry-run)");
-    match super::engines::resolve(
-        opts.engine.as_deref(),
-        &bench.engines,
-        &super::engines::Env::from_process(),
-    ) {
-        Ok(t) => match &t.endpoint {
-            super::engines::Endpoint::Docker { host, .. } => {
-                println!("engine: {} at {host} ({})", t.name, t.source)
-            }
-            super::engines::Endpoint::Local => {
-                println!("engine: {} (this machine, no Docker)", t.name)
-            }
-        },
-        Err(e) => println!("engine: {e}"),
+    let named: Vec<Option<&str>> = if opts.engines.is_empty() {
+        vec![None]
+    } else {
+        opts.engines.iter().map(|e| Some(e.as_str())).collect()
+    };
+    for name in named {
+        match super::engines::resolve(name, &bench.engines, &super::engines::Env::from_process()) {
+            Ok(t) => match &t.endpoint {
+                super::engines::Endpoint::Docker { host, .. } => {
+                    println!("engine: {} at {host} ({})", t.name, t.source)
+                }
+                super::engines::Endpoint::Local => {
+                    println!("engine: {} (this machine, no Docker)", t.name)
+                }
+            },
+            Err(e) => println!("engine: {e}"),
+        }
     }
     let width = bench
         .variants
@@ -113,6 +116,8 @@ pub(super) fn print_plan(setup: &Setup, opts: &RunOptions) {
         out.display(),
         if opts.resume {
             " (resumed: finished runs are skipped)"
+        } else if opts.append {
+            " (--append: the rows of other hosts are kept; earlier results are archived first)"
         } else if opts.reuse_images {
             " (earlier results are archived first; images are reused, their build rows kept)"
         } else {
@@ -188,7 +193,8 @@ pub(super) fn indent(text: &str) -> String {
 }
 
 /// Per variant and workload, the measured runs: median wall time with its spread, as hyperfine
-/// prints it, and each variant relative to the fastest.
+/// prints it, and each variant relative to the fastest; with several hosts, per variant and host
+/// (`debian @ laptop`), so hosts compare as variants do.
 pub(super) fn summary(runs_csv: &Path) {
     let Ok(mut reader) = csv::Reader::from_path(runs_csv) else {
         return;
@@ -206,18 +212,22 @@ pub(super) fn summary(runs_csv: &Path) {
     ) else {
         return;
     };
+    let h = col(super::tables::HOST);
+    let records: Vec<csv::StringRecord> = reader.records().flatten().collect();
+    let hosts: BTreeSet<&str> = records.iter().filter_map(|r| r.get(h?)).collect();
     let mut by: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for rec in reader.records().flatten() {
+    for rec in &records {
         if rec.get(warm) == Some("true") || rec.get(st) != Some("ok") {
             continue;
         }
+        let mut label = rec.get(v).unwrap_or("").to_string();
+        if hosts.len() > 1 {
+            label = format!("{label} @ {}", h.and_then(|h| rec.get(h)).unwrap_or(""));
+        }
         if let Some(x) = rec.get(wall).and_then(|x| x.parse::<f64>().ok()) {
-            by.entry((
-                rec.get(w).unwrap_or("").to_string(),
-                rec.get(v).unwrap_or("").to_string(),
-            ))
-            .or_default()
-            .push(x);
+            by.entry((rec.get(w).unwrap_or("").to_string(), label))
+                .or_default()
+                .push(x);
         }
     }
     let mut workloads: BTreeMap<String, Vec<(String, super::stats::Summary)>> = BTreeMap::new();
@@ -230,10 +240,16 @@ pub(super) fn summary(runs_csv: &Path) {
         rows.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
         eprintln!("\n{w}: wall time of the measured runs");
         let best = rows[0].1.clone();
+        let width = rows
+            .iter()
+            .map(|(v, _)| v.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
         for (v, s) in &rows {
             let rel = super::stats::ratio(s, &best);
             eprintln!(
-                "  {v:<16} median {:>9.3} s   mean {:>9.3} ± {:.3} s   range {:.3} … {:.3} s   n={}   {}{}",
+                "  {v:<width$} median {:>9.3} s   mean {:>9.3} ± {:.3} s   range {:.3} … {:.3} s   n={}   {}{}",
                 s.median,
                 s.mean,
                 s.stddev,

@@ -1,33 +1,38 @@
 //! `deck run`: the whole matrix, start to end.
 //!
-//! Load and check `[bench]` → plan the runs → (`--dry-run`: print the plan and stop) → set up the
-//! results folder (a fresh run archives the previous results; `--resume` keeps them and skips the
-//! finished runs) → build or find the images → probe each variant → run and sample every run,
-//! writing each row as soon as it is known → write `variants.csv`, `meta.json` and a summary.
-//! Ctrl-C stops the running workload (its container is removed), keeps every finished row, and
-//! ends with [`RunEnd::Interrupted`] (exit code 130).
+//! Load and check `[bench]` → plan the runs → (`--dry-run`: print the plan and stop) → resolve
+//! and connect the engines, each with what it measures → set up the results folder ([`folder`]:
+//! a fresh run archives the previous results; `--resume` keeps them and skips the finished runs;
+//! a partial or `--append` run keeps the rows it does not measure again) → one [`Worker`] per
+//! engine, all at once, each building its images, probing and running its share one run at a
+//! time, writing each row as soon as it is known → write `variants.csv`, `meta.json` and a
+//! summary. Ctrl-C stops the running workload on every engine (its container is removed), keeps
+//! every finished row, and ends with [`RunEnd::Interrupted`] (exit code 130).
+//!
+//! [`folder`]: super::folder
+//! [`Worker`]: super::worker::Worker
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 
 use super::config::{Bench, Variant, VariantKind, Workload};
-use super::docker::{self, ContainerRun, Engine};
+use super::docker::{self, Engine, EngineInfo};
 use super::engines;
-use super::local;
-use super::measure::{Outcome, Sample};
+use super::folder;
 use super::meta::{self, Meta, Session};
 use super::plan::{self, RunSpec};
 use super::record::{self, Table};
-use super::report::{Progress, indent, last_lines, one_line, print_plan, summary};
+use super::report::{Progress, one_line, print_plan, summary};
 pub use super::tables::{BUILDS, META, METRICS, PROBES, RUNS, SAMPLES, VARIANTS};
 use super::tables::{
     BUILDS_COLUMNS, METRICS_COLUMNS, PROBES_COLUMNS, RESULT_FILES, RUNS_COLUMNS, SAMPLES_COLUMNS,
-    VARIANTS_COLUMNS, drop_unfinished, recorded, recorded_where, run_row,
+    drop_unfinished,
 };
+use super::worker::{self, Ended, Shared, Tables, Worker};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::{CONFIG_FILE, Project};
 
@@ -43,9 +48,11 @@ pub struct RunOptions {
     /// Use the images built before and carry their build rows over; build nothing.
     pub reuse_images: bool,
     pub keep_going: bool,
-    /// `--engine`: a `[bench.engines]` name, Docker context, URL or `local` (`None`: the Docker
-    /// CLI's current context).
-    pub engine: Option<String>,
+    /// `--engine` (each): a `[bench.engines]` name, Docker context, URL or `local` (none: the
+    /// Docker CLI's current context, as the machine's host name).
+    pub engines: Vec<String>,
+    /// `--append`: keep the rows of the hosts this session does not measure.
+    pub append: bool,
     /// As typed, for meta.json.
     pub command_line: String,
 }
@@ -104,7 +111,7 @@ fn load(opts: &RunOptions, diags: &mut Diagnostics) -> Option<Setup> {
 
 /// SHA-256 of the `[bench]` table (as JSON with sorted keys), so comments and other tables do
 /// not change it.
-fn config_hash(text: &str) -> String {
+pub fn config_hash(text: &str) -> String {
     let bench = toml::from_str::<toml::Table>(text)
         .ok()
         .and_then(|t| t.get("bench").cloned())
@@ -174,15 +181,15 @@ fn resumed_options(opts: &RunOptions, command: &str) -> RunOptions {
     if o.workloads.is_empty() {
         o.workloads = values("--workload");
     }
-    if o.engine.is_none() {
-        o.engine = values("--engine").into_iter().next();
+    if o.engines.is_empty() {
+        o.engines = values("--engine");
     }
     o.no_cache |= words.contains(&"--no-cache");
     o.keep_going |= words.contains(&"--keep-going");
     o
 }
 
-fn variant<'a>(bench: &'a Bench, name: &str) -> &'a Variant {
+pub(super) fn variant<'a>(bench: &'a Bench, name: &str) -> &'a Variant {
     bench
         .variants
         .iter()
@@ -190,12 +197,146 @@ fn variant<'a>(bench: &'a Bench, name: &str) -> &'a Variant {
         .expect("planned variants exist")
 }
 
-fn workload<'a>(bench: &'a Bench, name: &str) -> &'a Workload {
+pub(super) fn workload<'a>(bench: &'a Bench, name: &str) -> &'a Workload {
     bench
         .workloads
         .iter()
         .find(|w| w.name == name)
         .expect("planned workloads exist")
+}
+
+/// The engines of a session, resolved, each with the variant × workload pairs it measures.
+struct Assignment {
+    target: engines::Target,
+    pairs: BTreeSet<(String, String)>,
+    /// It needs a Docker connection (some pair runs in a container).
+    docker: bool,
+}
+
+/// Which engine measures what. One engine measures everything, as before engines had names;
+/// with several, container variants run on each Docker engine and `local = true` variants on
+/// the `local` engine (this machine), so every engine measures the same matrix it can run.
+fn assign(
+    bench: &Bench,
+    opts: &RunOptions,
+    selected: &BTreeSet<(String, String)>,
+) -> anyhow::Result<Vec<Assignment>> {
+    let env = engines::Env::from_process();
+    let mut names: Vec<Option<&str>> = Vec::new();
+    for e in &opts.engines {
+        if !names.contains(&Some(e.as_str())) {
+            names.push(Some(e.as_str()));
+        }
+    }
+    if names.is_empty() {
+        names.push(None);
+    }
+    let mut targets = Vec::new();
+    let mut problems = Vec::new();
+    for name in names {
+        match engines::resolve(name, &bench.engines, &env) {
+            Ok(t) => targets.push(t),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    // Two names for one engine: its runs would disturb each other, its rows be two "hosts".
+    for (i, a) in targets.iter().enumerate() {
+        if let Some(b) = targets[..i].iter().find(|b| b.endpoint == a.endpoint) {
+            bail!(
+                "engines `{}` and `{}` are the same engine ({}): measuring on both would run two workloads side by side on one machine\n  help: name each engine once",
+                b.name,
+                a.name,
+                match &a.endpoint {
+                    engines::Endpoint::Docker { host, .. } => host.as_str(),
+                    engines::Endpoint::Local => "this machine",
+                }
+            );
+        }
+    }
+    let is_local = |v: &str| variant(bench, v).kind == VariantKind::Local;
+    let local_pairs: BTreeSet<(String, String)> = selected
+        .iter()
+        .filter(|(v, _)| is_local(v))
+        .cloned()
+        .collect();
+    let container_pairs: BTreeSet<(String, String)> = selected
+        .iter()
+        .filter(|(v, _)| !is_local(v))
+        .cloned()
+        .collect();
+    let names_of = |pairs: &BTreeSet<(String, String)>| {
+        pairs
+            .iter()
+            .map(|(v, _)| v.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let [target] = targets.as_slice() {
+        let local_engine = target.endpoint == engines::Endpoint::Local;
+        if local_engine && !container_pairs.is_empty() {
+            bail!(
+                "engine `{}` is this machine without Docker, but {} run in containers\n  help: pick the local variants (`--variant NAME` for each variant with local = true), or name a Docker engine",
+                target.name,
+                names_of(&container_pairs)
+            );
+        }
+        if let engines::Endpoint::Docker { host, .. } = &target.endpoint
+            && !host.starts_with("unix://")
+            && !local_pairs.is_empty()
+        {
+            bail!(
+                "{} run on this machine, not on the engine `{}` at {host}: their rows would name the wrong machine\n  help: measure both (`--engine local --engine {}`), or pick the container variants (`--variant NAME`)",
+                names_of(&local_pairs),
+                target.name,
+                target.name
+            );
+        }
+        return Ok(vec![Assignment {
+            docker: !container_pairs.is_empty(),
+            target: targets.remove(0),
+            pairs: selected.clone(),
+        }]);
+    }
+    let has_local = targets
+        .iter()
+        .any(|t| t.endpoint == engines::Endpoint::Local);
+    if !local_pairs.is_empty() && !has_local {
+        bail!(
+            "{} run on this machine (local = true), which is none of the engines named\n  help: add `--engine local` to measure them here, or pick the container variants (`--variant NAME`)",
+            names_of(&local_pairs)
+        );
+    }
+    let mut out = Vec::new();
+    for target in targets {
+        let local = target.endpoint == engines::Endpoint::Local;
+        let pairs = if local {
+            &local_pairs
+        } else {
+            &container_pairs
+        };
+        if pairs.is_empty() {
+            bail!(
+                "engine `{}` has nothing to measure: {}\n  help: leave it out, or select variants it can run",
+                target.name,
+                if local {
+                    "no variant with local = true is selected"
+                } else {
+                    "no container variant is selected"
+                }
+            );
+        }
+        out.push(Assignment {
+            docker: !local,
+            pairs: pairs.clone(),
+            target,
+        });
+    }
+    Ok(out)
 }
 
 struct Runner<'a> {
@@ -206,11 +347,6 @@ struct Runner<'a> {
     /// Folder name of the project, for image tags and labels.
     slug: String,
     run_id: String,
-    engine: Option<Engine>,
-    /// Image reference per container variant.
-    images: BTreeMap<String, String>,
-    /// Variants whose image could not be built or found (with --keep-going).
-    broken: BTreeMap<String, String>,
     meta: Meta,
 }
 
@@ -236,7 +372,7 @@ impl<'a> Runner<'a> {
         let meta = Meta {
             generator: format!("deck {}", env!("CARGO_PKG_VERSION")),
             host: meta::Host::read(),
-            engine: None,
+            engines: Vec::new(),
             project: meta::Project::read(
                 &setup.project.root,
                 &setup.bench.output,
@@ -252,11 +388,90 @@ impl<'a> Runner<'a> {
             root_abs,
             slug,
             run_id,
-            engine: None,
-            images: BTreeMap::new(),
-            broken: BTreeMap::new(),
             meta,
         })
+    }
+
+    /// Connect to each engine (a Docker engine that cannot be reached, when there are several,
+    /// is reported and left out: the others measure) and make its worker.
+    fn workers(
+        &self,
+        assignments: Vec<Assignment>,
+        lost: &mut Vec<EngineInfo>,
+    ) -> anyhow::Result<Vec<Worker>> {
+        let several = assignments.len() > 1;
+        let named = !self.opts.engines.is_empty();
+        let mut workers = Vec::new();
+        for a in assignments {
+            let connected = if a.docker {
+                Engine::connect(&a.target)
+                    .and_then(|engine| Ok((engine.info()?, engine)))
+                    .map(|(info, engine)| (info, Some(engine)))
+            } else {
+                Ok((EngineInfo::this_machine(&a.target.name), None))
+            };
+            let (mut info, engine) = match connected {
+                Ok(c) => c,
+                Err(e) if several => {
+                    eprintln!(
+                        "error: engine `{}`: {e}\n  (the other engines measure; its rows are missing, and meta.json says why)",
+                        a.target.name
+                    );
+                    lost.push(EngineInfo {
+                        name: a.target.name.clone(),
+                        endpoint: match &a.target.endpoint {
+                            engines::Endpoint::Docker { host, .. } => host.clone(),
+                            engines::Endpoint::Local => "local".into(),
+                        },
+                        config_sha256: self.setup.config_sha256.clone(),
+                        failed: Some(one_line(&e.to_string())),
+                        ..EngineInfo::unknown()
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            // Named engines are their names; the Docker CLI's own choice is the machine's
+            // name, so an attendee's rows and the speaker's stay apart without naming anything.
+            let host = if named {
+                a.target.name.clone()
+            } else if !info.hostname.is_empty() {
+                info.hostname.clone()
+            } else {
+                Some(meta::host_name())
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "local".into())
+            };
+            info.name = host.clone();
+            info.config_sha256 = self.setup.config_sha256.clone();
+            if let Some(engine) = &engine {
+                let left = engine.remove_leftovers(&self.slug)?;
+                if left > 0 {
+                    eprintln!(
+                        "removed {left} container(s) left on `{host}` by an earlier run that did not finish"
+                    );
+                }
+                if self.opts.reuse_images {
+                    // Before anything is archived: a missing image must leave the results as they are.
+                    for name in a.pairs.iter().map(|(v, _)| v).collect::<BTreeSet<_>>() {
+                        if let VariantKind::Dockerfile(_) = variant(&self.setup.bench, name).kind {
+                            worker::image_to_reuse(engine, &self.slug, name)?;
+                        }
+                    }
+                }
+            }
+            workers.push(Worker::new(host, engine, info, a.pairs));
+        }
+        if workers.is_empty() {
+            bail!(
+                "no engine could be reached: {}",
+                lost.iter()
+                    .map(|e| format!("`{}` ({})", e.name, e.failed.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Ok(workers)
     }
 
     fn go(mut self, cancel: &AtomicBool) -> anyhow::Result<RunEnd> {
@@ -286,81 +501,77 @@ impl<'a> Runner<'a> {
                 self.out.display()
             );
         }
-        let needs_engine = selected
+        let assignments = assign(&bench, self.opts, &selected)?;
+        let mut lost = Vec::new();
+        let mut workers = self.workers(assignments, &mut lost)?;
+        let hosts: BTreeSet<String> = workers
             .iter()
-            .any(|(v, _)| variant(&bench, v).kind != VariantKind::Local);
-        let target = engines::resolve(
-            self.opts.engine.as_deref(),
-            &bench.engines,
-            &engines::Env::from_process(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        if needs_engine && target.endpoint == engines::Endpoint::Local {
-            let containers: Vec<&str> = selected
-                .iter()
-                .map(|(v, _)| v.as_str())
-                .filter(|v| variant(&bench, v).kind != VariantKind::Local)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            bail!(
-                "engine `{}` is this machine without Docker, but {} run in containers\n  help: pick the local variants (`--variant NAME` for each variant with local = true), or name a Docker engine",
-                target.name,
-                containers.join(", ")
-            );
-        }
-        if needs_engine {
-            let engine = Engine::connect(&target)?;
-            let mut info = engine.info()?;
-            info.name = target.name.clone();
-            self.meta.engine = Some(info);
-            let left = engine.remove_leftovers(&self.slug)?;
-            if left > 0 {
-                eprintln!("removed {left} container(s) left by an earlier run that did not finish");
-            }
-            if self.opts.reuse_images {
-                // Before anything is archived: a missing image must leave the results as they are.
-                for name in selected.iter().map(|(v, _)| v).collect::<BTreeSet<_>>() {
-                    if let VariantKind::Dockerfile(_) = variant(&bench, name).kind {
-                        self.image_to_reuse(&engine, name)?;
-                    }
-                }
-            }
-            self.engine = Some(engine);
-        }
+            .map(|w| w.host.clone())
+            .chain(lost.iter().map(|e| e.name.clone()))
+            .collect();
 
         // The results folder: archived and started afresh, or resumed.
+        let earlier = Meta::earlier_engines(&meta_path);
         let mut archived = None;
+        let partial = !self.opts.variants.is_empty() || !self.opts.workloads.is_empty();
+        // Rows this session does not measure again stay (resumed, partial, --append): so do
+        // the engines and sessions that measured them.
+        let mut keep_earlier = self.opts.resume;
         if self.opts.resume {
-            // Rows from two engines in one table could not be told apart.
-            if let (Some(now), Some(before)) = (&self.meta.engine, Meta::earlier_engine(&meta_path))
-                && now.endpoint != before.endpoint
-            {
-                bail!(
-                    "the results in {} were measured on {}, not on {}: resuming would mix two machines' rows\n  help: resume with the same engine (`--engine`), or start afresh without --resume",
-                    self.out.display(),
-                    before.endpoint,
-                    now.endpoint
-                );
+            // Rows from two engines under one name could not be told apart.
+            for w in &workers {
+                if let Some(before) = earlier.iter().find(|e| e.name == w.host)
+                    && !before.endpoint.is_empty()
+                    && before.endpoint != w.info.endpoint
+                {
+                    bail!(
+                        "the rows of `{}` in {} were measured on {}, not on {}: resuming would mix two machines' rows\n  help: resume with the same engine (`--engine`), or start afresh without --resume",
+                        w.host,
+                        self.out.display(),
+                        before.endpoint,
+                        w.info.endpoint
+                    );
+                }
             }
+            folder::add_hosts(&self.out)?;
             self.meta.sessions = Meta::earlier_sessions(&meta_path);
-            if self.meta.engine.is_none() {
-                self.meta.engine = Meta::earlier_engine(&meta_path);
-            }
-        } else if let Some(archive) = self.archive()? {
-            eprintln!("earlier results moved to {}", archive.display());
-            archived = Some(archive.clone());
-            self.carry_over(&archive, &selected)?;
-            let partial = !self.opts.variants.is_empty() || !self.opts.workloads.is_empty();
-            if self.meta.engine.is_none() && partial {
-                self.meta.engine = Meta::earlier_engine(&archive.join(META));
-            }
-            if self.opts.reuse_images {
-                self.carry_builds(&archive)?;
-                // The build rows kept come from those sessions: meta.json keeps saying so.
-                self.meta.sessions = Meta::earlier_sessions(&archive.join(META));
+        } else {
+            folder::add_hosts(&self.out)?;
+            if let Some(archive) = folder::archive(&self.out)? {
+                eprintln!("earlier results moved to {}", archive.display());
+                archived = Some(archive.clone());
+                if partial || self.opts.append {
+                    let measured: BTreeSet<(String, String, String)> = workers
+                        .iter()
+                        .flat_map(|w| {
+                            w.pairs
+                                .iter()
+                                .map(|(v, l)| (w.host.clone(), v.clone(), l.clone()))
+                        })
+                        .collect();
+                    folder::carry_over(&self.out, &archive, &measured)?;
+                    keep_earlier = true;
+                }
+                if self.opts.reuse_images {
+                    folder::carry_builds(&self.out, &archive)?;
+                    keep_earlier = true;
+                }
+                if keep_earlier {
+                    self.meta.sessions = Meta::earlier_sessions(&archive.join(META));
+                }
             }
         }
+        if keep_earlier {
+            self.meta.engines = earlier
+                .into_iter()
+                .filter(|e| !hosts.contains(&e.name))
+                .collect();
+        }
+        self.meta
+            .engines
+            .extend(workers.iter().map(|w| w.info.clone()).chain(lost.clone()));
+        self.meta.engines.sort_by(|a, b| a.name.cmp(&b.name));
+
         let finished = record::finished_runs(&self.out.join(RUNS))?;
         if self.opts.resume {
             drop_unfinished(&self.out.join(SAMPLES), &finished)?;
@@ -370,11 +581,13 @@ impl<'a> Runner<'a> {
             Table::open(&self.out.join(name), columns)
                 .with_context(|| format!("cannot open {}", self.out.join(name).display()))
         };
-        let mut builds = open(BUILDS, BUILDS_COLUMNS)?;
-        let mut runs_t = open(RUNS, RUNS_COLUMNS)?;
-        let mut samples = open(SAMPLES, SAMPLES_COLUMNS)?;
-        let mut probes = open(PROBES, PROBES_COLUMNS)?;
-        let mut metrics = open(METRICS, METRICS_COLUMNS)?;
+        let tables = Mutex::new(Tables {
+            builds: open(BUILDS, BUILDS_COLUMNS)?,
+            runs: open(RUNS, RUNS_COLUMNS)?,
+            samples: open(SAMPLES, SAMPLES_COLUMNS)?,
+            probes: open(PROBES, PROBES_COLUMNS)?,
+            metrics: open(METRICS, METRICS_COLUMNS)?,
+        });
         self.meta.sessions.push(Session {
             command: self.opts.command_line.clone(),
             started: meta::now(),
@@ -384,60 +597,158 @@ impl<'a> Runner<'a> {
         });
         self.meta.write(&meta_path)?;
 
-        let todo: Vec<&RunSpec> = runs
+        // Each worker's runs not recorded yet, in the plan's order.
+        let todos: Vec<Vec<&RunSpec>> = workers
             .iter()
-            .filter(|r| !finished.contains(&(r.variant.clone(), r.workload.clone(), r.rep)))
+            .map(|w| {
+                runs.iter()
+                    .filter(|r| w.pairs.contains(&(r.variant.clone(), r.workload.clone())))
+                    .filter(|r| {
+                        !finished.contains(&(
+                            w.host.clone(),
+                            r.variant.clone(),
+                            r.workload.clone(),
+                            r.rep,
+                        ))
+                    })
+                    .collect()
+            })
             .collect();
-        if self.opts.resume && todo.len() < runs.len() {
+        let planned: usize = workers
+            .iter()
+            .map(|w| {
+                runs.iter()
+                    .filter(|r| w.pairs.contains(&(r.variant.clone(), r.workload.clone())))
+                    .count()
+            })
+            .sum();
+        let todo: usize = todos.iter().map(Vec::len).sum();
+        if self.opts.resume && todo < planned {
             eprintln!(
                 "resuming: {} of {} runs already recorded in {}",
-                runs.len() - todo.len(),
-                runs.len(),
+                planned - todo,
+                planned,
                 self.out.join(RUNS).display()
             );
         }
-        let progress = Progress::new(todo.len() as u64);
-        let end = self.measure(
-            &bench,
-            &selected,
-            &todo,
+        let progress = Progress::new(todo as u64);
+        let shared = Shared {
+            bench: &bench,
+            opts: self.opts,
+            root: &self.setup.project.root,
+            root_abs: &self.root_abs,
+            out: &self.out,
+            slug: &self.slug,
+            run_id: &self.run_id,
             cancel,
-            &progress,
-            &mut builds,
-            &mut runs_t,
-            &mut samples,
-            &mut probes,
-            &mut metrics,
-        );
-        progress.finish();
-        let end = match end {
-            Ok(end) => end,
-            Err(e) => {
-                self.close("failed", &meta_path);
-                return Err(e);
-            }
+            progress: &progress,
+            tables: &tables,
+            several: workers.len() > 1,
         };
-        if let (RunEnd::Interrupted { runs: 0 }, Some(archive)) = (&end, &archived) {
+        // Every engine at once, each on its own thread; one run at a time on each.
+        let ends: Vec<Ended> = if let ([worker], [todo]) = (workers.as_mut_slice(), &todos[..]) {
+            vec![worker.measure(&shared, todo)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = workers
+                    .iter_mut()
+                    .zip(&todos)
+                    .map(|(w, todo)| {
+                        let shared = &shared;
+                        scope.spawn(move || w.measure(shared, todo))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Ended::Failed(anyhow::anyhow!("its thread panicked"))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        progress.finish();
+        drop(tables);
+        let done: usize = workers.iter().map(|w| w.done).sum();
+        let failed: usize = workers.iter().map(|w| w.failed).sum();
+        let mut errors = Vec::new();
+        for (w, end) in workers.iter().zip(ends) {
+            if let Ended::Failed(e) = end {
+                if let Some(info) = self.meta.engines.iter_mut().find(|e| e.name == w.host) {
+                    info.failed = Some(one_line(&format!("{e:#}")));
+                }
+                errors.push((w.host.clone(), e));
+            }
+        }
+        let interrupted = cancel.load(Ordering::SeqCst);
+        if interrupted
+            && done == 0
+            && let Some(archive) = &archived
+        {
             // Stopped before this session measured anything (during an image build, say): the
             // earlier results go back where they were, as if this run had not started.
-            drop((builds, runs_t, samples, probes, metrics));
-            self.restore(archive)?;
+            folder::restore(&self.out, archive)?;
             eprintln!(
                 "nothing was measured: the earlier results are back in {}",
                 self.out.display()
             );
-            return Ok(end);
+            return Ok(RunEnd::Interrupted { runs: 0 });
         }
-        self.write_variants(&bench)?;
-        self.close(
-            match end {
-                RunEnd::Interrupted { .. } => "interrupted",
-                _ => "completed",
-            },
-            &meta_path,
-        );
+        let notes: BTreeMap<String, String> = workers
+            .iter()
+            .flat_map(|w| {
+                w.broken.iter().map(|(v, e)| {
+                    let e = if workers.len() > 1 {
+                        format!("{}: {e}", w.host)
+                    } else {
+                        e.clone()
+                    };
+                    (v.clone(), e)
+                })
+            })
+            .collect();
+        let wrote = folder::write_variants(&self.out, &bench, &notes);
+        let result = if interrupted {
+            "interrupted"
+        } else if !errors.is_empty() || !lost.is_empty() {
+            "failed"
+        } else {
+            "completed"
+        };
+        self.close(result, &meta_path);
+        wrote?;
         summary(&self.out.join(RUNS));
-        Ok(end)
+        if interrupted {
+            return Ok(RunEnd::Interrupted { runs: done });
+        }
+        if let [(_, e)] = errors.as_mut_slice()
+            && workers.len() == 1
+        {
+            return Err(std::mem::replace(e, anyhow::anyhow!("")));
+        }
+        if !errors.is_empty() || !lost.is_empty() {
+            let mut why: Vec<String> = lost
+                .iter()
+                .map(|e| {
+                    format!(
+                        "engine `{}` could not be reached: {}",
+                        e.name,
+                        e.failed.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            why.extend(
+                errors
+                    .iter()
+                    .map(|(host, e)| format!("engine `{host}` stopped: {e:#}")),
+            );
+            bail!(
+                "{}\n  the other engines' runs are recorded ({done} run(s) this session); once the engine is back, `deck run --resume` measures what is missing",
+                why.join("\n")
+            );
+        }
+        Ok(RunEnd::Completed { runs: done, failed })
     }
 
     /// Record how the session ended and the results files' hashes (best effort: the rows are
@@ -459,622 +770,6 @@ impl<'a> Runner<'a> {
             eprintln!("warning: cannot write {}: {e:#}", meta_path.display());
         }
     }
-
-    #[allow(clippy::too_many_arguments)]
-    fn measure(
-        &mut self,
-        bench: &Bench,
-        selected: &BTreeSet<(String, String)>,
-        todo: &[&RunSpec],
-        cancel: &AtomicBool,
-        progress: &Progress,
-        builds: &mut Table,
-        runs_t: &mut Table,
-        samples: &mut Table,
-        probes: &mut Table,
-        metrics: &mut Table,
-    ) -> anyhow::Result<RunEnd> {
-        // Images first: every run of a variant uses the same one.
-        let variants: BTreeSet<&str> = selected.iter().map(|(v, _)| v.as_str()).collect();
-        let built_before = if self.opts.resume || self.opts.reuse_images {
-            recorded(&self.out.join(BUILDS), &["variant", "image_id"])?
-        } else {
-            BTreeSet::new()
-        };
-        for name in &variants {
-            if cancel.load(Ordering::SeqCst) {
-                return Ok(RunEnd::Interrupted { runs: 0 });
-            }
-            let v = variant(bench, name);
-            match self.image_for(bench, v, &built_before, cancel, progress, builds) {
-                Ok(Some(image)) => {
-                    self.images.insert(v.name.clone(), image);
-                }
-                Ok(None) => {}
-                Err(e) if self.opts.keep_going => {
-                    progress.say(&format!(
-                        "error: {e:#}\n  (--keep-going: `{name}` is left out)"
-                    ));
-                    self.broken.insert(v.name.clone(), format!("{e:#}"));
-                }
-                Err(e) => {
-                    anyhow::bail!(
-                        "{e:#}\n  (--keep-going would leave `{name}` out and run the other variants)"
-                    );
-                }
-            }
-        }
-        if cancel.load(Ordering::SeqCst) {
-            return Ok(RunEnd::Interrupted { runs: 0 });
-        }
-
-        // Probes: once per variant and workload.
-        let probed = recorded(&self.out.join(PROBES), &["variant", "workload"])?;
-        for (v, w) in selected {
-            let wl = workload(bench, w);
-            let Some(probe) = &wl.probe else { continue };
-            if self.broken.contains_key(v) || probed.contains(&vec![v.clone(), w.clone()]) {
-                continue;
-            }
-            progress.status(&format!("probing {v} × {w}"));
-            let probe_run = Workload {
-                command: probe.clone(),
-                ..wl.clone()
-            };
-            let spec = RunSpec {
-                variant: v.clone(),
-                workload: w.clone(),
-                rep: 0,
-                warmup: true,
-            };
-            let outcome = self.execute(
-                bench,
-                &spec,
-                &probe_run,
-                Duration::from_secs(120),
-                Duration::from_secs(3600),
-                cancel,
-                &mut |_| {},
-            )?;
-            let Outcome::Finished(m) = outcome else {
-                return Ok(RunEnd::Interrupted { runs: 0 });
-            };
-            let output = if m.status == super::measure::Status::Ok {
-                m.stdout_tail.trim().to_string()
-            } else {
-                format!(
-                    "probe {}: exit {}: {}",
-                    m.status.as_str(),
-                    m.exit_code.map_or("-".into(), |c| c.to_string()),
-                    last_lines(&m.stderr_tail, 3)
-                )
-            };
-            progress.say(&format!("probe {v} × {w}: {}", one_line(&output)));
-            probes.row([v.as_str(), w.as_str(), output.as_str()])?;
-        }
-        probes.sync()?;
-
-        // The runs.
-        let total = todo.len();
-        let mut done = 0;
-        let mut failed = 0;
-        for (i, r) in todo.iter().enumerate() {
-            if self.broken.contains_key(&r.variant) {
-                progress.advance();
-                continue;
-            }
-            let label = format!(
-                "{} × {} #{}{}",
-                r.variant,
-                r.workload,
-                r.rep,
-                if r.warmup { " (warm-up)" } else { "" }
-            );
-            progress.status(&label);
-            let wl = workload(bench, &r.workload);
-            let rep = r.rep.to_string();
-            let mut sample_error = None;
-            let outcome = self.execute(
-                bench,
-                r,
-                wl,
-                bench.timeout,
-                bench.sample_interval,
-                cancel,
-                &mut |s: &Sample| {
-                    let row = samples.row([
-                        r.variant.as_str(),
-                        r.workload.as_str(),
-                        rep.as_str(),
-                        &format!("{:.3}", s.t_s),
-                        &format!("{:.1}", s.cpu_pct),
-                        &s.mem_bytes.to_string(),
-                    ]);
-                    if let Err(e) = row {
-                        sample_error.get_or_insert(e);
-                    }
-                },
-            );
-            if let Some(e) = sample_error {
-                return Err(e).context("cannot write samples.csv");
-            }
-            let m = match outcome {
-                Ok(Outcome::Finished(m)) => m,
-                Ok(Outcome::Interrupted) => {
-                    progress.say(&format!(
-                        "interrupted during {label}: {done} run(s) recorded; `deck run --resume` carries on"
-                    ));
-                    return Ok(RunEnd::Interrupted { runs: done });
-                }
-                Err(e) if self.opts.keep_going => {
-                    progress.say(&format!("error: {label}: {e:#} (--keep-going: next run)"));
-                    progress.advance();
-                    failed += 1;
-                    continue;
-                }
-                Err(e) => {
-                    if let Some(engine) = self.engine.as_ref().filter(|e| !e.alive()) {
-                        bail!(
-                            "the Docker engine at {} stopped answering during {label} ({e:#})\n  help: every finished run is kept; start the engine again, then `deck run --resume` carries on from here",
-                            engine.endpoint
-                        );
-                    }
-                    return Err(e.context(format!("running {label}")));
-                }
-            };
-            // Read once: its rows, or why there are none (a warning and runs.csv's metrics_error).
-            let read = m.read_metrics();
-            for (k, v) in read.as_deref().unwrap_or_default() {
-                metrics.row([
-                    r.variant.as_str(),
-                    r.workload.as_str(),
-                    rep.as_str(),
-                    k.as_str(),
-                    v.as_str(),
-                ])?;
-            }
-            let metrics_error = read.err().unwrap_or_default();
-            if !metrics_error.is_empty() {
-                progress.say(&format!(
-                    "warning: {label}: its metrics are not recorded: {metrics_error} (runs.csv keeps this as metrics_error)"
-                ));
-            }
-            runs_t.row(run_row(r, &m, &metrics_error))?;
-            // A finished run is durable before the next starts.
-            samples.sync()?;
-            metrics.sync()?;
-            runs_t.sync()?;
-            done += 1;
-            let ok = m.status == super::measure::Status::Ok;
-            if !ok {
-                failed += 1;
-            }
-            progress.say(&format!(
-                "[{}/{}] {label}: {:.3} s, cpu {:.0}% avg, mem {} peak, {}{}",
-                i + 1,
-                total,
-                m.wall_s,
-                m.cpu_avg_pct,
-                crate::results::format::bytes(m.mem_peak_bytes as f64, 1),
-                m.status.as_str(),
-                if ok {
-                    String::new()
-                } else {
-                    format!(
-                        " (exit {}){}",
-                        m.exit_code.map_or("-".into(), |c| c.to_string()),
-                        indent(&last_lines(&m.stderr_tail, 5))
-                    )
-                }
-            ));
-            progress.advance();
-        }
-        Ok(RunEnd::Completed { runs: done, failed })
-    }
-
-    /// The image a container variant runs (built or found); `None` for local variants.
-    fn image_for(
-        &self,
-        bench: &Bench,
-        v: &Variant,
-        built_before: &BTreeSet<Vec<String>>,
-        cancel: &AtomicBool,
-        progress: &Progress,
-        builds: &mut Table,
-    ) -> anyhow::Result<Option<String>> {
-        let Some(engine) = &self.engine else {
-            return Ok(None);
-        };
-        match &v.kind {
-            VariantKind::Local => Ok(None),
-            VariantKind::Image(image) => {
-                progress.status(&format!("looking for image {image}"));
-                let found = engine.ensure_image(image)?;
-                builds.row([
-                    v.name.as_str(),
-                    "image",
-                    "",
-                    found.id.as_str(),
-                    &found.size_bytes.to_string(),
-                    "",
-                ])?;
-                builds.sync()?;
-                Ok(Some(image.clone()))
-            }
-            VariantKind::Dockerfile(file) => {
-                let tag = self.image_tag(&v.name);
-                let is_recorded = |image: &docker::Image| {
-                    built_before.contains(&vec![v.name.clone(), image.id.clone()])
-                };
-                if self.opts.reuse_images {
-                    let image = self.image_to_reuse(engine, &v.name)?;
-                    if is_recorded(&image) {
-                        progress.say(&format!(
-                            "image of `{}`: {tag} (reused; its build row carried over)",
-                            v.name
-                        ));
-                    } else {
-                        // An image deck's results do not describe: its build time is unknown.
-                        progress.say(&format!(
-                            "warning: image of `{}`: {tag} is not the one builds.csv describes; \
-                             reused with an unknown build time",
-                            v.name
-                        ));
-                        builds.row([
-                            v.name.as_str(),
-                            "dockerfile",
-                            "",
-                            image.id.as_str(),
-                            &image.size_bytes.to_string(),
-                            "",
-                        ])?;
-                        builds.sync()?;
-                    }
-                    return Ok(Some(tag));
-                }
-                if self.opts.resume
-                    && engine
-                        .inspect_image(&tag)?
-                        .as_ref()
-                        .is_some_and(is_recorded)
-                {
-                    progress.say(&format!(
-                        "image of `{}`: {tag} (built before, resumed)",
-                        v.name
-                    ));
-                    return Ok(Some(tag));
-                }
-                let log = self.out.join("logs").join(format!("build-{}.log", v.name));
-                // The project only: a per-run label would make every build a new image.
-                let labels: HashMap<String, String> =
-                    [(docker::PROJECT_LABEL.to_string(), self.slug.clone())]
-                        .into_iter()
-                        .collect();
-                progress.say(&format!(
-                    "building `{}` from {}{}",
-                    v.name,
-                    file.display(),
-                    if self.opts.no_cache {
-                        " (no cache)"
-                    } else {
-                        ""
-                    }
-                ));
-                let request = docker::BuildRequest {
-                    variant: v.name.clone(),
-                    dockerfile: self.setup.project.root.join(file),
-                    tag: tag.clone(),
-                    labels,
-                    args: v.build_args.clone().into_iter().collect(),
-                    network: bench.build_network.clone(),
-                    no_cache: self.opts.no_cache,
-                };
-                let built = engine.build(&request, &log, cancel, |line| {
-                    // Steps on a plain output; every line on the bar.
-                    if progress.bar.is_some() {
-                        progress.status(&format!("{}: {}", v.name, one_line(line)));
-                    } else if line.starts_with("Step ") {
-                        progress.say(&format!("  {line}"));
-                    }
-                })?;
-                let Some(built) = built else {
-                    return Ok(None);
-                };
-                progress.say(&format!(
-                    "built `{}` in {:.1} s{}: {} ({}), log in {}",
-                    v.name,
-                    built.seconds,
-                    if built.cached { " (all cached)" } else { "" },
-                    tag,
-                    crate::results::format::bytes(built.image.size_bytes as f64, 1),
-                    log.display()
-                ));
-                builds.row([
-                    v.name.as_str(),
-                    "dockerfile",
-                    &format!("{:.3}", built.seconds),
-                    built.image.id.as_str(),
-                    &built.image.size_bytes.to_string(),
-                    if built.cached { "true" } else { "false" },
-                ])?;
-                builds.sync()?;
-                Ok(Some(tag))
-            }
-        }
-    }
-
-    /// One run (or probe) of `wl` in its variant.
-    #[allow(clippy::too_many_arguments)]
-    fn execute(
-        &self,
-        bench: &Bench,
-        r: &RunSpec,
-        wl: &Workload,
-        timeout: Duration,
-        interval: Duration,
-        cancel: &AtomicBool,
-        on_sample: &mut dyn FnMut(&Sample),
-    ) -> anyhow::Result<Outcome> {
-        let v = variant(bench, &r.variant);
-        let mut env = wl.env.clone();
-        env.extend(v.env.clone());
-        if v.kind == VariantKind::Local {
-            let command = local_command(&wl.command, &wl.mounts, &self.root_abs);
-            return local::run(
-                &command,
-                &self.root_abs,
-                &env,
-                timeout,
-                interval,
-                cancel,
-                on_sample,
-            )
-            .with_context(|| format!("cannot run `{}` on this machine", wl.command.join(" ")));
-        }
-        let (Some(engine), Some(image)) = (&self.engine, self.images.get(&v.name)) else {
-            bail!("no image for variant `{}`", v.name);
-        };
-        let labels: HashMap<String, String> = [
-            (docker::PROJECT_LABEL.to_string(), self.slug.clone()),
-            (docker::RUN_LABEL.to_string(), self.run_id.clone()),
-            (docker::PID_LABEL.to_string(), docker::this_process()),
-        ]
-        .into_iter()
-        .collect();
-        let spec = ContainerRun {
-            name: format!(
-                "deck-{}-{}-{}-{}-{}",
-                self.slug,
-                slug(&r.variant),
-                slug(&r.workload),
-                if r.rep == 0 {
-                    "probe".to_string()
-                } else {
-                    r.rep.to_string()
-                },
-                std::process::id()
-            ),
-            image: image.clone(),
-            command: wl.command.clone(),
-            env: env.into_iter().collect(),
-            mounts: wl
-                .mounts
-                .iter()
-                .map(|(h, t)| (self.root_abs.join(h), t.clone()))
-                .collect(),
-            limits: v.limits.clone(),
-            network: bench.network.clone(),
-            labels,
-            timeout,
-            interval,
-        };
-        Ok(engine.run(&spec, cancel, on_sample)?)
-    }
-
-    /// Move the previous results into `archive/<time>/`; `None` if there were none.
-    fn archive(&self) -> anyhow::Result<Option<PathBuf>> {
-        let present: Vec<&str> = RESULT_FILES
-            .iter()
-            .copied()
-            .filter(|f| self.out.join(f).exists())
-            .collect();
-        if present.is_empty() {
-            return Ok(None);
-        }
-        let stamp = meta::now().replace(':', "-");
-        let mut dir = self.out.join("archive").join(&stamp);
-        let mut n = 1;
-        while dir.exists() {
-            n += 1;
-            dir = self.out.join("archive").join(format!("{stamp}-{n}"));
-        }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        for f in present.iter().copied().chain(["logs"]) {
-            let from = self.out.join(f);
-            if from.exists() {
-                std::fs::rename(&from, dir.join(f)).with_context(|| {
-                    format!("cannot move {} to {}", from.display(), dir.display())
-                })?;
-            }
-        }
-        Ok(Some(dir))
-    }
-
-    /// Undo [`Runner::archive`]: this session's files removed, the archived ones moved back.
-    fn restore(&self, archive: &Path) -> anyhow::Result<()> {
-        for f in RESULT_FILES.iter().copied().chain(["logs"]) {
-            let here = self.out.join(f);
-            if here.is_dir() {
-                std::fs::remove_dir_all(&here)?;
-            } else if here.exists() {
-                std::fs::remove_file(&here)?;
-            }
-            let back = archive.join(f);
-            if back.exists() {
-                std::fs::rename(&back, &here)
-                    .with_context(|| format!("cannot move {} back", back.display()))?;
-            }
-        }
-        std::fs::remove_dir(archive).ok();
-        if let Some(parent) = archive.parent() {
-            std::fs::remove_dir(parent).ok();
-        }
-        Ok(())
-    }
-
-    /// The tag deck gives the image of a Dockerfile variant.
-    fn image_tag(&self, variant: &str) -> String {
-        format!("deck-{}/{}:latest", self.slug, slug(variant))
-    }
-
-    /// `--reuse-images`: the variant's image as the engine has it, or what to do without one.
-    fn image_to_reuse(&self, engine: &Engine, variant: &str) -> anyhow::Result<docker::Image> {
-        let tag = self.image_tag(variant);
-        engine.inspect_image(&tag)?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "--reuse-images: variant `{variant}` has no image {tag} in the engine\n  \
-                 (run `deck run` without --reuse-images to build it)"
-            )
-        })
-    }
-
-    /// Append the rows of an archived results file that `keep` accepts to the new one; a file from
-    /// another version of deck (other columns than `columns`) is left in the archive.
-    fn copy_rows(
-        &self,
-        archive: &Path,
-        file: &str,
-        columns: &[&str],
-        mut keep: impl FnMut(&csv::StringRecord) -> bool,
-    ) -> anyhow::Result<()> {
-        let from = archive.join(file);
-        if !from.exists() {
-            return Ok(());
-        }
-        let mut reader = csv::Reader::from_path(&from)?;
-        let headers = reader.headers()?.clone();
-        if headers.iter().ne(columns.iter().copied()) {
-            return Ok(());
-        }
-        let mut table = Table::open(&self.out.join(file), columns)?;
-        for rec in reader.records() {
-            let Ok(rec) = rec else { continue };
-            if keep(&rec) {
-                table.row(rec.iter())?;
-            }
-        }
-        table.sync()?;
-        Ok(())
-    }
-
-    /// After archiving for a partial run (`--variant`/`--workload`), the rows of the pairs not
-    /// rerun come back, so the results stay whole.
-    fn carry_over(
-        &self,
-        archive: &Path,
-        selected: &BTreeSet<(String, String)>,
-    ) -> anyhow::Result<()> {
-        if self.opts.variants.is_empty() && self.opts.workloads.is_empty() {
-            return Ok(());
-        }
-        let variants: BTreeSet<&str> = selected.iter().map(|(v, _)| v.as_str()).collect();
-        for (file, columns) in [
-            (RUNS, RUNS_COLUMNS),
-            (SAMPLES, SAMPLES_COLUMNS),
-            (PROBES, PROBES_COLUMNS),
-            (METRICS, METRICS_COLUMNS),
-            (BUILDS, BUILDS_COLUMNS),
-        ] {
-            let v_col = columns.iter().position(|c| *c == "variant");
-            let w_col = columns.iter().position(|c| *c == "workload");
-            self.copy_rows(archive, file, columns, |rec| {
-                let v = v_col.and_then(|i| rec.get(i)).unwrap_or_default();
-                match w_col.and_then(|i| rec.get(i)) {
-                    Some(w) => !selected.contains(&(v.to_string(), w.to_string())),
-                    None => !variants.contains(v),
-                }
-            })?;
-        }
-        Ok(())
-    }
-
-    /// `--reuse-images`: the build rows and logs of the images reused come back from the archive
-    /// (rows a partial run already carried over are not doubled).
-    fn carry_builds(&self, archive: &Path) -> anyhow::Result<()> {
-        let have = recorded(&self.out.join(BUILDS), &["variant", "image_id"])?;
-        // BUILDS_COLUMNS: variant first, image_id fourth.
-        self.copy_rows(archive, BUILDS, BUILDS_COLUMNS, |rec| {
-            !have.contains(&vec![rec[0].to_string(), rec[3].to_string()])
-        })?;
-        let logs = archive.join("logs");
-        if let Ok(entries) = std::fs::read_dir(&logs) {
-            let dest = self.out.join("logs");
-            std::fs::create_dir_all(&dest)?;
-            for e in entries.flatten() {
-                let name = e.file_name();
-                if name.to_string_lossy().starts_with("build-") && !dest.join(&name).exists() {
-                    std::fs::copy(e.path(), dest.join(&name))
-                        .with_context(|| format!("cannot copy {}", e.path().display()))?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `variants.csv`: every variant of deck.toml, how it is made, and whether it was measured.
-    fn write_variants(&self, bench: &Bench) -> anyhow::Result<()> {
-        let ok_runs = recorded_where(&self.out.join(RUNS), "status", "ok")?;
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        w.write_record(VARIANTS_COLUMNS)?;
-        for v in &bench.variants {
-            let (kind, source) = match &v.kind {
-                VariantKind::Dockerfile(f) => ("dockerfile", f.display().to_string()),
-                VariantKind::Image(i) => ("image", i.clone()),
-                VariantKind::Local => ("local", String::new()),
-            };
-            let measured = ok_runs.contains(&v.name);
-            let note = self
-                .broken
-                .get(&v.name)
-                .map(|e| one_line(e))
-                .or_else(|| v.skip.clone())
-                .unwrap_or_default();
-            w.write_record([
-                v.name.as_str(),
-                kind,
-                source.as_str(),
-                &v.limits.cpus.map_or(String::new(), |c| c.to_string()),
-                &v.limits.memory.map_or(String::new(), |m| m.to_string()),
-                v.limits.cpuset.as_deref().unwrap_or(""),
-                if measured { "true" } else { "false" },
-                note.as_str(),
-            ])?;
-        }
-        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        crate::output::write_atomic(&self.out.join(VARIANTS), &bytes)
-    }
-}
-
-/// The command of a local variant: paths under a mount's container path point at the host folder.
-fn local_command(command: &[String], mounts: &[(PathBuf, String)], root: &Path) -> Vec<String> {
-    command
-        .iter()
-        .map(|arg| {
-            for (host, target) in mounts {
-                let target = target.trim_end_matches('/');
-                if arg == target {
-                    return root.join(host).display().to_string();
-                }
-                if let Some(rest) = arg.strip_prefix(&format!("{target}/")) {
-                    return root.join(host).join(rest).display().to_string();
-                }
-            }
-            arg.clone()
-        })
-        .collect()
 }
 
 /// The project's id on an engine (image tags, container names and labels): its folder's name and
@@ -1109,25 +804,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_commands_see_the_mounted_folders_on_the_host() {
-        let cmd: Vec<String> = ["python3", "/bench/w.py", "--out", "/benchmark", "/bench"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let mounts = vec![(PathBuf::from("dockerfiles/workload"), "/bench".to_string())];
-        assert_eq!(
-            local_command(&cmd, &mounts, Path::new("/p")),
-            [
-                "python3",
-                "/p/dockerfiles/workload/w.py",
-                "--out",
-                "/benchmark",
-                "/p/dockerfiles/workload"
-            ]
-        );
-    }
-
-    #[test]
     fn projects_named_alike_get_their_own_ids() {
         let a = project_id(Path::new("/home/a/talk"));
         let b = project_id(Path::new("/home/b/talk"));
@@ -1147,10 +823,10 @@ mod tests {
         };
         let o = resumed_options(
             &now,
-            "deck run --no-cache --variant a --variant=b --workload w --engine lab",
+            "deck run --no-cache --variant a --variant=b --workload w --engine lab --engine=ci",
         );
         assert!(o.no_cache && !o.keep_going && o.resume);
-        assert_eq!(o.engine.as_deref(), Some("lab"));
+        assert_eq!(o.engines, ["lab", "ci"]);
         assert_eq!(o.variants, ["a", "b"]);
         assert_eq!(o.workloads, ["w"]);
         // What this command says wins.

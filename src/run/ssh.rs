@@ -66,6 +66,13 @@ impl Destination {
 
     /// The ssh command line up to the remote command.
     fn ssh_args(&self) -> Vec<String> {
+        let mut args = self.ssh_to();
+        args.extend(["docker".into(), "system".into(), "dial-stdio".into()]);
+        args
+    }
+
+    /// ssh's arguments up to the host: a remote command follows.
+    fn ssh_to(&self) -> Vec<String> {
         let mut args: Vec<String> = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
             .map(String::from)
             .to_vec();
@@ -75,15 +82,26 @@ impl Destination {
         if let Some(port) = self.port {
             args.extend(["-p".into(), port.to_string()]);
         }
-        args.extend([
-            "--".into(),
-            self.host.clone(),
-            "docker".into(),
-            "system".into(),
-            "dial-stdio".into(),
-        ]);
+        args.extend(["--".into(), self.host.clone()]);
         args
     }
+}
+
+/// The CPU model of the machine an `ssh://` engine runs on (its `/proc/cpuinfo`, read over ssh):
+/// the Docker API does not say. `None` if it cannot be read.
+pub fn cpu_model(url: &str) -> Option<String> {
+    let destination = Destination::parse(url).ok()?;
+    let out = std::process::Command::new("ssh")
+        .args(destination.ssh_to())
+        .arg("cat /proc/cpuinfo")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    super::meta::cpu_model_in(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// What ssh last said on standard error (its reason when a connection fails).

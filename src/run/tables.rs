@@ -22,7 +22,12 @@ pub const VARIANTS: &str = "variants.csv";
 
 pub const META: &str = "meta.json";
 
+/// The column naming the engine (machine) a row was measured on: first in every table of
+/// measurements, so two engines' rows never mix.
+pub const HOST: &str = "host";
+
 pub(super) const BUILDS_COLUMNS: &[&str] = &[
+    "host",
     "variant",
     "kind",
     "seconds",
@@ -32,6 +37,7 @@ pub(super) const BUILDS_COLUMNS: &[&str] = &[
 ];
 
 pub(super) const RUNS_COLUMNS: &[&str] = &[
+    "host",
     "variant",
     "workload",
     "rep",
@@ -48,12 +54,36 @@ pub(super) const RUNS_COLUMNS: &[&str] = &[
     "metrics_error",
 ];
 
-pub(super) const SAMPLES_COLUMNS: &[&str] =
-    &["variant", "workload", "rep", "t_s", "cpu_pct", "mem_bytes"];
+pub(super) const SAMPLES_COLUMNS: &[&str] = &[
+    "host",
+    "variant",
+    "workload",
+    "rep",
+    "t_s",
+    "cpu_pct",
+    "mem_bytes",
+];
 
-pub(super) const PROBES_COLUMNS: &[&str] = &["variant", "workload", "output"];
+pub(super) const PROBES_COLUMNS: &[&str] = &["host", "variant", "workload", "output"];
 
-pub(super) const METRICS_COLUMNS: &[&str] = &["variant", "workload", "rep", "key", "value"];
+pub(super) const METRICS_COLUMNS: &[&str] = &["host", "variant", "workload", "rep", "key", "value"];
+
+/// The tables of measurements (with a `host` column), with their columns.
+pub(super) const MEASURED: &[(&str, &[&str])] = &[
+    (BUILDS, BUILDS_COLUMNS),
+    (RUNS, RUNS_COLUMNS),
+    (SAMPLES, SAMPLES_COLUMNS),
+    (PROBES, PROBES_COLUMNS),
+    (METRICS, METRICS_COLUMNS),
+];
+
+/// Whether `file` is a results table with a `host` column (one of [`MEASURED`]).
+pub fn has_host_column(file: &str) -> bool {
+    MEASURED.iter().any(|(f, _)| *f == file)
+}
+
+/// A run: host, variant, workload, rep.
+pub type RunKey = (String, String, String, u32);
 
 pub(super) const VARIANTS_COLUMNS: &[&str] = &[
     "variant",
@@ -70,8 +100,9 @@ pub(super) const VARIANTS_COLUMNS: &[&str] = &[
 pub(super) const RESULT_FILES: &[&str] = &[BUILDS, RUNS, SAMPLES, PROBES, METRICS, VARIANTS, META];
 
 /// A run's row of runs.csv; `metrics_error` is why its result line could not be read (or empty).
-pub(super) fn run_row(r: &RunSpec, m: &Measured, metrics_error: &str) -> Vec<String> {
+pub(super) fn run_row(host: &str, r: &RunSpec, m: &Measured, metrics_error: &str) -> Vec<String> {
     vec![
+        host.to_string(),
         r.variant.clone(),
         r.workload.clone(),
         r.rep.to_string(),
@@ -133,17 +164,16 @@ pub(super) fn recorded_where(
 
 /// Rows of a per-run table (samples, metrics) whose run never finished are dropped, so a
 /// resumed run does not leave the samples of its cut-short attempt beside the new ones.
-pub(super) fn drop_unfinished(
-    path: &Path,
-    finished: &BTreeSet<(String, String, u32)>,
-) -> anyhow::Result<()> {
+pub(super) fn drop_unfinished(path: &Path, finished: &BTreeSet<RunKey>) -> anyhow::Result<()> {
     if !path.exists() {
         return Ok(());
     }
     let mut reader = csv::Reader::from_path(path)?;
     let headers = reader.headers()?.clone();
     let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(v), Some(w), Some(r)) = (col("variant"), col("workload"), col("rep")) else {
+    let (Some(h), Some(v), Some(w), Some(r)) =
+        (col(HOST), col("variant"), col("workload"), col("rep"))
+    else {
         return Ok(());
     };
     let mut out = csv::WriterBuilder::new()
@@ -158,6 +188,7 @@ pub(super) fn drop_unfinished(
             continue;
         };
         let key = (
+            rec.get(h).unwrap_or("").to_string(),
             rec.get(v).unwrap_or("").to_string(),
             rec.get(w).unwrap_or("").to_string(),
             rec.get(r).and_then(|x| x.parse().ok()).unwrap_or(0),
@@ -185,16 +216,16 @@ mod tests {
         let path = dir.path().join("samples.csv");
         std::fs::write(
             &path,
-            "variant,workload,rep,t_s,cpu_pct,mem_bytes\na,x,1,0.25,99.0,100\na,x,2,0.25,98.0,100\na,x,2,0.50,97",
+            "host,variant,workload,rep,t_s,cpu_pct,mem_bytes\nh,a,x,1,0.25,99.0,100\ng,a,x,1,0.25,99.0,100\nh,a,x,2,0.25,98.0,100\nh,a,x,2,0.50,97",
         )
         .unwrap();
-        let finished: BTreeSet<_> = [("a".to_string(), "x".to_string(), 1)]
+        let finished: BTreeSet<_> = [("h".to_string(), "a".to_string(), "x".to_string(), 1)]
             .into_iter()
             .collect();
         drop_unfinished(&path, &finished).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "variant,workload,rep,t_s,cpu_pct,mem_bytes\na,x,1,0.25,99.0,100\n"
+            "host,variant,workload,rep,t_s,cpu_pct,mem_bytes\nh,a,x,1,0.25,99.0,100\n"
         );
     }
 }
