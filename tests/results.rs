@@ -595,3 +595,159 @@ fn table_text_cells_line_up_with_their_headers() {
         "{html}"
     );
 }
+
+/// Two hosts' runs: `ci` about a third slower than `laptop` on every variant.
+const HOSTS: &str = "host,variant,rep,wall_s\n\
+laptop,debian,1,2.0\nlaptop,debian,2,2.1\nlaptop,debian,3,1.9\n\
+laptop,uv,1,1.6\nlaptop,uv,2,1.7\nlaptop,uv,3,1.5\n\
+ci,debian,1,2.7\nci,debian,2,2.8\nci,debian,3,2.6\n\
+ci,uv,1,2.2\nci,uv,2,2.3\nci,uv,3,2.1\n";
+
+/// The whole chart of a page: its <svg> with the panels nested in it.
+fn whole_svg(html: &str) -> &str {
+    let start = html.find("<svg").expect("an svg");
+    let mut depth = 0;
+    let mut at = start;
+    loop {
+        let open = html[at + 1..].find("<svg").map(|i| i + at + 1);
+        let close = html[at + 1..].find("</svg>").map(|i| i + at + 1).unwrap();
+        match open {
+            Some(o) if o < close => {
+                depth += 1;
+                at = o;
+            }
+            _ if depth == 0 => return &html[start..close + 6],
+            _ => {
+                depth -= 1;
+                at = close;
+            }
+        }
+    }
+}
+
+fn host_chart(spec: &str) -> String {
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nruns = \"data/runs.csv\"\n")
+        .file("data/runs.csv", HOSTS)
+        .file("slides/t.md", format!("```chart\n{spec}\n```\n"));
+    p.deck(&["build"]).ok();
+    whole_svg(&p.read("dist/t.html")).to_string()
+}
+
+/// The tick labels (texts that are numbers) of each panel of a faceted chart, by panel title.
+fn panel_ticks(svg: &str) -> Vec<(String, Vec<String>)> {
+    svg.split("<svg x=\"")
+        .skip(1)
+        .map(|panel| {
+            let panel = &panel[..panel.find("</svg>").unwrap()];
+            let all = texts(panel);
+            let title = all
+                .iter()
+                .find(|t| t.2 == "laptop" || t.2 == "ci")
+                .map(|t| t.2.clone())
+                .unwrap_or_default();
+            let mut ticks: Vec<String> = all
+                .into_iter()
+                .map(|t| t.2)
+                .filter(|t| t.trim_end_matches(" s").parse::<f64>().is_ok())
+                .collect();
+            ticks.sort();
+            (title, ticks)
+        })
+        .collect()
+}
+
+#[test]
+fn series_and_facets_by_host_work_on_every_chart_type() {
+    // Per chart type: a query and the keys that draw it, rows of both hosts in each.
+    let kinds = [
+        (
+            "bar",
+            "SELECT host, variant, wall_s FROM runs ORDER BY host",
+            "x: variant\ny: wall_s\nerror: stddev",
+        ),
+        (
+            "hbar",
+            "SELECT host, variant, wall_s FROM runs ORDER BY host",
+            "x: variant\ny: wall_s\nerror: stddev",
+        ),
+        (
+            "line",
+            "SELECT host, rep, avg(wall_s) AS wall_s FROM runs GROUP BY host, rep ORDER BY host, rep",
+            "x: rep\ny: wall_s",
+        ),
+        (
+            "area",
+            "SELECT host, rep, avg(wall_s) AS wall_s FROM runs GROUP BY host, rep ORDER BY host, rep",
+            "x: rep\ny: wall_s",
+        ),
+        (
+            "scatter",
+            "SELECT host, rep, wall_s FROM runs ORDER BY host",
+            "x: rep\ny: wall_s",
+        ),
+        (
+            "box",
+            "SELECT host, variant, wall_s FROM runs ORDER BY host",
+            "x: variant\ny: wall_s",
+        ),
+        (
+            "histogram",
+            "SELECT host, wall_s FROM runs ORDER BY host",
+            "x: wall_s\nbins: 4",
+        ),
+    ];
+    for (kind, sql, keys) in kinds {
+        let base = format!("type: {kind}\nsql: {sql}\n{keys}\nunit: s");
+        // `series: host`: each host in its own colour, named in the legend.
+        let s = host_chart(&format!("{base}\nseries: host"));
+        for host in [">laptop<", ">ci<"] {
+            assert_eq!(count(&s, host), 1, "{kind}: {host} in the legend:\n{s}");
+        }
+        for slot in ["var(--deck-chart-1,", "var(--deck-chart-2,"] {
+            assert!(s.contains(slot), "{kind}: a colour per host ({slot}):\n{s}");
+        }
+        // `facet: host`: a panel per host, in the query's order, on one value axis (and a
+        // histogram's panels on the same bins).
+        let f = host_chart(&format!("{base}\nfacet: host"));
+        let panels = panel_ticks(&f);
+        assert_eq!(
+            panels.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["ci", "laptop"],
+            "{kind}: a panel per host:\n{f}"
+        );
+        assert!(
+            !panels[0].1.is_empty(),
+            "{kind}: the panels have ticks:\n{f}"
+        );
+        assert_eq!(
+            panels[0].1, panels[1].1,
+            "{kind}: one scale for both panels:\n{f}"
+        );
+    }
+}
+
+#[test]
+fn facets_are_limited_and_checked() {
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nruns = \"data/runs.csv\"\n")
+        .file("data/runs.csv", HOSTS)
+        .file(
+            "slides/t.md",
+            "```chart\nsql: SELECT host, variant, wall_s FROM runs\nx: variant\ny: wall_s\nerror: stddev\nfacet: machine\n```\n",
+        );
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(err.contains("unknown column `machine` in `facet`"), "{err}");
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nruns = \"data/runs.csv\"\n")
+        .file("data/runs.csv", HOSTS)
+        .file(
+            "slides/t.md",
+            "```chart\nsql: SELECT host || variant || rep AS panel, variant, wall_s FROM runs\nx: variant\ny: wall_s\nfacet: panel\n```\n",
+        );
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(
+        err.contains("`facet` gives 12 panels; at most 6 fit side by side on a slide"),
+        "{err}"
+    );
+}

@@ -116,6 +116,8 @@ pub(super) fn y_bounds(
         lo = lo.min(b);
         hi = hi.max(b);
     }
+    // Panels of a faceted chart: every one on the range of all.
+    let (lo, hi) = frame.shared_y(lo, hi);
     if frame.log_y {
         if lo <= 0.0 {
             return Err(FigureError {
@@ -143,7 +145,10 @@ pub(super) fn ty(v: f64, log: bool) -> f64 {
 
 pub(super) fn with_unit(title: &str, unit: Option<&str>) -> String {
     match unit {
-        Some(u) if !u.is_empty() && !title.contains(&format!("({u})")) => format!("{title} ({u})"),
+        // An axis without a title (the panels after the first of a faceted chart) stays bare.
+        Some(u) if !u.is_empty() && !title.is_empty() && !title.contains(&format!("({u})")) => {
+            format!("{title} ({u})")
+        }
         _ => title.to_string(),
     }
 }

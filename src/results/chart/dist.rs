@@ -13,24 +13,35 @@ where
     DB::ErrorType: 'static,
 {
     let n = p.cats.len();
-    let mut per_cat: Vec<Vec<f64>> = vec![Vec::new(); n];
-    for ((c, _), v) in &p.values {
-        per_cat[*c].extend(v);
+    // One box per category and series (side by side in the category's slot, coloured by
+    // series); with one series, one box per category, coloured by category.
+    let k = p.series.len();
+    let mut groups: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
+    for ((c, s), v) in &p.values {
+        groups.entry((*c, *s)).or_default().extend(v);
     }
     let log = frame.log_y;
-    let all = per_cat.iter().flatten().map(|v| (*v, None));
+    let all = groups.values().flatten().map(|v| (*v, None));
     let (lo, hi) = y_bounds(all, frame, spec, false)?;
     let unit = frame.unit.as_deref();
-    let whole = !log && all_whole(per_cat.iter().flatten().copied());
+    let whole = !log && all_whole(groups.values().flatten().copied());
     let fmt = move |v: &f64| whole_only(tick_label(*v, log, unit), *v, whole);
+    let named: Vec<(String, Paint)> = p
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !name.is_empty())
+        .map(|(i, name)| (name.clone(), palette.of(name, i)))
+        .collect();
+    let legend_shown = frame.legend && k > 1;
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
-    let stagger = stagger_in(frame, &p.cats, 0);
+    let stagger = stagger_in(frame, &p.cats, legend_width(&p.series, legend_shown));
     builder
         .margin(14)
-        .margin_right(24)
+        .margin_right(24 + legend_width(&p.series, legend_shown))
         .x_label_area_size(70 + if stagger { STAGGER as u32 } else { 0 })
         .y_label_area_size(96);
     let mut chart = builder
@@ -51,56 +62,74 @@ where
         .y_label_formatter(&fmt)
         .draw()
         .map_err(draw_err)?;
-    for (i, values) in per_cat.iter_mut().enumerate() {
-        if values.is_empty() {
-            continue;
+    for c in 0..n {
+        let present: Vec<usize> = (0..k).filter(|s| groups.contains_key(&(c, *s))).collect();
+        // The slot's middle half holds the boxes, split among the series present.
+        let slot = 0.5 / present.len().max(1) as f64;
+        for (j, s) in present.iter().enumerate() {
+            let Some(values) = groups.get_mut(&(c, *s)) else {
+                continue;
+            };
+            values.sort_by(f64::total_cmp);
+            let (q1, med, q3) = (
+                quantile(values, 0.25),
+                quantile(values, 0.5),
+                quantile(values, 0.75),
+            );
+            let iqr = q3 - q1;
+            let low = values
+                .iter()
+                .copied()
+                .find(|v| *v >= q1 - 1.5 * iqr)
+                .unwrap_or(q1);
+            let high = values
+                .iter()
+                .rev()
+                .copied()
+                .find(|v| *v <= q3 + 1.5 * iqr)
+                .unwrap_or(q3);
+            let color = if k > 1 {
+                palette.of(&p.series[*s], *s).0
+            } else {
+                palette.of(&p.cats[c], c).0
+            };
+            let a = c as f64 + 0.25 + j as f64 * slot;
+            let b = a + slot;
+            let mid = (a + b) / 2.0;
+            let whisker = (slot * 0.2).min(0.1);
+            let t = |v: f64| ty(v, log);
+            let line = TEXT.stroke_width(2);
+            chart
+                .draw_series([
+                    Rectangle::new([(a, t(q1)), (b, t(q3))], color.mix(0.45).filled()),
+                    Rectangle::new([(a, t(q1)), (b, t(q3))], color.stroke_width(2)),
+                ])
+                .map_err(draw_err)?;
+            chart
+                .draw_series([
+                    PathElement::new(vec![(a, t(med)), (b, t(med))], TEXT.stroke_width(3)),
+                    PathElement::new(vec![(mid, t(q3)), (mid, t(high))], line),
+                    PathElement::new(vec![(mid, t(q1)), (mid, t(low))], line),
+                    PathElement::new(
+                        vec![(mid - whisker, t(high)), (mid + whisker, t(high))],
+                        line,
+                    ),
+                    PathElement::new(vec![(mid - whisker, t(low)), (mid + whisker, t(low))], line),
+                ])
+                .map_err(draw_err)?;
+            let outliers = values.iter().filter(|v| **v < low || **v > high);
+            chart
+                .draw_series(outliers.map(|v| Circle::new((mid, t(*v)), 4, color.filled())))
+                .map_err(draw_err)?;
         }
-        values.sort_by(f64::total_cmp);
-        let (q1, med, q3) = (
-            quantile(values, 0.25),
-            quantile(values, 0.5),
-            quantile(values, 0.75),
-        );
-        let iqr = q3 - q1;
-        let low = values
-            .iter()
-            .copied()
-            .find(|v| *v >= q1 - 1.5 * iqr)
-            .unwrap_or(q1);
-        let high = values
-            .iter()
-            .rev()
-            .copied()
-            .find(|v| *v <= q3 + 1.5 * iqr)
-            .unwrap_or(q3);
-        let color = palette.of(&p.cats[i], i).0;
-        let (a, b) = (i as f64 + 0.25, i as f64 + 0.75);
-        let mid = i as f64 + 0.5;
-        let t = |v: f64| ty(v, log);
-        let line = TEXT.stroke_width(2);
-        chart
-            .draw_series([
-                Rectangle::new([(a, t(q1)), (b, t(q3))], color.mix(0.45).filled()),
-                Rectangle::new([(a, t(q1)), (b, t(q3))], color.stroke_width(2)),
-            ])
-            .map_err(draw_err)?;
-        chart
-            .draw_series([
-                PathElement::new(vec![(a, t(med)), (b, t(med))], TEXT.stroke_width(3)),
-                PathElement::new(vec![(mid, t(q3)), (mid, t(high))], line),
-                PathElement::new(vec![(mid, t(q1)), (mid, t(low))], line),
-                PathElement::new(vec![(mid - 0.1, t(high)), (mid + 0.1, t(high))], line),
-                PathElement::new(vec![(mid - 0.1, t(low)), (mid + 0.1, t(low))], line),
-            ])
-            .map_err(draw_err)?;
-        let outliers = values.iter().filter(|v| **v < low || **v > high);
-        chart
-            .draw_series(outliers.map(|v| Circle::new((mid, t(*v)), 4, color.filled())))
-            .map_err(draw_err)?;
     }
     if let Some((b, label)) = &frame.baseline {
         let (x0, x1) = (0.0, n as f64);
         horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
+    }
+    if legend_shown && named.len() > 1 {
+        let (right, top) = chart.backend_coord(&(n as f64, hi));
+        legend(root, &named, right, top)?;
     }
     let coord = |i: usize| {
         let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
@@ -121,13 +150,32 @@ pub(super) fn histogram<DB: DrawingBackend>(
     spec: &Spec,
     x: &str,
     frame: &Frame,
+    palette: &Palette,
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
     let key = if spec.has("x") { "x" } else { "y" };
     let col = numeric(df, spec, key, x)?;
-    let values: Vec<f64> = (0..df.height()).filter_map(|r| cell_f64(col, r)).collect();
+    // With `series`, one histogram per series on the same bins, their bars side by side.
+    let series_col = match spec.str("series")? {
+        Some(s) => Some(column(df, spec, "series", &s)?),
+        None => None,
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<(usize, f64)> = Vec::new();
+    for r in 0..df.height() {
+        let Some(v) = cell_f64(col, r) else { continue };
+        let name = series_col.map(|c| cell_text(c, r)).unwrap_or_default();
+        let si = match names.iter().position(|n| *n == name) {
+            Some(i) => i,
+            None => {
+                names.push(name);
+                names.len() - 1
+            }
+        };
+        values.push((si, v));
+    }
     if values.is_empty() {
         return Err(FigureError {
             message: format!("column `{x}` has no numbers"),
@@ -144,32 +192,41 @@ where
         });
     }
     let bins = bins as usize;
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // Small multiples bin the whole data alike.
+    let (min, max) = frame.x_fixed.unwrap_or_else(|| {
+        values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            })
+    });
     let width = if max > min {
         (max - min) / bins as f64
     } else {
         1.0
     };
-    let mut counts = vec![0usize; bins];
-    for v in &values {
-        let i = (((v - min) / width) as usize).min(bins - 1);
-        counts[i] += 1;
+    let k = names.len();
+    let mut counts = vec![vec![0usize; bins]; k];
+    for (s, v) in &values {
+        let i = (((v - min) / width).max(0.0) as usize).min(bins - 1);
+        counts[*s][i] += 1;
     }
-    let top = *counts.iter().max().unwrap_or(&1) as f64;
+    let top = counts.iter().flatten().copied().max().unwrap_or(1) as f64;
+    let top = frame.shared_y(0.0, top).1;
     let unit = frame.unit.as_deref();
     // Bin edges are whole numbers when the data and the bin width are.
-    let whole_x = all_whole(values.iter().copied()) && width == width.round();
+    let whole_x = all_whole(values.iter().map(|(_, v)| *v)) && width == width.round();
     let xfmt = move |v: &f64| whole_only(tick_label(*v, false, unit), *v, whole_x);
     // Counts are whole numbers.
     let yfmt = |v: &f64| whole_only(axis_number(*v), *v, true);
+    let legend_shown = frame.legend && k > 1;
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
     builder
         .margin(14)
-        .margin_right(24)
+        .margin_right(24 + legend_width(&names, legend_shown))
         .x_label_area_size(70)
         .y_label_area_size(96);
     let x1 = min + width * bins as f64;
@@ -192,22 +249,30 @@ where
         .y_label_formatter(&yfmt)
         .draw()
         .map_err(draw_err)?;
-    let color = palette_slot(0).0;
-    chart
-        .draw_series(counts.iter().enumerate().map(|(i, c)| {
-            let a = min + i as f64 * width;
-            Rectangle::new([(a, 0.0), (a + width, *c as f64)], color.filled())
-        }))
-        .map_err(draw_err)?;
-    chart
-        .draw_series(counts.iter().enumerate().map(|(i, c)| {
-            let a = min + i as f64 * width;
-            Rectangle::new(
-                [(a, 0.0), (a + width, *c as f64)],
-                WHITE.mix(0.9).stroke_width(1),
-            )
-        }))
-        .map_err(draw_err)?;
+    let part = width / k as f64;
+    let mut named = Vec::new();
+    for (s, name) in names.iter().enumerate() {
+        let paint = if k > 1 {
+            palette.of(name, s)
+        } else {
+            palette_slot(0)
+        };
+        named.push((name.clone(), paint));
+        let bar = |i: usize| {
+            let a = min + i as f64 * width + s as f64 * part;
+            [(a, 0.0), (a + part, counts[s][i] as f64)]
+        };
+        chart
+            .draw_series((0..bins).map(|i| Rectangle::new(bar(i), paint.0.filled())))
+            .map_err(draw_err)?;
+        chart
+            .draw_series((0..bins).map(|i| Rectangle::new(bar(i), WHITE.mix(0.9).stroke_width(1))))
+            .map_err(draw_err)?;
+    }
+    if legend_shown {
+        let (right, top_px) = chart.backend_coord(&(x1, top * 1.08));
+        legend(root, &named, right, top_px)?;
+    }
     if let Some((b, label)) = &frame.baseline {
         chart
             .draw_series(std::iter::once(PathElement::new(

@@ -58,7 +58,11 @@ pub const KEYS: &[&str] = &[
     "legend",
     "y_min",
     "y_max",
+    "facet",
 ];
+
+/// Small multiples side by side on a slide: more would be too narrow to read.
+const MAX_PANELS: usize = 6;
 
 const TYPES: &[&str] = &["bar", "hbar", "line", "area", "scatter", "box", "histogram"];
 
@@ -119,6 +123,7 @@ impl Palette {
     }
 }
 
+#[derive(Clone)]
 struct Frame {
     width: u32,
     height: u32,
@@ -129,6 +134,25 @@ struct Frame {
     log_y: bool,
     baseline: Option<(f64, Option<String>)>,
     legend: bool,
+    /// Small multiples (`facet`) share their value axis: a first pass collects each panel's
+    /// range in `y_seen`, the second draws every panel on their union, `y_fixed`.
+    y_seen: std::cell::Cell<Option<(f64, f64)>>,
+    y_fixed: Option<(f64, f64)>,
+    /// A histogram's bins over the whole data, not a panel's.
+    x_fixed: Option<(f64, f64)>,
+}
+
+impl Frame {
+    /// The value range a chart computed from its data, noted for the panels' union; the union
+    /// itself once it is known.
+    fn shared_y(&self, lo: f64, hi: f64) -> (f64, f64) {
+        let seen = match self.y_seen.get() {
+            Some((l, h)) => (l.min(lo), h.max(hi)),
+            None => (lo, hi),
+        };
+        self.y_seen.set(Some(seen));
+        self.y_fixed.unwrap_or((lo, hi))
+    }
 }
 
 fn draw_err(e: impl std::fmt::Display) -> FigureError {
@@ -217,38 +241,186 @@ pub fn render(
             .f64("baseline")?
             .map(|b| (b, spec.str("baseline_label").ok().flatten())),
         legend: !spec.has("legend") || spec.bool("legend")?,
+        y_seen: std::cell::Cell::new(None),
+        y_fixed: None,
+        x_fixed: None,
+    };
+    let facet = match spec.str("facet")? {
+        Some(name) => Some((
+            points::column(df, spec, "facet", &name)?,
+            spec.span("facet"),
+        )),
+        None => None,
     };
     let mut svg = String::new();
+    let Some((facet, facet_at)) = facet else {
+        let root =
+            SVGBackend::with_string(&mut svg, (frame.width, frame.height)).into_drawing_area();
+        draw(&root, df, spec, &kind, &x_name, &y_name, &frame, &palette)?;
+        root.present().map_err(draw_err)?;
+        drop(root);
+        return Ok(finish_svg(&svg, &frame));
+    };
+    // Small multiples: one panel per value of the facet column, in the order the query gives
+    // them, side by side on one value axis.
+    let mut values: Vec<String> = Vec::new();
+    let mut rows: Vec<Vec<bool>> = Vec::new();
+    for r in 0..df.height() {
+        let v = cell_text(facet, r);
+        let i = match values.iter().position(|x| *x == v) {
+            Some(i) => i,
+            None => {
+                values.push(v);
+                rows.push(vec![false; df.height()]);
+                values.len() - 1
+            }
+        };
+        rows[i][r] = true;
+    }
+    if values.is_empty() || values.len() > MAX_PANELS {
+        return Err(FigureError {
+            message: if values.is_empty() {
+                "the query gave no rows to split into panels".into()
+            } else {
+                format!(
+                    "`facet` gives {} panels; at most {MAX_PANELS} fit side by side on a slide",
+                    values.len()
+                )
+            },
+            help: "filter the rows in SQL (WHERE ...), or facet by a column with fewer values"
+                .into(),
+            span: facet_at,
+        });
+    }
+    let panels: Vec<DataFrame> = rows
+        .into_iter()
+        .map(|mask| {
+            use polars::prelude::NewChunkedArray;
+            df.filter(&polars::prelude::BooleanChunked::from_slice(
+                "facet".into(),
+                &mask,
+            ))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(draw_err)?;
+    let mut base = frame.clone();
+    if kind == "histogram" {
+        let col = points::numeric(df, spec, if spec.has("x") { "x" } else { "y" }, &x_name)?;
+        let (lo, hi) = (0..df.height())
+            .filter_map(|r| cell_f64(col, r))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            });
+        base.x_fixed = lo.is_finite().then_some((lo, hi));
+    }
+    let width = frame.width / values.len() as u32;
+    let panel_frame = |i: usize, base: &Frame| {
+        let mut f = base.clone();
+        f.width = width;
+        f.title = Some(values[i].clone());
+        // One legend, on the last panel; the value axis named once, on the first.
+        f.legend = base.legend && i + 1 == values.len();
+        if i > 0 {
+            f.y_title = String::new();
+        }
+        f
+    };
+    // First pass: each panel's value range; the panels are then drawn on their union.
+    let mut union: Option<(f64, f64)> = None;
+    for (i, panel) in panels.iter().enumerate() {
+        let mut scratch = String::new();
+        let area = SVGBackend::with_string(&mut scratch, (width, frame.height)).into_drawing_area();
+        let f = panel_frame(i, &base);
+        draw(&area, panel, spec, &kind, &x_name, &y_name, &f, &palette)?;
+        if let Some((l, h)) = f.y_seen.get() {
+            union = Some(union.map_or((l, h), |(a, b)| (a.min(l), b.max(h))));
+        }
+    }
+    base.y_fixed = union;
+    // The chart's title across the top, then each panel drawn on its own and placed beside the
+    // others as a nested <svg> (its coordinates its own).
+    let title_h = if frame.title.is_some() { 48 } else { 0 };
     {
         let root =
             SVGBackend::with_string(&mut svg, (frame.width, frame.height)).into_drawing_area();
-        match kind.as_str() {
-            "histogram" => histogram(&root, df, spec, &x_name, &frame)?,
-            "box" => boxplot(
-                &root,
-                &read_points(df, spec, &x_name, &y_name)?,
-                spec,
-                &frame,
-                &palette,
-            )?,
-            "line" | "area" | "scatter" => lines(
-                &root,
-                &read_points(df, spec, &x_name, &y_name)?,
-                spec,
-                &frame,
-                &palette,
-                &kind,
-            )?,
-            _ => bars(
-                &root,
-                &read_points(df, spec, &x_name, &y_name)?,
-                spec,
-                &frame,
-                &palette,
-                kind == "hbar",
-            )?,
+        if let Some(t) = &frame.title {
+            root.draw(&Text::new(
+                t.clone(),
+                (frame.width as i32 / 2, 10),
+                font(TITLE).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(draw_err)?;
         }
         root.present().map_err(draw_err)?;
     }
+    let mut nested = String::new();
+    for (i, panel) in panels.iter().enumerate() {
+        let mut one = String::new();
+        {
+            let area = SVGBackend::with_string(&mut one, (width, frame.height - title_h))
+                .into_drawing_area();
+            draw(
+                &area,
+                panel,
+                spec,
+                &kind,
+                &x_name,
+                &y_name,
+                &panel_frame(i, &base),
+                &palette,
+            )?;
+            area.present().map_err(draw_err)?;
+        }
+        nested.push_str(&one.replacen(
+            "<svg ",
+            &format!("<svg x=\"{}\" y=\"{title_h}\" ", i as u32 * width),
+            1,
+        ));
+    }
+    let end = svg.rfind("</svg>").unwrap_or(svg.len());
+    svg.insert_str(end, &nested);
     Ok(finish_svg(&svg, &frame))
+}
+
+/// One chart (or one panel of a faceted one) of `kind` on `area`.
+#[allow(clippy::too_many_arguments)]
+fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    df: &DataFrame,
+    spec: &Spec,
+    kind: &str,
+    x_name: &str,
+    y_name: &str,
+    frame: &Frame,
+    palette: &Palette,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    match kind {
+        "histogram" => histogram(area, df, spec, x_name, frame, palette),
+        "box" => boxplot(
+            area,
+            &read_points(df, spec, x_name, y_name)?,
+            spec,
+            frame,
+            palette,
+        ),
+        "line" | "area" | "scatter" => lines(
+            area,
+            &read_points(df, spec, x_name, y_name)?,
+            spec,
+            frame,
+            palette,
+            kind,
+        ),
+        _ => bars(
+            area,
+            &read_points(df, spec, x_name, y_name)?,
+            spec,
+            frame,
+            palette,
+            kind == "hbar",
+        ),
+    }
 }
