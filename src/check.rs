@@ -321,11 +321,6 @@ fn hosts(build: &BuildReport, report: &mut CheckReport) {
             }
         }
     }
-    let config = build.root.join(crate::project::CONFIG_FILE);
-    let now = std::fs::read_to_string(&config)
-        .ok()
-        .filter(|t| toml::from_str::<toml::Table>(t).is_ok_and(|t| t.contains_key("bench")))
-        .map(|t| crate::run::runner::config_hash(&t));
     let mut flagged = std::collections::BTreeSet::new();
     for (deck, folders) in by_deck {
         for dir in folders {
@@ -344,7 +339,7 @@ fn hosts(build: &BuildReport, report: &mut CheckReport) {
                     *runs.entry(host.to_string()).or_default() += 1;
                 }
             }
-            if let Some(now) = &now {
+            if let Some(now) = &bench_hash_of(&dir, &build.root) {
                 for e in crate::run::meta::Meta::earlier_engines(&meta) {
                     let shown = runs.contains_key(&e.name);
                     if !shown || e.config_sha256.is_empty() || &e.config_sha256 == now {
@@ -377,6 +372,41 @@ fn hosts(build: &BuildReport, report: &mut CheckReport) {
             });
         }
     }
+}
+
+/// The `[bench]` hash of the project whose `deck run` writes into `results`: the nearest
+/// deck.toml above it (up to the project's root) whose `[bench] output` is that folder.
+fn bench_hash_of(results: &Path, root: &Path) -> Option<String> {
+    let here = |p: &Path| {
+        if p.as_os_str().is_empty() {
+            Path::new(".").canonicalize()
+        } else {
+            p.canonicalize()
+        }
+    };
+    let root = here(root).ok()?;
+    let results = here(results).ok()?;
+    for dir in results.ancestors().skip(1) {
+        let text = std::fs::read_to_string(dir.join(crate::project::CONFIG_FILE));
+        if let Some(bench) = text
+            .as_ref()
+            .ok()
+            .and_then(|t| toml::from_str::<toml::Table>(t).ok())
+            .and_then(|t| t.get("bench").cloned())
+        {
+            let output = bench
+                .get("output")
+                .and_then(|o| o.as_str())
+                .unwrap_or("data");
+            if dir.join(output).canonicalize().ok().as_deref() == Some(results.as_path()) {
+                return text.ok().map(|t| crate::run::runner::config_hash(&t));
+            }
+        }
+        if dir == root {
+            break;
+        }
+    }
+    None
 }
 
 /// Slides of a built page without speaker notes.

@@ -126,6 +126,7 @@ fn the_runtime_image_builds_exports_and_serves_the_repository() {
         "templates",
         "dockerfiles",
         "docs",
+        "examples",
     ] {
         if root.join(dir).is_dir() {
             copy_dir(&root.join(dir), &project.join(dir));
@@ -159,8 +160,8 @@ fn the_runtime_image_builds_exports_and_serves_the_repository() {
     for page in ["index.html", "python-in-containers.html", "deck.html"] {
         assert!(project.join("dist").join(page).is_file(), "dist/{page}");
     }
-    // The image's Chromium prints a deck.
-    run(&["export", "pdf", "slides/deck.md", "-o", "pdf"]);
+    // The image's Chromium prints the decks (the project's: they read its datasets).
+    run(&["export", "pdf", ".", "-o", "pdf"]);
     let pdf = std::fs::read(project.join("pdf/deck.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 

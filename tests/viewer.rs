@@ -486,7 +486,7 @@ fn the_repository_decks_build_fit_and_have_notes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(root.join("deck.toml"), dir.path().join("deck.toml")).unwrap();
-    for folder in ["slides", "data", "themes", "templates"] {
+    for folder in ["slides", "data", "themes", "templates", "examples"] {
         if root.join(folder).is_dir() {
             copy_dir(&root.join(folder), &dir.path().join(folder));
         }

@@ -153,6 +153,12 @@ pub(super) fn carry_builds(out: &Path, archive: &Path) -> anyhow::Result<()> {
             rec[4].to_string(),
         ])
     })?;
+    carry_logs(out, archive)
+}
+
+/// The archived build logs come back beside the rows carried over (a log this session writes
+/// again replaces its copy).
+pub(super) fn carry_logs(out: &Path, archive: &Path) -> anyhow::Result<()> {
     let logs = archive.join("logs");
     if let Ok(entries) = std::fs::read_dir(&logs) {
         let dest = out.join("logs");

@@ -550,6 +550,7 @@ impl<'a> Runner<'a> {
                         })
                         .collect();
                     folder::carry_over(&self.out, &archive, &measured)?;
+                    folder::carry_logs(&self.out, &archive)?;
                     keep_earlier = true;
                 }
                 if self.opts.reuse_images {
