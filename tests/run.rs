@@ -1635,6 +1635,34 @@ fn an_ssh_engine_is_reached_through_the_system_ssh_client() {
     let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
     assert_eq!(meta["engines"][0]["endpoint"], url);
     assert_eq!(meta["engines"][0]["name"], url);
+
+    // With an engine of the test's own beside it: both measure, in one session.
+    let own = OwnEngine::start();
+    let out = deck_with(
+        &p,
+        &["run", "--engine", &url, "--engine", &own.host()],
+        &[("SSH_AUTH_SOCK", &sshd.agent())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let metrics = by_host(&p, "data/metrics.csv");
+    assert_eq!(metrics.keys().collect::<Vec<_>>(), [&url, &own.host()]);
+    assert!(
+        metrics.values().all(|m| m[0]["value"] == "5"),
+        "{metrics:?}"
+    );
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let ssh = meta["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == url.as_str())
+        .unwrap();
+    assert_eq!(
+        ssh["cpu_model"].as_str().unwrap(),
+        deck::run::meta::Host::read().cpu_model,
+        "read over ssh: {meta}"
+    );
 }
 
 /// Rows of a results CSV per host: host → rows.
@@ -1661,6 +1689,24 @@ fn two_engine_project(bb: &Path, a: &OwnEngine, b: &OwnEngine, bench: &str) -> P
     )
 }
 
+/// `deck run` on engines `a` and `b`, started in the background (its stderr piped).
+fn run_on_both(p: &Project) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["run", "--engine", "a", "--engine", "b"])
+        .current_dir(p.path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// `[bench]` lines: `repeat` runs of a workload `nap` that sleeps `seconds`.
+fn naps(repeat: u32, warmup: u32, seconds: f64) -> String {
+    format!(
+        "repeat = {repeat}\nwarmup = {warmup}\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep {seconds}; echo '{{\\\"slept\\\": {seconds}}}'\"]\n"
+    )
+}
+
 #[test]
 fn two_engines_measure_the_same_matrix_at_once_one_run_at_a_time_each() {
     let Some(bb) =
@@ -1669,19 +1715,8 @@ fn two_engines_measure_the_same_matrix_at_once_one_run_at_a_time_each() {
         return;
     };
     let (a, b) = (OwnEngine::start(), OwnEngine::start());
-    let p = two_engine_project(
-        &bb,
-        &a,
-        &b,
-        "repeat = 3\nwarmup = 1\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 1.5; echo '{\\\"slept\\\": 1.5}'\"]\n",
-    );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["run", "--engine", "a", "--engine", "b"])
-        .current_dir(p.path(""))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let p = two_engine_project(&bb, &a, &b, &naps(3, 1, 1.5));
+    let mut child = run_on_both(&p);
     // Watched from outside: the containers of the project on each engine, while deck runs.
     let (mut most, mut both) = ((0, 0), false);
     while child.try_wait().unwrap().is_none() {
@@ -1759,19 +1794,8 @@ fn an_engine_stopped_mid_run_leaves_the_others_rows_whole_and_resume_finishes_it
         return;
     };
     let (a, mut b) = (OwnEngine::start(), OwnEngine::start());
-    let p = two_engine_project(
-        &bb,
-        &a,
-        &b,
-        "repeat = 4\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 1; echo '{\\\"slept\\\": 1}'\"]\n",
-    );
-    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["run", "--engine", "a", "--engine", "b"])
-        .current_dir(p.path(""))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let p = two_engine_project(&bb, &a, &b, &naps(4, 0, 1.0));
+    let child = run_on_both(&p);
     // `b` stops once it has measured a run.
     wait_for_file(
         &p.path("data/runs.csv"),
@@ -1833,19 +1857,8 @@ fn ctrl_c_stops_every_engine_and_leaves_no_container() {
         return;
     };
     let (a, b) = (OwnEngine::start(), OwnEngine::start());
-    let p = two_engine_project(
-        &bb,
-        &a,
-        &b,
-        "repeat = 2\nwarmup = 0\ntimeout = \"60s\"\n\n[bench.workloads.nap]\ncommand = [\"sh\", \"-c\", \"sleep 30; echo '{\\\"slept\\\": 30}'\"]\n",
-    );
-    let child = Command::new(env!("CARGO_BIN_EXE_deck"))
-        .args(["run", "--engine", "a", "--engine", "b"])
-        .current_dir(p.path(""))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let p = two_engine_project(&bb, &a, &b, &naps(2, 0, 30.0));
+    let child = run_on_both(&p);
     let t0 = Instant::now();
     while a.containers_of(&p).is_empty() || b.containers_of(&p).is_empty() {
         assert!(
