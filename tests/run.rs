@@ -1979,3 +1979,75 @@ host,w,2,false,0.7,0.6,0.1,99.0,100.0,1000,0,ok,,\n";
         ["local"]
     );
 }
+
+#[test]
+fn engines_that_cannot_measure_what_is_asked_are_refused_before_anything_runs() {
+    let p = Project::new().file(
+        "deck.toml",
+        "[bench]\nrepeat = 1\nwarmup = 0\n[bench.engines]\nhere = \"local\"\nfar = \"tcp://127.0.0.1:9\"\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"true\"]\n",
+    );
+    for (args, want) in [
+        (
+            &["run", "--engine", "far"][..],
+            "host run on this machine, not on the engine `far` at tcp://127.0.0.1:9",
+        ),
+        (
+            &["run", "--engine", "local", "--engine", "far"][..],
+            "engine `far` has nothing to measure: no container variant is selected",
+        ),
+        (
+            &["run", "--engine", "local", "--engine", "here"][..],
+            "engines `local` and `here` are the same engine (this machine)",
+        ),
+        (
+            &["run", "--engine", "nowhere", "--engine", "local"][..],
+            "nowhere",
+        ),
+    ] {
+        let out = deck_with(&p, args, &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!p.path("data").exists(), "{args:?}: nothing written");
+    }
+}
+
+#[test]
+fn an_engine_that_cannot_be_reached_is_left_out_and_the_others_measure() {
+    let Some(bb) =
+        engine_or_skip("an_engine_that_cannot_be_reached_is_left_out_and_the_others_measure")
+    else {
+        return;
+    };
+    let a = OwnEngine::start();
+    let p = bench_project(
+        &bb,
+        &format!(
+            "{}\n[bench.engines]\na = \"{}\"\ngone = \"unix:///nonexistent/docker.sock\"\n\n[bench.variants.bb]\ndockerfile = \"dockerfiles/bb/Dockerfile\"\n",
+            naps(2, 0, 0.1),
+            a.host()
+        ),
+    );
+    let out = deck_with(&p, &["run", "--engine", "a", "--engine", "gone"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "error: engine `gone`: cannot reach a Docker engine at unix:///nonexistent/docker.sock"
+        ) && err.contains("engine `gone` could not be reached"),
+        "{err}"
+    );
+    let runs = by_host(&p, "data/runs.csv");
+    assert_eq!(runs.keys().collect::<Vec<_>>(), ["a"]);
+    assert_eq!(runs["a"].len(), 2);
+    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    assert_eq!(meta["engines"][1]["name"], "gone");
+    assert!(
+        meta["engines"][1]["failed"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach"),
+        "{meta}"
+    );
+    assert_eq!(meta["sessions"][0]["result"], "failed");
+}
