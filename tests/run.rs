@@ -1899,6 +1899,10 @@ host,w,2,false,0.7,0.6,0.1,99.0,100.0,1000,0,ok,,\n";
     // Read as they are, the old rows are the machine their meta.json names.
     p.deck(&["build"]).ok();
     assert!(p.read("dist/h.html").contains("<li>speaker-laptop: 2</li>"));
+    assert!(
+        p.read("dist/provenance.json").contains("data/meta.json"),
+        "the host came from meta.json: an input of the figure"
+    );
 
     // An attendee adds their machine; the speaker's rows stay, now with their host written.
     let out = deck_with(&p, &["run", "--engine", "local", "--append"], &[]);

@@ -376,7 +376,10 @@ impl Engine {
         let mut out = Vec::new();
         for name in self.datasets_in(sql) {
             if let Some(Ok(paths)) = self.specs.get(&name).map(|s| self.files_of(s)) {
+                // A pre-host results table's host comes from its meta.json: an input too.
+                let metas: Vec<PathBuf> = paths.iter().filter_map(|p| legacy_meta(p)).collect();
                 out.extend(paths);
+                out.extend(metas);
             }
         }
         out
@@ -704,16 +707,26 @@ fn same_rows(a: &DataFrame, b: &DataFrame) -> bool {
 const ACKNOWLEDGES_FAILURES: &[&str] = &["failed_runs", "exit_code", "status"];
 
 /// A text file's first line (a CSV header), without reading the rest.
+/// The `meta.json` naming the host of a `deck run` results table written before results had a
+/// `host` column (`None` for any other file).
+fn legacy_meta(path: &Path) -> Option<PathBuf> {
+    use crate::run::tables::{HOST, META, has_host_column};
+    let name = path.file_name()?.to_str()?;
+    let meta = path.with_file_name(META);
+    let old = has_host_column(name)
+        && meta.is_file()
+        && first_line(path).is_some_and(|l| !l.starts_with(&format!("{HOST},")));
+    old.then_some(meta)
+}
+
 /// A `deck run` results table from before results had a `host` column gets one, first: the
 /// machine its `meta.json` names. Old and new results then stack (a glob over hosts' folders)
 /// and `series: host` works on both.
 fn with_legacy_host(mut df: DataFrame, path: &Path) -> DataFrame {
-    let is_results = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(crate::run::tables::has_host_column);
-    let meta = path.with_file_name(crate::run::tables::META);
-    if !is_results || df.column(crate::run::tables::HOST).is_ok() || !meta.is_file() {
+    let Some(meta) = legacy_meta(path) else {
+        return df;
+    };
+    if df.column(crate::run::tables::HOST).is_ok() {
         return df;
     }
     let host = crate::run::meta::Meta::legacy_host(&meta);
