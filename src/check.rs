@@ -357,10 +357,7 @@ fn hosts(build: &BuildReport, report: &mut CheckReport) {
                                 meta.display(),
                                 &now[..now.len().min(12)]
                             ),
-                            &format!(
-                                "measure it again with this [bench] (`deck run --engine {} --append`), or leave its rows out where the decks query them",
-                                e.name
-                            ),
+                            "measure it again with this [bench] (`deck run --append`, with the `--engine` that measured it), or leave its rows out where the decks query them",
                         ));
                     }
                 }

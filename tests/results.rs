@@ -751,3 +751,26 @@ fn facets_are_limited_and_checked() {
         "{err}"
     );
 }
+
+#[test]
+fn a_series_keeps_its_colour_in_every_panel() {
+    // The second panel lacks the first panel's first series: `uv` must keep the colour it has
+    // in the first panel, not take the first colour of its own panel.
+    let f = host_chart(
+        "type: bar\nsql: SELECT host, variant, avg(wall_s) AS wall_s FROM runs WHERE NOT (host = 'ci' AND variant = 'debian') GROUP BY host, variant ORDER BY host DESC, variant\nx: variant\ny: wall_s\nseries: variant\nfacet: host",
+    );
+    let panels: Vec<&str> = f.split("<svg x=\"").skip(1).collect();
+    assert_eq!(panels.len(), 2, "{f}");
+    assert!(
+        panels[0].contains(">laptop<") && panels[1].contains(">ci<"),
+        "{f}"
+    );
+    assert!(
+        panels[0].contains("var(--deck-chart-1,") && panels[0].contains("var(--deck-chart-2,"),
+        "{f}"
+    );
+    assert!(
+        panels[1].contains("var(--deck-chart-2,") && !panels[1].contains("var(--deck-chart-1,"),
+        "uv in the colour it has beside debian:\n{f}"
+    );
+}

@@ -81,7 +81,7 @@ fn own_cache(p: &Project, test: &str) {
 /// name (the test's own dockerd runs here).
 fn build_log(v: &str) -> String {
     let host = deck::run::meta::host_name();
-    format!("data/logs/build-{}-{v}.log", deck::run::runner::slug(&host))
+    format!("data/logs/build-{v}@{}.log", deck::run::runner::slug(&host))
 }
 
 /// Rows of a results CSV as maps from column to value.
@@ -2054,4 +2054,31 @@ fn an_engine_that_cannot_be_reached_is_left_out_and_the_others_measure() {
         "{meta}"
     );
     assert_eq!(meta["sessions"][0]["result"], "failed");
+}
+
+#[test]
+fn append_refuses_to_replace_another_machines_rows_under_this_ones_name() {
+    // Results measured on a machine called as this one is, with another CPU.
+    let here = deck::run::meta::host_name();
+    let runs = "variant,workload,rep,warmup,wall_s,cpu_user_s,cpu_sys_s,cpu_avg_pct,cpu_peak_pct,mem_peak_bytes,exit_code,status,stderr_tail,metrics_error\nhost,w,1,false,0.5,0.4,0.1,99.0,100.0,1000,0,ok,,\n";
+    let meta = format!(
+        r#"{{"generator": "deck 0.1.0", "host": {{"cpu_model": "Another CPU 9000", "cores": 64, "memory_bytes": 1, "kernel": "6", "os": "Debian", "hostname": "{here}"}}, "engine": null, "project": {{"config_sha256": "x"}}, "sessions": [], "files": {{}}}}"#
+    );
+    let p = Project::new()
+        .file("data/runs.csv", runs)
+        .file("data/meta.json", meta)
+        .file(
+            "deck.toml",
+            "[bench]\nrepeat = 1\nwarmup = 0\n[bench.variants.host]\nlocal = true\n[bench.workloads.w]\ncommand = [\"true\"]\n",
+        );
+    let out = deck_with(&p, &["run", "--append"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the results already hold host `{here}`, measured on another machine (Another CPU 9000, this one"
+        )) && err.contains("--engine mine"),
+        "{err}"
+    );
+    assert_eq!(p.read("data/runs.csv"), runs, "nothing touched");
 }

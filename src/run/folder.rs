@@ -141,17 +141,22 @@ pub(super) fn carry_over(
     Ok(())
 }
 
-/// `--reuse-images`: the build rows and logs of the images reused come back from the archive
-/// (rows already carried over are not doubled).
-pub(super) fn carry_builds(out: &Path, archive: &Path) -> anyhow::Result<()> {
+/// `--reuse-images`: the build rows (of `hosts`, the engines of this session) and logs of the
+/// images reused come back from the archive (rows already carried over are not doubled).
+pub(super) fn carry_builds(
+    out: &Path,
+    archive: &Path,
+    hosts: &BTreeSet<String>,
+) -> anyhow::Result<()> {
     let have = recorded(&out.join(BUILDS), &[HOST, "variant", "image_id"])?;
     // BUILDS_COLUMNS: host, variant, kind, seconds, image_id.
     copy_rows(out, archive, BUILDS, BUILDS_COLUMNS, |rec| {
-        !have.contains(&vec![
-            rec[0].to_string(),
-            rec[1].to_string(),
-            rec[4].to_string(),
-        ])
+        hosts.contains(&rec[0])
+            && !have.contains(&vec![
+                rec[0].to_string(),
+                rec[1].to_string(),
+                rec[4].to_string(),
+            ])
     })?;
     carry_logs(out, archive)
 }

@@ -211,13 +211,20 @@ impl Meta {
         vec![e]
     }
 
-    /// The `host` of rows written before results had one: the name of the machine that
-    /// measured them, as their `meta.json` records it (this machine's without one).
+    /// The `host` of rows written before results had one: the engine's name when the session
+    /// named one (`--engine`), else the name of the machine that measured them, as their
+    /// `meta.json` records it (this machine's without one).
     pub fn legacy_host(path: &Path) -> String {
-        std::fs::read_to_string(path)
+        let v = std::fs::read_to_string(path)
             .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["host"]["hostname"].as_str().map(str::to_string))
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let named = v
+            .as_ref()
+            .and_then(|v| v["engine"]["name"].as_str())
+            .filter(|n| !n.is_empty() && *n != "default");
+        named
+            .or_else(|| v.as_ref().and_then(|v| v["host"]["hostname"].as_str()))
+            .map(str::to_string)
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| {
                 Some(host_name())

@@ -110,11 +110,17 @@ fn load(opts: &RunOptions, diags: &mut Diagnostics) -> Option<Setup> {
 }
 
 /// SHA-256 of the `[bench]` table (as JSON with sorted keys), so comments and other tables do
-/// not change it.
+/// not change it; nor does `[bench.engines]`, which says where to measure, not what.
 pub fn config_hash(text: &str) -> String {
     let bench = toml::from_str::<toml::Table>(text)
         .ok()
         .and_then(|t| t.get("bench").cloned())
+        .map(|mut b| {
+            if let Some(t) = b.as_table_mut() {
+                t.remove("engines");
+            }
+            b
+        })
         .map(|b| serde_json::to_string(&b).unwrap_or_default())
         .unwrap_or_default();
     crate::results::sha256_bytes(bench.as_bytes())
@@ -128,8 +134,7 @@ pub fn run(opts: &RunOptions, cancel: &AtomicBool) -> anyhow::Result<RunEnd> {
     let resumed = match &setup {
         Some(s) if opts.resume => {
             let meta = s.project.root.join(&s.bench.output).join(META);
-            Meta::earlier_sessions(&meta)
-                .last()
+            session_to_resume(&Meta::earlier_sessions(&meta))
                 .map(|last| (resumed_options(opts, &last.command), last.command.clone()))
                 .filter(|(o, _)| o != opts)
         }
@@ -155,6 +160,16 @@ pub fn run(opts: &RunOptions, cancel: &AtomicBool) -> anyhow::Result<RunEnd> {
         return Ok(RunEnd::Planned);
     }
     Runner::new(setup, opts)?.go(cancel)
+}
+
+/// The session a `--resume` carries on: the last one that was not itself a `--resume` (whose
+/// command line says none of what the chain measures).
+fn session_to_resume(sessions: &[Session]) -> Option<&Session> {
+    sessions
+        .iter()
+        .rev()
+        .find(|s| !s.command.split_whitespace().any(|w| w == "--resume"))
+        .or(sessions.last())
 }
 
 /// `opts` with what the resumed session's command line chose and this one does not say: its
@@ -400,6 +415,7 @@ impl<'a> Runner<'a> {
         lost: &mut Vec<EngineInfo>,
     ) -> anyhow::Result<Vec<Worker>> {
         let several = assignments.len() > 1;
+        let earlier = Meta::earlier_engines(&self.out.join(META));
         let named = !self.opts.engines.is_empty();
         let mut workers = Vec::new();
         for a in assignments {
@@ -417,30 +433,42 @@ impl<'a> Runner<'a> {
                         "error: engine `{}`: {e}\n  (the other engines measure; its rows are missing, and meta.json says why)",
                         a.target.name
                     );
-                    lost.push(EngineInfo {
-                        name: a.target.name.clone(),
-                        endpoint: match &a.target.endpoint {
-                            engines::Endpoint::Docker { host, .. } => host.clone(),
-                            engines::Endpoint::Local => "local".into(),
-                        },
-                        config_sha256: self.setup.config_sha256.clone(),
-                        failed: Some(one_line(&e.to_string())),
-                        ..EngineInfo::unknown()
-                    });
+                    // What the results knew of it stays (its rows, if any, are kept).
+                    let mut info = earlier
+                        .iter()
+                        .find(|e| e.name == a.target.name)
+                        .cloned()
+                        .unwrap_or_else(|| EngineInfo {
+                            name: a.target.name.clone(),
+                            endpoint: match &a.target.endpoint {
+                                engines::Endpoint::Docker { host, .. } => host.clone(),
+                                engines::Endpoint::Local => "local".into(),
+                            },
+                            ..EngineInfo::unknown()
+                        });
+                    info.failed = Some(one_line(&e.to_string()));
+                    lost.push(info);
                     continue;
                 }
                 Err(e) => return Err(e.into()),
             };
-            // Named engines are their names; the Docker CLI's own choice is the machine's
-            // name, so an attendee's rows and the speaker's stay apart without naming anything.
-            let host = if named {
-                a.target.name.clone()
-            } else if !info.hostname.is_empty() {
-                info.hostname.clone()
-            } else {
+            // Named engines are their names; the Docker CLI's own choice is the name of the
+            // machine it runs on, so an attendee's rows and the speaker's stay apart without
+            // naming anything: this machine's for a Unix socket (Docker Desktop, colima and the
+            // like call every user's engine alike), the engine's own for a remote one.
+            let this_machine = || {
                 Some(meta::host_name())
                     .filter(|h| !h.is_empty())
                     .unwrap_or_else(|| "local".into())
+            };
+            let host = if named {
+                a.target.name.clone()
+            } else if engine.is_none() || info.endpoint.starts_with("unix://") {
+                this_machine()
+            } else if !info.hostname.is_empty() {
+                info.hostname.clone()
+            } else {
+                this_machine()
             };
             info.name = host.clone();
             info.config_sha256 = self.setup.config_sha256.clone();
@@ -517,6 +545,19 @@ impl<'a> Runner<'a> {
         // Rows this session does not measure again stay (resumed, partial, --append): so do
         // the engines and sessions that measured them.
         let mut keep_earlier = self.opts.resume;
+        if self.opts.append {
+            // Another machine under this session's host name would lose its rows.
+            for w in &workers {
+                if let Some(before) = earlier.iter().find(|e| e.name == w.host)
+                    && let Some(what) = other_machine(before, &w.info)
+                {
+                    bail!(
+                        "the results already hold host `{}`, measured on another machine ({what}): --append would replace its rows with this one's\n  help: give this machine a name of its own: `mine = \"default\"` under [bench.engines] (or a Docker context's name), then `deck run --append --engine mine`",
+                        w.host
+                    );
+                }
+            }
+        }
         if self.opts.resume {
             // Rows from two engines under one name could not be told apart.
             for w in &workers {
@@ -554,10 +595,10 @@ impl<'a> Runner<'a> {
                     keep_earlier = true;
                 }
                 if self.opts.reuse_images {
-                    folder::carry_builds(&self.out, &archive)?;
-                    keep_earlier = true;
+                    // The build rows of the images this session reuses, on its engines.
+                    folder::carry_builds(&self.out, &archive, &hosts)?;
                 }
-                if keep_earlier {
+                if keep_earlier || self.opts.reuse_images {
                     self.meta.sessions = Meta::earlier_sessions(&archive.join(META));
                 }
             }
@@ -644,7 +685,7 @@ impl<'a> Runner<'a> {
             cancel,
             progress: &progress,
             tables: &tables,
-            several: workers.len() > 1,
+            several: workers.len() + lost.len() > 1,
         };
         // Every engine at once, each on its own thread; one run at a time on each.
         let ends: Vec<Ended> = if let ([worker], [todo]) = (workers.as_mut_slice(), &todos[..]) {
@@ -725,6 +766,7 @@ impl<'a> Runner<'a> {
         }
         if let [(_, e)] = errors.as_mut_slice()
             && workers.len() == 1
+            && lost.is_empty()
         {
             return Err(std::mem::replace(e, anyhow::anyhow!("")));
         }
@@ -771,6 +813,17 @@ impl<'a> Runner<'a> {
             eprintln!("warning: cannot write {}: {e:#}", meta_path.display());
         }
     }
+}
+
+/// How the machine `before` describes differs from `now`'s (CPU model, cores), when both are
+/// known: rows under one host name from two machines.
+fn other_machine(before: &EngineInfo, now: &EngineInfo) -> Option<String> {
+    let known = |a: &str, b: &str| !a.is_empty() && !b.is_empty() && a != b;
+    if known(&before.cpu_model, &now.cpu_model) {
+        return Some(format!("{}, this one {}", before.cpu_model, now.cpu_model));
+    }
+    (before.cpus > 0 && now.cpus > 0 && before.cpus != now.cpus)
+        .then(|| format!("{} CPUs, this one {}", before.cpus, now.cpus))
 }
 
 /// The project's id on an engine (image tags, container names and labels): its folder's name and
@@ -842,6 +895,29 @@ mod tests {
     }
 
     #[test]
+    fn a_resumed_resume_carries_on_the_session_that_chose_the_engines() {
+        let session = |command: &str| Session {
+            command: command.into(),
+            started: String::new(),
+            ended: None,
+            result: "interrupted".into(),
+            process: None,
+        };
+        let sessions = [
+            session("deck run --engine a --engine b"),
+            session("deck run --resume"),
+            session("deck run --resume"),
+        ];
+        let s = session_to_resume(&sessions).unwrap();
+        assert_eq!(s.command, "deck run --engine a --engine b");
+        assert_eq!(
+            resumed_options(&RunOptions::default(), &s.command).engines,
+            ["a", "b"]
+        );
+        assert!(session_to_resume(&[]).is_none());
+    }
+
+    #[test]
     fn slugs_are_valid_docker_names() {
         assert_eq!(slug("My Talk_2025"), "my-talk-2025");
         assert_eq!(slug("--"), "deck");
@@ -853,7 +929,9 @@ mod tests {
         let a = config_hash("title = \"x\"\n[bench]\nrepeat = 3\n");
         let b = config_hash("title = \"y\" # other\n\n[bench]\nrepeat   = 3 # three\n");
         let c = config_hash("[bench]\nrepeat = 4\n");
+        let d = config_hash("[bench]\nrepeat = 3\n[bench.engines]\nlab = \"ssh://me@lab\"\n");
         assert_eq!(a, b);
         assert_ne!(a, c);
+        assert_eq!(a, d, "where to measure is not what");
     }
 }

@@ -559,9 +559,10 @@ impl Worker {
     }
 }
 
-/// The build log of a variant's image on an engine, in the results' `logs/`.
+/// The build log of a variant's image on an engine, in the results' `logs/` (`@` cannot be in
+/// a slug: no two hosts' logs share a name).
 pub(super) fn build_log(host: &str, variant: &str) -> String {
-    format!("build-{}-{}.log", slug(host), slug(variant))
+    format!("build-{}@{}.log", slug(variant), slug(host))
 }
 
 /// The tag deck gives the image of a Dockerfile variant.

@@ -252,7 +252,7 @@ where
     let part = width / k as f64;
     let mut named = Vec::new();
     for (s, name) in names.iter().enumerate() {
-        let paint = if k > 1 {
+        let paint = if series_col.is_some() {
             palette.of(name, s)
         } else {
             palette_slot(0)

@@ -111,6 +111,9 @@ fn parse_hex(c: &str) -> Option<RGBColor> {
 
 struct Palette {
     named: BTreeMap<String, RGBColor>,
+    /// The series (or categories) of the whole chart in order, when a panel of a faceted chart
+    /// holds only some: each keeps its colour in every panel.
+    order: Vec<String>,
 }
 
 impl Palette {
@@ -118,7 +121,7 @@ impl Palette {
     fn of(&self, name: &str, i: usize) -> Paint {
         match self.named.get(name) {
             Some(c) => Paint(*c),
-            None => palette_slot(i),
+            None => palette_slot(self.order.iter().position(|o| o == name).unwrap_or(i)),
         }
     }
 }
@@ -196,7 +199,10 @@ pub fn render(
         })?;
         named.insert(k.clone(), c);
     }
-    let palette = Palette { named };
+    let palette = Palette {
+        named,
+        order: Vec::new(),
+    };
     let dim = |key: &str, default: f64, max: f64| -> Result<u32, FigureError> {
         let v = spec.f64(key)?.unwrap_or(default);
         if !(100.0..=max).contains(&v) {
@@ -304,6 +310,24 @@ pub fn render(
         .collect::<Result<_, _>>()
         .map_err(draw_err)?;
     let mut base = frame.clone();
+    // Colours by the whole chart's series (or categories), not each panel's.
+    let coloured = spec.str("series")?.unwrap_or_else(|| x_name.clone());
+    let palette = Palette {
+        order: match df.column(&coloured) {
+            Ok(c) => {
+                let mut seen: Vec<String> = Vec::new();
+                for r in 0..df.height() {
+                    let v = cell_text(c, r);
+                    if !seen.contains(&v) {
+                        seen.push(v);
+                    }
+                }
+                seen
+            }
+            Err(_) => Vec::new(),
+        },
+        ..palette
+    };
     if kind == "histogram" {
         let col = points::numeric(df, spec, if spec.has("x") { "x" } else { "y" }, &x_name)?;
         let (lo, hi) = (0..df.height())
