@@ -1665,6 +1665,16 @@ fn an_ssh_engine_is_reached_through_the_system_ssh_client() {
     );
 }
 
+/// `deck args` in the project, which must succeed.
+fn run_ok(p: &Project, args: &[&str]) {
+    let out = deck_with(p, args, &[]);
+    assert!(
+        out.status.success(),
+        "deck {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Rows of a results CSV per host: host → rows.
 fn by_host(
     p: &Project,
@@ -1905,12 +1915,7 @@ host,w,2,false,0.7,0.6,0.1,99.0,100.0,1000,0,ok,,\n";
     );
 
     // An attendee adds their machine; the speaker's rows stay, now with their host written.
-    let out = deck_with(&p, &["run", "--engine", "local", "--append"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&p, &["run", "--engine", "local", "--append"]);
     let runs = by_host(&p, "data/runs.csv");
     assert_eq!(runs.keys().collect::<Vec<_>>(), ["local", "speaker-laptop"]);
     assert_eq!(
@@ -1963,21 +1968,11 @@ host,w,2,false,0.7,0.6,0.1,99.0,100.0,1000,0,ok,,\n";
     );
 
     // Appending again replaces only this host's rows.
-    let out = deck_with(&p, &["run", "--engine", "local", "--append"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&p, &["run", "--engine", "local", "--append"]);
     let runs = by_host(&p, "data/runs.csv");
     assert_eq!((runs["local"].len(), runs["speaker-laptop"].len()), (2, 2));
     // Without --append, a run starts the results afresh (the old ones archived).
-    let out = deck_with(&p, &["run", "--engine", "local"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&p, &["run", "--engine", "local"]);
     assert_eq!(
         by_host(&p, "data/runs.csv").keys().collect::<Vec<_>>(),
         ["local"]
