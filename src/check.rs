@@ -321,51 +321,56 @@ fn hosts(build: &BuildReport, report: &mut CheckReport) {
             }
         }
     }
-    let mut flagged = std::collections::BTreeSet::new();
-    for (deck, folders) in by_deck {
+    // Each folder read once, however many decks read it.
+    let mut counts: std::collections::BTreeMap<&PathBuf, Vec<(String, usize)>> = Default::default();
+    for dir in by_deck.values().flatten() {
+        if counts.contains_key(dir) {
+            continue;
+        }
+        let meta = dir.join(META);
+        let legacy = crate::run::meta::Meta::legacy_host(&meta);
+        let mut runs: std::collections::BTreeMap<String, usize> = Default::default();
+        if let Ok(mut reader) = csv::Reader::from_path(dir.join(RUNS)) {
+            let headers = reader.headers().cloned().unwrap_or_default();
+            let col = |n: &str| headers.iter().position(|h| h == n);
+            let (h, warm) = (col(HOST), col("warmup"));
+            for rec in reader.records().flatten() {
+                if warm.and_then(|w| rec.get(w)) == Some("true") {
+                    continue;
+                }
+                let host = h.and_then(|h| rec.get(h)).unwrap_or(&legacy);
+                *runs.entry(host.to_string()).or_default() += 1;
+            }
+        }
+        if let Some(now) = &bench_hash_of(dir, &build.root) {
+            for e in crate::run::meta::Meta::earlier_engines(&meta) {
+                let shown = runs.contains_key(&e.name);
+                if !shown || e.config_sha256.is_empty() || &e.config_sha256 == now {
+                    continue;
+                }
+                report.findings.push(warning(
+                    "hosts",
+                    &dir.join(RUNS),
+                    format!(
+                        "the rows of host `{}` were measured with another [bench] than {}'s now (sha256 {}… in {}, {}… now): its numbers may not compare with the others'",
+                        e.name,
+                        crate::project::CONFIG_FILE,
+                        &e.config_sha256[..e.config_sha256.len().min(12)],
+                        meta.display(),
+                        &now[..now.len().min(12)]
+                    ),
+                    "measure it again with this [bench] (`deck run --append`, with the `--engine` that measured it), or leave its rows out where the decks query them",
+                ));
+            }
+        }
+        counts.insert(dir, runs.into_iter().collect());
+    }
+    for (deck, folders) in &by_deck {
         for dir in folders {
-            let meta = dir.join(META);
-            let legacy = crate::run::meta::Meta::legacy_host(&meta);
-            let mut runs: std::collections::BTreeMap<String, usize> = Default::default();
-            if let Ok(mut reader) = csv::Reader::from_path(dir.join(RUNS)) {
-                let headers = reader.headers().cloned().unwrap_or_default();
-                let col = |n: &str| headers.iter().position(|h| h == n);
-                let (h, warm) = (col(HOST), col("warmup"));
-                for rec in reader.records().flatten() {
-                    if warm.and_then(|w| rec.get(w)) == Some("true") {
-                        continue;
-                    }
-                    let host = h.and_then(|h| rec.get(h)).unwrap_or(&legacy);
-                    *runs.entry(host.to_string()).or_default() += 1;
-                }
-            }
-            if let Some(now) = &bench_hash_of(&dir, &build.root) {
-                for e in crate::run::meta::Meta::earlier_engines(&meta) {
-                    let shown = runs.contains_key(&e.name);
-                    if !shown || e.config_sha256.is_empty() || &e.config_sha256 == now {
-                        continue;
-                    }
-                    if flagged.insert((dir.clone(), e.name.clone())) {
-                        report.findings.push(warning(
-                            "hosts",
-                            &dir.join(RUNS),
-                            format!(
-                                "the rows of host `{}` were measured with another [bench] than {}'s now (sha256 {}… in {}, {}… now): its numbers may not compare with the others'",
-                                e.name,
-                                crate::project::CONFIG_FILE,
-                                &e.config_sha256[..e.config_sha256.len().min(12)],
-                                meta.display(),
-                                &now[..now.len().min(12)]
-                            ),
-                            "measure it again with this [bench] (`deck run --append`, with the `--engine` that measured it), or leave its rows out where the decks query them",
-                        ));
-                    }
-                }
-            }
             report.hosts.push(DeckHosts {
                 deck: deck.to_string(),
-                folder: dir.strip_prefix(&build.root).unwrap_or(&dir).to_path_buf(),
-                hosts: runs.into_iter().collect(),
+                folder: dir.strip_prefix(&build.root).unwrap_or(dir).to_path_buf(),
+                hosts: counts[dir].clone(),
             });
         }
     }

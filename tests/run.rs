@@ -84,6 +84,11 @@ fn build_log(v: &str) -> String {
     format!("data/logs/build-{v}@{}.log", deck::run::runner::slug(&host))
 }
 
+/// The project's `data/meta.json`.
+fn meta_of(p: &Project) -> serde_json::Value {
+    serde_json::from_str(&p.read("data/meta.json")).unwrap()
+}
+
 /// Rows of a results CSV as maps from column to value.
 fn rows(p: &Project, file: &str) -> Vec<std::collections::BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(p.path(file)).unwrap();
@@ -190,7 +195,7 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
         "build_args reach the build"
     );
 
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert!(
         meta["engines"][0]["version"]
             .as_str()
@@ -233,7 +238,7 @@ fn build_rebuild_from_cache_and_a_run_with_limits_and_samples() {
     assert_eq!(rows(&p, "data/builds.csv"), builds, "the build row is kept");
     assert!(p.read(&build_log("bb")).contains("Step 1/"));
     assert_eq!(rows(&p, "data/runs.csv").len(), 1, "the runs start afresh");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     let sessions = meta["sessions"].as_array().unwrap();
     assert_eq!(
         sessions.len(),
@@ -347,7 +352,7 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
     assert!(left.is_empty(), "containers left: {left:?}");
     let kept = rows(&p, "data/runs.csv");
     assert!(!kept.is_empty() && kept.len() < 3, "{kept:?}");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["sessions"][0]["result"], "interrupted");
 
     let run = p.deck(&["run", "--resume"]).ok();
@@ -359,7 +364,7 @@ fn ctrl_c_removes_the_container_keeps_finished_runs_and_resume_carries_on() {
     sorted.sort();
     assert_eq!(sorted, ["1", "2", "3"], "each run once");
     assert!(runs.iter().all(|r| r["status"] == "ok"));
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["sessions"].as_array().unwrap().len(), 2);
     assert_eq!(meta["sessions"][1]["result"], "completed");
     // Samples only of finished runs, each metric once per run.
@@ -391,7 +396,7 @@ fn local_variants_run_without_an_engine() {
     assert!(runs.iter().all(|r| r["status"] == "ok"), "{runs:?}");
     let metrics = rows(&p, "data/metrics.csv");
     assert!(metrics.iter().all(|m| m["key"] == "n" && m["value"] == "7"));
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert!(
         meta["engines"][0]["endpoint"] == "local",
         "no Docker engine was used: {meta}"
@@ -541,7 +546,7 @@ fn a_tcp_engine_gets_the_mounted_folders_copied_in() {
         metrics[0]["value"], "42",
         "the mounted script ran: {metrics:?}"
     );
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(
         meta["engines"][0]["endpoint"].as_str().unwrap(),
         format!("tcp://127.0.0.1:{port}")
@@ -756,7 +761,7 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "7");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(
         meta["engines"][0]["endpoint"],
         format!("tcp://127.0.0.1:{port}")
@@ -789,7 +794,7 @@ fn a_tls_engine_is_reached_with_docker_cert_path() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["engines"][0]["name"], "secure");
     assert_eq!(meta["engines"][0]["endpoint"], host);
 }
@@ -1269,7 +1274,7 @@ fn after_a_sigkill_the_orphan_is_removed_and_the_session_marked_killed() {
         "{err}"
     );
     assert!(err.contains("was killed before it could finish"), "{err}");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["sessions"][0]["result"], "killed", "{meta}");
     assert_eq!(meta["sessions"][1]["result"], "completed", "{meta}");
     assert_eq!(rows(&p, "data/runs.csv").len(), 2);
@@ -1400,7 +1405,7 @@ fn an_engine_is_named_by_a_docker_context_or_in_deck_toml() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "3");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["engines"][0]["name"], "bench-box");
     assert_eq!(meta["engines"][0]["endpoint"], engine.host());
     let images = Command::new("docker")
@@ -1632,7 +1637,7 @@ fn an_ssh_engine_is_reached_through_the_system_ssh_client() {
     assert!(out.status.success(), "{err}");
     assert_eq!(rows(&p, "data/metrics.csv")[0]["value"], "5");
     assert_eq!(rows(&p, "data/runs.csv")[0]["status"], "ok");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["engines"][0]["endpoint"], url);
     assert_eq!(meta["engines"][0]["name"], url);
 
@@ -1651,7 +1656,7 @@ fn an_ssh_engine_is_reached_through_the_system_ssh_client() {
         metrics.values().all(|m| m[0]["value"] == "5"),
         "{metrics:?}"
     );
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     let ssh = meta["engines"]
         .as_array()
         .unwrap()
@@ -1761,7 +1766,7 @@ fn two_engines_measure_the_same_matrix_at_once_one_run_at_a_time_each() {
             .unwrap();
         assert!(images.status.success(), "the image is on {}", e.host());
     }
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     let engines = meta["engines"].as_array().unwrap();
     assert_eq!(engines.len(), 2, "{meta}");
     for (e, own) in engines.iter().zip([&a, &b]) {
@@ -1827,7 +1832,7 @@ fn an_engine_stopped_mid_run_leaves_the_others_rows_whole_and_resume_finishes_it
     assert!(runs["a"].iter().all(|r| r["status"] == "ok"));
     let measured_on_b = runs["b"].len();
     assert!((1..4).contains(&measured_on_b), "{runs:?}");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert!(meta["engines"][0]["failed"].is_null(), "{meta}");
     assert!(
         meta["engines"][1]["failed"]
@@ -1857,7 +1862,7 @@ fn an_engine_stopped_mid_run_leaves_the_others_rows_whole_and_resume_finishes_it
         assert_eq!(runs[host].len(), 4, "{host}: {runs:?}");
         assert_eq!(reps.len(), 4, "{host}: each rep once");
     }
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert!(meta["engines"][1]["failed"].is_null(), "{meta}");
 }
 
@@ -1884,7 +1889,7 @@ fn ctrl_c_stops_every_engine_and_leaves_no_container() {
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(a.containers_of(&p).is_empty(), "a container left on a");
     assert!(b.containers_of(&p).is_empty(), "a container left on b");
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["sessions"][0]["result"], "interrupted");
 }
 
@@ -1923,7 +1928,7 @@ host,w,2,false,0.7,0.6,0.1,99.0,100.0,1000,0,ok,,\n";
         "kept as measured"
     );
     assert_eq!(runs["local"].len(), 2);
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     let names: Vec<&str> = meta["engines"]
         .as_array()
         .unwrap()
@@ -2000,7 +2005,7 @@ fn engines_that_cannot_measure_what_is_asked_are_refused_before_anything_runs() 
         ),
         (
             &["run", "--engine", "nowhere", "--engine", "local"][..],
-            "nowhere",
+            "no engine or Docker context named \"nowhere\"",
         ),
     ] {
         let out = deck_with(&p, args, &[]);
@@ -2039,7 +2044,7 @@ fn an_engine_that_cannot_be_reached_is_left_out_and_the_others_measure() {
     let runs = by_host(&p, "data/runs.csv");
     assert_eq!(runs.keys().collect::<Vec<_>>(), ["a"]);
     assert_eq!(runs["a"].len(), 2);
-    let meta: serde_json::Value = serde_json::from_str(&p.read("data/meta.json")).unwrap();
+    let meta = meta_of(&p);
     assert_eq!(meta["engines"][1]["name"], "gone");
     assert!(
         meta["engines"][1]["failed"]

@@ -116,7 +116,7 @@ fn api(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Engine
 }
 
 /// What `meta.json` records of the engine.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
     /// The name it was given (`--engine`, `[bench.engines]`, the context's); `default` for the
     /// Docker CLI's default context. Empty in results written before engines had names.
@@ -150,28 +150,6 @@ pub struct EngineInfo {
 }
 
 impl EngineInfo {
-    /// Nothing known yet.
-    pub fn unknown() -> EngineInfo {
-        EngineInfo {
-            name: String::new(),
-            endpoint: String::new(),
-            version: String::new(),
-            api_version: String::new(),
-            os: String::new(),
-            kernel: String::new(),
-            storage_driver: String::new(),
-            cgroup_version: String::new(),
-            cgroup_driver: String::new(),
-            cpus: 0,
-            memory_bytes: 0,
-            hostname: String::new(),
-            architecture: String::new(),
-            cpu_model: String::new(),
-            config_sha256: String::new(),
-            failed: None,
-        }
-    }
-
     /// The machine deck runs on, measuring without Docker (the `local` engine).
     pub fn this_machine(name: &str) -> EngineInfo {
         let host = super::meta::Host::read();

@@ -41,6 +41,16 @@ pub enum Endpoint {
     },
 }
 
+impl Endpoint {
+    /// The engine's address (`local` for this machine), as meta.json records it.
+    pub fn address(&self) -> &str {
+        match self {
+            Endpoint::Docker { host, .. } => host,
+            Endpoint::Local => "local",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tls {
     /// None, or as bollard reads it from `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`.
@@ -275,10 +285,7 @@ mod tests {
     }
 
     fn host(t: &Target) -> &str {
-        match &t.endpoint {
-            Endpoint::Docker { host, .. } => host,
-            Endpoint::Local => "local",
-        }
+        t.endpoint.address()
     }
 
     #[test]

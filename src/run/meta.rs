@@ -65,6 +65,24 @@ impl Session {
     }
 }
 
+/// [`Meta::legacy_host`] of a meta.json already read.
+fn legacy_host_in(v: Option<&serde_json::Value>) -> String {
+    let named = v
+        .and_then(|v| v["engine"]["name"].as_str())
+        .filter(|n| !n.is_empty() && *n != "default");
+    named
+        .or_else(|| v.and_then(|v| v["host"]["hostname"].as_str()))
+        .filter(|h| !h.is_empty())
+        .map_or_else(this_machine_name, str::to_string)
+}
+
+/// This machine's name, or `local` when it cannot be read: what results call it.
+pub fn this_machine_name() -> String {
+    Some(host_name())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into())
+}
+
 /// This machine's name (empty when it cannot be read).
 pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -196,14 +214,14 @@ impl Meta {
                 kernel: text("kernel"),
                 cpus: host["cores"].as_i64().unwrap_or(0),
                 memory_bytes: host["memory_bytes"].as_i64().unwrap_or(0),
-                ..EngineInfo::unknown()
+                ..EngineInfo::default()
             },
         };
         if e.endpoint == "local" || e.endpoint.starts_with("unix://") {
             e.cpu_model = text("cpu_model");
             e.hostname = text("hostname");
         }
-        e.name = Meta::legacy_host(path);
+        e.name = legacy_host_in(Some(&v));
         e.config_sha256 = v["project"]["config_sha256"]
             .as_str()
             .unwrap_or_default()
@@ -218,19 +236,7 @@ impl Meta {
         let v = std::fs::read_to_string(path)
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-        let named = v
-            .as_ref()
-            .and_then(|v| v["engine"]["name"].as_str())
-            .filter(|n| !n.is_empty() && *n != "default");
-        named
-            .or_else(|| v.as_ref().and_then(|v| v["host"]["hostname"].as_str()))
-            .map(str::to_string)
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| {
-                Some(host_name())
-                    .filter(|h| !h.is_empty())
-                    .unwrap_or_else(|| "local".into())
-            })
+        legacy_host_in(v.as_ref())
     }
 
     /// The sessions recorded by an earlier `meta.json` (kept by `--resume`).

@@ -440,11 +440,8 @@ impl<'a> Runner<'a> {
                         .cloned()
                         .unwrap_or_else(|| EngineInfo {
                             name: a.target.name.clone(),
-                            endpoint: match &a.target.endpoint {
-                                engines::Endpoint::Docker { host, .. } => host.clone(),
-                                engines::Endpoint::Local => "local".into(),
-                            },
-                            ..EngineInfo::unknown()
+                            endpoint: a.target.endpoint.address().to_string(),
+                            ..EngineInfo::default()
                         });
                     info.failed = Some(one_line(&e.to_string()));
                     lost.push(info);
@@ -456,19 +453,15 @@ impl<'a> Runner<'a> {
             // machine it runs on, so an attendee's rows and the speaker's stay apart without
             // naming anything: this machine's for a Unix socket (Docker Desktop, colima and the
             // like call every user's engine alike), the engine's own for a remote one.
-            let this_machine = || {
-                Some(meta::host_name())
-                    .filter(|h| !h.is_empty())
-                    .unwrap_or_else(|| "local".into())
-            };
             let host = if named {
                 a.target.name.clone()
-            } else if engine.is_none() || info.endpoint.starts_with("unix://") {
-                this_machine()
-            } else if !info.hostname.is_empty() {
+            } else if engine.is_some()
+                && !info.endpoint.starts_with("unix://")
+                && !info.hostname.is_empty()
+            {
                 info.hostname.clone()
             } else {
-                this_machine()
+                meta::this_machine_name()
             };
             info.name = host.clone();
             info.config_sha256 = self.setup.config_sha256.clone();
@@ -574,33 +567,33 @@ impl<'a> Runner<'a> {
                     );
                 }
             }
-            folder::add_hosts(&self.out)?;
+        }
+        // Tables from before results named their host get the column, then the folder is set up.
+        folder::add_hosts(&self.out)?;
+        if self.opts.resume {
             self.meta.sessions = Meta::earlier_sessions(&meta_path);
-        } else {
-            folder::add_hosts(&self.out)?;
-            if let Some(archive) = folder::archive(&self.out)? {
-                eprintln!("earlier results moved to {}", archive.display());
-                archived = Some(archive.clone());
-                if partial || self.opts.append {
-                    let measured: BTreeSet<(String, String, String)> = workers
-                        .iter()
-                        .flat_map(|w| {
-                            w.pairs
-                                .iter()
-                                .map(|(v, l)| (w.host.clone(), v.clone(), l.clone()))
-                        })
-                        .collect();
-                    folder::carry_over(&self.out, &archive, &measured)?;
-                    folder::carry_logs(&self.out, &archive)?;
-                    keep_earlier = true;
-                }
-                if self.opts.reuse_images {
-                    // The build rows of the images this session reuses, on its engines.
-                    folder::carry_builds(&self.out, &archive, &hosts)?;
-                }
-                if keep_earlier || self.opts.reuse_images {
-                    self.meta.sessions = Meta::earlier_sessions(&archive.join(META));
-                }
+        } else if let Some(archive) = folder::archive(&self.out)? {
+            eprintln!("earlier results moved to {}", archive.display());
+            archived = Some(archive.clone());
+            if partial || self.opts.append {
+                let measured: BTreeSet<(String, String, String)> = workers
+                    .iter()
+                    .flat_map(|w| {
+                        w.pairs
+                            .iter()
+                            .map(|(v, l)| (w.host.clone(), v.clone(), l.clone()))
+                    })
+                    .collect();
+                folder::carry_over(&self.out, &archive, &measured)?;
+                folder::carry_logs(&self.out, &archive)?;
+                keep_earlier = true;
+            }
+            if self.opts.reuse_images {
+                // The build rows of the images this session reuses, on its engines.
+                folder::carry_builds(&self.out, &archive, &hosts)?;
+            }
+            if keep_earlier || self.opts.reuse_images {
+                self.meta.sessions = Meta::earlier_sessions(&archive.join(META));
             }
         }
         if keep_earlier {
@@ -639,12 +632,16 @@ impl<'a> Runner<'a> {
         });
         self.meta.write(&meta_path)?;
 
-        // Each worker's runs not recorded yet, in the plan's order.
+        // Each worker's share of the plan, and of it the runs not recorded yet, in order.
+        let mut planned = 0;
         let todos: Vec<Vec<&RunSpec>> = workers
             .iter()
             .map(|w| {
-                runs.iter()
-                    .filter(|r| w.pairs.contains(&(r.variant.clone(), r.workload.clone())))
+                let share = runs
+                    .iter()
+                    .filter(|r| w.pairs.contains(&(r.variant.clone(), r.workload.clone())));
+                planned += share.clone().count();
+                share
                     .filter(|r| {
                         !finished.contains(&(
                             w.host.clone(),
@@ -656,14 +653,6 @@ impl<'a> Runner<'a> {
                     .collect()
             })
             .collect();
-        let planned: usize = workers
-            .iter()
-            .map(|w| {
-                runs.iter()
-                    .filter(|r| w.pairs.contains(&(r.variant.clone(), r.workload.clone())))
-                    .count()
-            })
-            .sum();
         let todo: usize = todos.iter().map(Vec::len).sum();
         if self.opts.resume && todo < planned {
             eprintln!(
@@ -688,28 +677,23 @@ impl<'a> Runner<'a> {
             several: workers.len() + lost.len() > 1,
         };
         // Every engine at once, each on its own thread; one run at a time on each.
-        let ends: Vec<Ended> = if let ([worker], [todo]) = (workers.as_mut_slice(), &todos[..]) {
-            vec![worker.measure(&shared, todo)]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = workers
-                    .iter_mut()
-                    .zip(&todos)
-                    .map(|(w, todo)| {
-                        let shared = &shared;
-                        scope.spawn(move || w.measure(shared, todo))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Ended::Failed(anyhow::anyhow!("its thread panicked"))
-                        })
-                    })
-                    .collect()
-            })
-        };
+        let ends: Vec<Ended> = std::thread::scope(|scope| {
+            let handles: Vec<_> = workers
+                .iter_mut()
+                .zip(&todos)
+                .map(|(w, todo)| {
+                    let shared = &shared;
+                    scope.spawn(move || w.measure(shared, todo))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Ended::Failed(anyhow::anyhow!("its thread panicked")))
+                })
+                .collect()
+        });
         progress.finish();
         drop(tables);
         let done: usize = workers.iter().map(|w| w.done).sum();
@@ -751,9 +735,10 @@ impl<'a> Runner<'a> {
             })
             .collect();
         let wrote = folder::write_variants(&self.out, &bench, &notes);
+        let stopped = !errors.is_empty() || !lost.is_empty();
         let result = if interrupted {
             "interrupted"
-        } else if !errors.is_empty() || !lost.is_empty() {
+        } else if stopped {
             "failed"
         } else {
             "completed"
@@ -764,13 +749,11 @@ impl<'a> Runner<'a> {
         if interrupted {
             return Ok(RunEnd::Interrupted { runs: done });
         }
-        if let [(_, e)] = errors.as_mut_slice()
-            && workers.len() == 1
-            && lost.is_empty()
-        {
-            return Err(std::mem::replace(e, anyhow::anyhow!("")));
+        // One engine: its error as it is.
+        if workers.len() == 1 && lost.is_empty() && errors.len() == 1 {
+            return Err(errors.remove(0).1);
         }
-        if !errors.is_empty() || !lost.is_empty() {
+        if stopped {
             let mut why: Vec<String> = lost
                 .iter()
                 .map(|e| {

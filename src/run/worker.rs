@@ -110,21 +110,23 @@ impl Worker {
         }
     }
 
-    /// A line for the user, naming the engine when there are several.
-    fn say(&self, sh: &Shared, line: &str) {
+    /// `line`, naming the engine when there are several.
+    fn tagged<'l>(&self, sh: &Shared, line: &'l str) -> std::borrow::Cow<'l, str> {
         if sh.several {
-            sh.progress.say(&format!("[{}] {line}", self.host));
+            format!("[{}] {line}", self.host).into()
         } else {
-            sh.progress.say(line);
+            line.into()
         }
     }
 
+    /// A line for the user.
+    fn say(&self, sh: &Shared, line: &str) {
+        sh.progress.say(&self.tagged(sh, line));
+    }
+
+    /// The current step, on the progress bar.
     fn status(&self, sh: &Shared, line: &str) {
-        if sh.several {
-            sh.progress.status(&format!("[{}] {line}", self.host));
-        } else {
-            sh.progress.status(line);
-        }
+        sh.progress.status(&self.tagged(sh, line));
     }
 
     /// Images, probes, then `todo` (this worker's runs not recorded yet), in order.
