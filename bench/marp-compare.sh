@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # How close deck draws Marp decks to marp-cli: every deck of tests/corpus/marp/ built by both,
-# compared in Chromium slide by slide (structure: slide count, classes, directive attributes,
-# text; looks: SSIM of 320x180 greyscale thumbnails of 1280x720 renderings). Prints the table,
-# the median and the worst slides.
+# and every project of tests/corpus/marp-projects/ built by both with its own marp-cli command
+# line, compared in Chromium slide by slide (structure: slide count, classes, directive
+# attributes, text; looks: SSIM of 320x180 greyscale thumbnails of 1280x720 renderings). Prints
+# both tables, the medians and the worst slides.
 #
 #   bench/marp-compare.sh [NAME-FILTER] [SHOTS-DIR]
 #
@@ -18,9 +19,14 @@ if [ -z "${MARP_CLI:-}" ] && [ ! -x "$cache/node_modules/.bin/marp" ] && ! comma
   (cd "$cache" && npm install --no-audit --no-fund --loglevel=error @marp-team/marp-cli@4.5.1 >/dev/null)
 fi
 report="$(mktemp)"
-trap 'rm -f "$report"' EXIT
-export DECK_MARP_REPORT="$report" DECK_REQUIRE_MARP=1 DECK_REQUIRE_BROWSER=1
+projects="$(mktemp)"
+trap 'rm -f "$report" "$projects"' EXIT
+export DECK_MARP_REPORT="$report" DECK_MARP_PROJECTS_REPORT="$projects" DECK_REQUIRE_MARP=1 DECK_REQUIRE_BROWSER=1
 [ -n "${1:-}" ] && export DECK_MARP_ONLY="$1"
 [ -n "${2:-}" ] && export DECK_MARP_SHOTS="$2"
 cargo nextest run --test marp --no-fail-fast >/dev/null 2>&1 || true
+echo "== single decks (tests/corpus/marp/)"
 cat "$report"
+echo
+echo "== projects (tests/corpus/marp-projects/, each with its marp-cli command line)"
+cat "$projects"

@@ -196,6 +196,11 @@ impl Browser {
         Ok(b)
     }
 
+    /// How long each step may take (`None`: no limit), as marp-cli's `--browser-timeout`.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout.unwrap_or(Duration::from_secs(60 * 60 * 24));
+    }
+
     fn send(
         &self,
         session: Option<&str>,

@@ -78,8 +78,20 @@ fn scope_selector(sel: &str, section_sel: &str) -> String {
             let ends_name = rest.is_empty()
                 || rest.starts_with(['.', '#', '[', ':', '>', '+', '~', ' ', '\t', '\n', '*']);
             if ends_name {
+                // `:root` weighs one class more than `section`, as Marpit makes it (so a deck's
+                // `:root { --color-background: ... }` beats a theme's `section { ... }`).
+                // In `<style scoped>` Marpit makes `:root` a descendant selector, which matches
+                // nothing: so does deck.
+                if root == ":root" && section_sel != "section" {
+                    return format!("{SLIDE_ROOT}{section_sel} {sel}");
+                }
+                let weight = if root == ":root" {
+                    ":not([\\20 root])"
+                } else {
+                    ""
+                };
                 // `html`/`body` rules in Marp decks are meant for the slide too.
-                return format!("{SLIDE_ROOT}{section_sel}{rest}");
+                return format!("{SLIDE_ROOT}{section_sel}{weight}{rest}");
             }
         }
     }
@@ -162,23 +174,110 @@ fn split_top_level(s: &str, sep: char) -> Vec<&str> {
     parts
 }
 
-/// Expand `@import "name";` of registered themes, depth-first, each theme at most once.
-pub fn imports(css: &str) -> Vec<(usize, usize, String)> {
-    let mut found = Vec::new();
+/// The byte ranges of `css`'s top-level statements (`@import ...;`) and rules (`sel { ... }`,
+/// `@media ... { ... }`), comments and whitespace between them left out.
+pub fn top_level_statements(css: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
     let mut i = 0;
-    while let Some(off) = css[i..].find("@import") {
-        let at = i + off;
-        let Some(end) = css[at..].find(';').map(|e| at + e + 1) else {
+    while i < css.len() {
+        i += skip_trivia(&css[i..]);
+        if i >= css.len() {
+            break;
+        }
+        let Some(stop) = find_top_level(&css[i..], &['{', ';', '}']) else {
+            out.push(i..css.len());
             break;
         };
-        let arg = css[at + 7..end - 1].trim();
-        let arg = arg
-            .strip_prefix("url(")
-            .and_then(|a| a.strip_suffix(')'))
-            .unwrap_or(arg);
-        let name = arg.trim().trim_matches(['"', '\'']).to_string();
-        found.push((at, end, name));
+        let end = if css.as_bytes()[i + stop] == b'{' {
+            let body = i + stop + 1;
+            body + matching_brace(&css[body..]).map_or(css.len() - body, |e| e + 1)
+        } else {
+            i + stop + 1
+        };
+        let end = end.min(css.len());
+        out.push(i..end);
         i = end;
+    }
+    out
+}
+
+/// The `width` and `height` a theme gives its slides: the last values in rules whose selector
+/// is exactly `section` or `:root` (`:root` winning, as in Marpit), anywhere in the CSS.
+pub fn declared_size(css: &str) -> (Option<String>, Option<String>) {
+    let mut section = (None, None);
+    let mut root = (None, None);
+    collect_sizes(css, &mut section, &mut root);
+    (root.0.or(section.0), root.1.or(section.1))
+}
+
+type Size = (Option<String>, Option<String>);
+
+fn collect_sizes(css: &str, section: &mut Size, root: &mut Size) {
+    for r in top_level_statements(css) {
+        let text = &css[r];
+        let Some(open) = find_top_level(text, &['{']) else {
+            continue;
+        };
+        let prelude = text[..open].trim();
+        let body = text[open + 1..]
+            .strip_suffix('}')
+            .unwrap_or(&text[open + 1..]);
+        if prelude.starts_with('@') {
+            if prelude.starts_with("@media") || prelude.starts_with("@supports") {
+                collect_sizes(body, section, root);
+            }
+            continue;
+        }
+        let target = match prelude {
+            "section" => &mut *section,
+            ":root" | "section:root" => &mut *root,
+            _ => continue,
+        };
+        for decl in split_top_level(body, ';') {
+            let Some((prop, value)) = decl.split_once(':') else {
+                continue;
+            };
+            let value = value
+                .trim()
+                .trim_end_matches("!important")
+                .trim()
+                .to_string();
+            match prop.trim() {
+                "width" => target.0 = Some(value),
+                "height" => target.1 = Some(value),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Stylesheet imports (`@import url(...)`, `@import "https://..."`) and `@charset` taken out of
+/// CSS blocks, to go first in the page's stylesheet (an `@import` after a rule is ignored by
+/// browsers; Marpit moves them up too). Returns the imports, each once, in order.
+pub fn hoist_imports(blocks: &mut [String]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for block in blocks.iter_mut() {
+        let statements = top_level_statements(block);
+        if !statements.iter().any(|r| {
+            let t = &block[r.clone()];
+            t.starts_with("@import") || t.starts_with("@charset")
+        }) {
+            continue;
+        }
+        let mut kept = String::with_capacity(block.len());
+        let mut last = 0;
+        for r in statements {
+            let t = &block[r.clone()];
+            if t.starts_with("@import") || t.starts_with("@charset") {
+                kept.push_str(&block[last..r.start]);
+                last = r.end;
+                if t.starts_with("@import") && !found.iter().any(|f| f == t) {
+                    found.push(t.to_string());
+                }
+            }
+        }
+        kept.push_str(&block[last..]);
+        *block = kept;
     }
     found
 }
@@ -250,10 +349,6 @@ mod tests {
     #[test]
     fn root_and_scope_mean_the_slide() {
         assert_eq!(
-            scope(":root{a:b}", "section"),
-            format!("{R}section {{a:b}}")
-        );
-        assert_eq!(
             scope(":scope h1{a:b}", "section[data-deck-scope=\"2\"]"),
             format!("{R}section[data-deck-scope=\"2\"] h1 {{a:b}}")
         );
@@ -305,11 +400,42 @@ mod tests {
     }
 
     #[test]
-    fn finds_imports() {
-        let found = imports("@import 'gaia';\n@import url(\"default\");\nh1{}");
+    fn statements_sizes_and_hoisted_imports() {
+        let css = "@import 'gaia';\n/* x */ section { width: 960px; height: 720px }\n@media print { :root { width: 10in } }\n@import url(\"https://f/x.css\");\nh1 { a: b; }";
+        let parts: Vec<&str> = top_level_statements(css)
+            .into_iter()
+            .map(|r| &css[r])
+            .collect();
+        assert_eq!(parts.len(), 5, "{parts:?}");
+        assert_eq!(parts[0], "@import 'gaia';");
+        assert_eq!(parts[4], "h1 { a: b; }");
         assert_eq!(
-            found.iter().map(|f| f.2.as_str()).collect::<Vec<_>>(),
-            vec!["gaia", "default"]
+            declared_size(css),
+            (Some("10in".into()), Some("720px".into()))
+        );
+        let mut blocks = vec![
+            css.to_string(),
+            "@import url(\"https://f/x.css\");\np {}".to_string(),
+        ];
+        let hoisted = hoist_imports(&mut blocks);
+        assert_eq!(
+            hoisted,
+            ["@import 'gaia';", "@import url(\"https://f/x.css\");"]
+        );
+        assert!(!blocks[0].contains("@import") && blocks[0].contains("h1 { a: b; }"));
+        assert_eq!(blocks[1].trim(), "p {}");
+    }
+
+    #[test]
+    fn root_weighs_a_class_more_than_section() {
+        assert_eq!(
+            scope(":root{--a:b}", "section"),
+            format!("{R}section:not([\\20 root]) {{--a:b}}")
+        );
+        // Scoped, it matches nothing, as in Marp.
+        assert_eq!(
+            scope(":root{a:b}", "section[data-deck-scope=\"2\"]"),
+            format!("{R}section[data-deck-scope=\"2\"] :root {{a:b}}")
         );
     }
 }

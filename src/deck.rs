@@ -31,13 +31,33 @@ impl SlideSize {
         height: 720,
     };
 
-    /// Marp's size presets.
+    /// Marp's size presets, which its built-in themes define.
     pub fn from_preset(name: &str) -> Option<SlideSize> {
         match name.trim() {
             "16:9" => Some(Self::WIDE),
             "4:3" => Some(Self::STANDARD),
             _ => None,
         }
+    }
+
+    /// A CSS length as Marp converts it for slide sizes (`210mm`, `10in`, `1280px`): pixels,
+    /// rounded; `None` for other units or a value that is not above 0.
+    pub fn css_pixels(length: &str) -> Option<u32> {
+        let t = length.trim().to_ascii_lowercase();
+        let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: f64 = num.trim().parse().ok()?;
+        let px = match unit {
+            "px" | "" => n,
+            "in" => n * 96.0,
+            "cm" => n * 96.0 / 2.54,
+            "mm" => n * 96.0 / 25.4,
+            "q" => n * 96.0 / 101.6,
+            "pt" => n * 96.0 / 72.0,
+            "pc" => n * 16.0,
+            _ => return None,
+        };
+        (1.0..=100_000.0).contains(&px).then(|| px.round() as u32)
     }
 }
 
@@ -66,8 +86,14 @@ pub struct Globals {
     /// Global directives as Marp writes them on every section (see
     /// [`SlideDirectives::attrs`]); `theme` is added by the renderer when the theme exists.
     pub attrs: Vec<(String, String)>,
-    /// `size` as written (Marp writes it as `data-size` only).
+    /// `size` as written (Marp writes it as `data-size` only): one of the theme's `@size`s.
     pub size_name: Option<String>,
+    /// Where `size` was written.
+    pub size_loc: Option<Loc>,
+    /// marp-cli's metadata directives: `keywords`, the canonical `url` and the Open Graph `image`.
+    pub keywords: Option<Vec<String>>,
+    pub url: Option<String>,
+    pub image: Option<String>,
 }
 
 /// Marp's `paginate` values.

@@ -233,6 +233,12 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// `other`'s diagnostics first, then these (problems found before a build, reported first).
+    pub fn prepend(&mut self, mut other: Diagnostics) {
+        other.items.append(&mut self.items);
+        self.items = other.items;
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }

@@ -71,9 +71,32 @@ pub fn parse_deck(data: &[u8]) {
     let expansion = crate::template::expand(path, text, &engine);
     let mut diags = Diagnostics::default();
     let mut resolver = KeepUrls;
-    let html = data.first().is_some_and(|b| b & 1 == 1);
+    // The first byte picks the HTML policy and the Markdown options, so every combination is
+    // fuzzed.
+    let flags = data.first().copied().unwrap_or(0);
+    let html = match flags & 3 {
+        0 => crate::settings::HtmlPolicy::Allowlist,
+        1 => crate::settings::HtmlPolicy::All,
+        2 => crate::settings::HtmlPolicy::None,
+        _ => crate::settings::HtmlPolicy::Custom(
+            [("b".to_string(), vec!["class".to_string()])].into(),
+        ),
+    };
+    let settings = crate::settings::MarkdownSettings {
+        breaks: flags & 4 == 0,
+        loose_yaml: flags & 8 == 0,
+        math: flags & 16 == 0,
+        typographer: flags & 32 != 0,
+        heading_divider: if flags & 64 != 0 {
+            vec![1, 2]
+        } else {
+            Vec::new()
+        },
+        ..crate::settings::MarkdownSettings::default()
+    };
     let opts = ParseOptions {
         html,
+        settings: &settings,
         resolver: &mut resolver,
         figures: None,
     };
@@ -90,8 +113,14 @@ pub fn parse_deck(data: &[u8]) {
     let themes = crate::themes::Themes::builtin();
     let css = themes.css("gaia", &mut diags).unwrap_or_default();
     let templates = crate::render::Templates::builtin();
-    crate::render::render(&deck, "gaia", &css, &templates, None)
-        .expect("built-in template renders");
+    crate::render::render(
+        &deck,
+        "gaia",
+        &css,
+        &templates,
+        &crate::render::PageOptions::default(),
+    )
+    .expect("built-in template renders");
     let _ = crate::css::scope(text, "section");
 }
 

@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(deck::cmd::with_implicit_build(
+        std::env::args_os().collect(),
+    ));
     let result = match cli.command {
         Command::Build(args) => deck::cmd::build::execute(args),
         Command::Serve(args) => deck::cmd::serve::execute(args),

@@ -14,17 +14,23 @@ use crate::markdown::{self, ParseOptions};
 use crate::project::Project;
 use crate::render::{self, Templates};
 use crate::results::{FigureRecord, Results};
+use crate::settings::{DeckSettings, HtmlPolicy};
 use crate::template::{self, Expansion};
 use crate::themes::Themes;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
-    /// A project folder (with deck.toml) or one Markdown file; the current folder when `None`.
-    pub path: Option<PathBuf>,
-    /// Output folder, overriding deck.toml (or "beside the file" for a single Markdown file).
-    pub output: Option<PathBuf>,
-    /// Allow raw HTML in every deck.
-    pub html: bool,
+    /// Markdown files, folders of them (every Markdown file under each, as `marp DIR`), or one
+    /// deck project folder (with deck.toml); the current folder when empty.
+    pub paths: Vec<PathBuf>,
+    /// Every Markdown file under this folder, each written at the same place under the output
+    /// folder (marp-cli's `-I`).
+    pub input_dir: Option<PathBuf>,
+    /// Where the pages go.
+    pub output: Output,
+    /// The project's root (what decks may read) when it is not the decks' own folder: a
+    /// marp-cli config's folder, or the input folder.
+    pub root: Option<PathBuf>,
     /// Leave template syntax as text in every deck (as deck.toml's `templates = false`).
     pub no_templates: bool,
     /// Folders outside the project that decks may read (`--allow-outside`).
@@ -34,6 +40,33 @@ pub struct BuildOptions {
     /// Where `dist/` is published (`https://example.org/talks/`): pages get their absolute
     /// address (canonical, Open Graph) and `provenance.json` the data files' addresses.
     pub base_url: Option<String>,
+    /// What a marp-cli config or command line sets for every deck (themes, Markdown options,
+    /// metadata, the viewer's options).
+    pub settings: DeckSettings,
+}
+
+impl BuildOptions {
+    /// Options for one project folder or Markdown file (`None`: the current folder).
+    pub fn at(path: Option<PathBuf>) -> BuildOptions {
+        BuildOptions {
+            paths: path.into_iter().collect(),
+            ..BuildOptions::default()
+        }
+    }
+}
+
+/// Where a build writes its pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Output {
+    /// A project's `output` folder (deck.toml, default `dist/`), or beside each Markdown file.
+    #[default]
+    Default,
+    /// Into this folder: `talk.html`, or under an input folder the same layout.
+    Folder(PathBuf),
+    /// This file (one deck only), as `marp talk.md -o talk.html`.
+    File(PathBuf),
+    /// Standard output (`-o -`).
+    Stdout,
 }
 
 /// One deck rendered in memory.
@@ -52,6 +85,9 @@ pub struct BuiltDeck {
     pub height: u32,
     /// The theme it was drawn with (after any fallback).
     pub theme: String,
+    /// Each slide's speaker notes as written (for `--notes`, PDF notes and PPTX).
+    pub notes: Vec<Vec<String>>,
+    pub keywords: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +105,8 @@ pub struct BuildReport {
     /// The site's `index.html` (projects only), written with the decks.
     pub index: Option<String>,
     pub base_url: Option<String>,
+    /// The pages went to standard output (`-o -`).
+    pub stdout: bool,
     /// Failed measurements in the datasets the decks read: (dataset, what failed).
     pub failed_runs: Vec<(String, crate::results::data::Failed)>,
 }
@@ -104,10 +142,9 @@ pub struct DeckBuild {
 impl Session {
     /// Load the project, its themes and templates; `None` (with diagnostics) if deck.toml is bad.
     pub fn open(opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Session> {
-        let path = opts.path.clone().unwrap_or_else(|| PathBuf::from("."));
-        let project = Project::load(&path, diags)?;
+        let project = Project::open(opts, diags)?;
         let sandbox = sandbox_for(&project, opts);
-        let themes = Themes::load(&project.themes_dir(), &sandbox, diags);
+        let themes = Themes::load(&project.theme_sources(), &sandbox, diags);
         let templates = Templates::load(&project.templates_dir(), &sandbox, diags);
         let out_dir = output_dir(&project, opts);
         // Temporary files of a build that was killed: a project's output and cache folders are
@@ -143,7 +180,7 @@ impl Session {
 
     /// Read the project's themes again (a theme file changed).
     pub fn reload_themes(&mut self, diags: &mut Diagnostics) -> BTreeSet<String> {
-        let themes = Themes::load(&self.project.themes_dir(), &self.sandbox, diags);
+        let themes = Themes::load(&self.project.theme_sources(), &self.sandbox, diags);
         let changed = self.themes.changed(&themes);
         self.themes = themes;
         changed
@@ -186,7 +223,7 @@ impl Session {
             .unwrap_or(source)
             .display()
             .to_string();
-        let html_allowed = self.opts.html || self.project.config.html;
+        let html = self.project.html_policy();
         let remote = self
             .opts
             .embed_remote
@@ -195,18 +232,28 @@ impl Session {
         let (deck, files) = parse_source(
             source,
             &self.sandbox,
-            html_allowed,
-            templates,
+            &Parse {
+                html,
+                templates,
+                project_templates: self.project.config_path.is_some(),
+                settings: &self.project.settings.markdown,
+            },
             remote.as_deref(),
             Some(&mut self.results),
             &mut out.diagnostics,
         );
         out.files = files;
         out.figures = std::mem::take(&mut self.results.records);
-        let Some(deck) = deck else {
+        let Some(mut deck) = deck else {
             return out;
         };
-        let built = self.render_model(source, &deck, &mut out.diagnostics);
+        apply_settings(
+            &mut deck,
+            &self.project.settings,
+            &self.themes,
+            &mut out.diagnostics,
+        );
+        let built = self.render_model(source, &mut deck, &mut out.diagnostics);
         if !out.diagnostics.has_errors() {
             out.deck = built;
         }
@@ -216,23 +263,51 @@ impl Session {
     fn render_model(
         &self,
         source: &Path,
-        deck: &Deck,
+        deck: &mut Deck,
         diags: &mut Diagnostics,
     ) -> Option<BuiltDeck> {
         let theme_name = theme_for(deck, &self.project, &self.themes, source, diags)?;
         let theme_css = self.themes.css(&theme_name, diags).unwrap_or_default();
+        warn_remote_imports(source, &theme_css, &deck.css, diags);
+        // `size:` names one of the theme's `@size`s (16:9 and 4:3 unless the theme says otherwise).
+        if let Some(name) = deck.globals.size_name.clone() {
+            match self.themes.size(&theme_name, &name) {
+                Some(size) => deck.globals.size = size,
+                None => {
+                    let known = self.themes.sizes(&theme_name);
+                    let mut d = Diagnostic::warning(
+                        source,
+                        format!("unknown slide size `{name}` for the theme `{theme_name}`; using its default size"),
+                    )
+                    .help(if known.is_empty() {
+                        "the theme defines no sizes: add `/* @size NAME 1280px 720px */` to it".to_string()
+                    } else {
+                        format!("the theme's sizes: {}", known.join(", "))
+                    });
+                    if let Some(loc) = &deck.globals.size_loc {
+                        d = d.at_loc(loc);
+                    }
+                    diags.push(d);
+                    deck.globals.size_name = None;
+                    deck.globals.size = self.themes.default_size(&theme_name);
+                }
+            }
+        } else {
+            deck.globals.size = self.themes.default_size(&theme_name);
+        }
+        let deck = &*deck;
         let canonical = self
             .opts
             .base_url
             .as_ref()
-            .map(|base| format!("{base}{}", output_name(source)));
-        let html = match render::render(
-            deck,
-            &theme_name,
-            &theme_css,
-            &self.templates,
-            canonical.as_deref(),
-        ) {
+            .map(|base| format!("{base}{}", self.page_name(source)))
+            .or_else(|| deck.globals.url.clone());
+        let page = render::PageOptions {
+            canonical: canonical.as_deref(),
+            viewer: self.project.settings.viewer,
+            auto_scaling: self.themes.auto_scaling(&theme_name),
+        };
+        let html = match render::render(deck, &theme_name, &theme_css, &self.templates, &page) {
             Ok(h) => h,
             Err(d) => {
                 diags.push(d);
@@ -241,7 +316,7 @@ impl Session {
         };
         Some(BuiltDeck {
             source: source.to_path_buf(),
-            output: self.out_dir.join(output_name(source)),
+            output: self.output_of(source),
             html,
             slides: deck.slides.len(),
             title: render::deck_title(deck),
@@ -251,6 +326,8 @@ impl Session {
             width: deck.globals.size.width,
             height: deck.globals.size.height,
             theme: theme_name,
+            notes: deck.slides.iter().map(|s| s.notes.clone()).collect(),
+            keywords: deck.globals.keywords.clone(),
         })
     }
 
@@ -350,6 +427,22 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
 /// Render and write; returns the report (the caller prints it).
 pub fn build(opts: &BuildOptions) -> BuildReport {
     let mut report = render_project(opts);
+    if opts.output == Output::Stdout {
+        use std::io::Write as _;
+        report.stdout = true;
+        let mut out = std::io::stdout().lock();
+        for deck in &report.decks {
+            if let Err(e) = out
+                .write_all(deck.html.as_bytes())
+                .and_then(|()| out.flush())
+            {
+                report
+                    .diagnostics
+                    .push(Diagnostic::error("<stdout>", format!("cannot write: {e}")));
+            }
+        }
+        return report;
+    }
     for deck in &report.decks {
         if let Err(e) = crate::output::write_atomic(&deck.output, deck.html.as_bytes()) {
             report
@@ -411,7 +504,7 @@ impl Session {
         data.sort();
         data.dedup();
         render::IndexEntry {
-            href: output_name(&deck.source),
+            href: self.page_name(&deck.source),
             title: deck.title.clone(),
             date: deck.date.clone(),
             author: deck.author.clone(),
@@ -441,6 +534,127 @@ impl Session {
             Err(d) => {
                 diags.push(d);
                 None
+            }
+        }
+    }
+}
+
+impl Session {
+    /// Where a deck's page is written.
+    pub fn output_of(&self, source: &Path) -> PathBuf {
+        match &self.opts.output {
+            Output::File(p) => p.clone(),
+            Output::Folder(dir) => dir.join(self.page_name(source)),
+            Output::Default | Output::Stdout if self.project.config_path.is_some() => {
+                self.out_dir.join(self.page_name(source))
+            }
+            Output::Default | Output::Stdout => source.with_extension("html"),
+        }
+    }
+
+    /// A deck's page name, as `deck serve` serves it and an output folder holds it: its file
+    /// name with `.html`, or under an input folder its path there (`sub/talk.html`).
+    pub fn page_name(&self, source: &Path) -> String {
+        if let Some(dir) = &self.project.input_dir
+            && let Ok(rel) = source.strip_prefix(dir)
+        {
+            let rel = rel.with_extension("html");
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            return parts.join("/");
+        }
+        output_name(source)
+    }
+}
+
+/// Settings from outside the deck (marp-cli's `--title`, `--theme`, a config's `lang`...): the
+/// overrides win over the deck's own directives, the defaults fill what it leaves unset.
+fn apply_settings(
+    deck: &mut Deck,
+    settings: &crate::settings::DeckSettings,
+    themes: &Themes,
+    diags: &mut Diagnostics,
+) {
+    use crate::settings::ThemeChoice;
+    let g = &mut deck.globals;
+    let o = &settings.overrides;
+    let theme = match &settings.theme {
+        Some(ThemeChoice::File(path)) => themes.file_theme(path).map(str::to_string),
+        Some(ThemeChoice::Name(name)) if themes.get(name).is_some() => Some(name.clone()),
+        Some(ThemeChoice::Name(name)) => {
+            let mut help = format!(
+                "known themes: {}",
+                themes.names().collect::<Vec<_>>().join(", ")
+            );
+            if let Some(s) = crate::template::closest(name, themes.names()) {
+                help = format!("did you mean `{s}`? {help}");
+            }
+            diags.push(
+                Diagnostic::warning(
+                    &deck.path,
+                    format!("the theme `{name}` given to --theme (or the config's `theme`) is not known; ignored, as marp-cli ignores it"),
+                )
+                .help(help),
+            );
+            None
+        }
+        None => None,
+    };
+    if let Some(name) = theme {
+        let loc = g.theme.as_ref().map(|t| t.loc.clone()).unwrap_or_default();
+        g.theme = Some(crate::deck::Located { value: name, loc });
+    }
+    let set = |field: &mut Option<String>, value: &Option<String>| {
+        if value.is_some() {
+            field.clone_from(value);
+        }
+    };
+    set(&mut g.title, &o.title);
+    set(&mut g.description, &o.description);
+    set(&mut g.author, &o.author);
+    set(&mut g.url, &o.url);
+    set(&mut g.image, &o.image);
+    if o.keywords.is_some() {
+        g.keywords.clone_from(&o.keywords);
+    }
+    if g.lang.is_none() {
+        g.lang.clone_from(&settings.lang);
+    }
+}
+
+/// A stylesheet `@import`ed from the web (a font service...) is kept, as Marp keeps it, but the
+/// deck then needs the network: said once per address.
+fn warn_remote_imports(
+    source: &Path,
+    theme_css: &str,
+    deck_css: &[String],
+    diags: &mut Diagnostics,
+) {
+    let mut seen = BTreeSet::new();
+    for css in std::iter::once(theme_css).chain(deck_css.iter().map(String::as_str)) {
+        for r in crate::css::top_level_statements(css) {
+            let statement = css[r].trim();
+            let Some(rest) = statement.strip_prefix("@import") else {
+                continue;
+            };
+            let target = rest
+                .trim()
+                .trim_start_matches("url(")
+                .trim_start_matches(['"', '\''])
+                .split(['"', '\'', ')', ' ', ';'])
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let remote = target.starts_with("https://")
+                || target.starts_with("http://")
+                || target.starts_with("//");
+            if remote && seen.insert(target.clone()) {
+                diags.push(
+                    Diagnostic::warning(source, format!("the theme or a <style> imports {target}: offline (a conference's Wi-Fi, file://) it does not load"))
+                        .help("the deck still builds and shows the installed fallback fonts; to be safe offline, copy the stylesheet and its font files into the project and @import or @font-face them from there"),
+                );
             }
         }
     }
@@ -495,11 +709,13 @@ pub fn data_url(rel: &str) -> String {
     format!("data/{}", parts.join("/"))
 }
 
+/// The folder a build writes into (pages, `provenance.json`, the data files).
 fn output_dir(project: &Project, opts: &BuildOptions) -> PathBuf {
     match (&opts.output, &project.config_path) {
-        (Some(o), _) => o.clone(),
-        (None, Some(_)) => project.root.join(&project.config.output),
-        (None, None) => project.root.clone(),
+        (Output::Folder(o), _) => o.clone(),
+        (Output::File(f), _) => f.parent().map(Path::to_path_buf).unwrap_or_default(),
+        (_, Some(_)) => project.root.join(&project.config.output),
+        (_, None) => project.root.clone(),
     }
 }
 
@@ -512,15 +728,35 @@ pub fn parse_file(
 ) -> Option<Deck> {
     let root = source.parent().unwrap_or(Path::new("."));
     let sandbox = Sandbox::new(root, &[]);
-    parse_source(source, &sandbox, html, true, None, results, diags).0
+    let parse = Parse {
+        html: if html {
+            HtmlPolicy::All
+        } else {
+            HtmlPolicy::Allowlist
+        },
+        templates: true,
+        project_templates: true,
+        settings: &crate::settings::MarkdownSettings::default(),
+    };
+    parse_source(source, &sandbox, &parse, None, results, diags).0
+}
+
+/// How a deck's text is read.
+struct Parse<'a> {
+    html: HtmlPolicy,
+    /// Template syntax may be expanded (not `--no-templates`, not `templates = false`).
+    templates: bool,
+    /// Every deck's templates are deck's (a deck.toml project); otherwise only a deck that uses
+    /// deck's data features has templates, and the others are Marp's, shown as written.
+    project_templates: bool,
+    settings: &'a crate::settings::MarkdownSettings,
 }
 
 /// [`parse_file`], also returning the local files the deck read (images).
 fn parse_source(
     source: &Path,
     sandbox: &Sandbox,
-    html: bool,
-    templates: bool,
+    parse: &Parse<'_>,
     remote_cache: Option<&Path>,
     mut results: Option<&mut Results>,
     diags: &mut Diagnostics,
@@ -545,8 +781,9 @@ fn parse_source(
     let mut read = Vec::new();
     let mut expansion = None;
     if let Some(r) = results.as_deref_mut()
-        && templates
-        && template::uses_templates(&text)
+        && parse.templates
+        && (parse.project_templates && template::uses_templates(&text)
+            || template::uses_deck_features(&text))
     {
         let e = template::expand(source, &text, &r.engine);
         r.record_template_inputs(&e.queries, &e.files);
@@ -563,7 +800,8 @@ fn parse_source(
         assets = assets.embed_remote(dir);
     }
     let opts = ParseOptions {
-        html,
+        html: parse.html.clone(),
+        settings: parse.settings,
         resolver: &mut assets,
         figures: results.map(|r| r as &mut dyn markdown::FigureRenderer),
     };

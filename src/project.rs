@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::pipeline::BuildOptions;
 use crate::results::data::DatasetSpec;
+use crate::settings::{DeckSettings, HtmlPolicy, ThemeChoice};
+use crate::themes::ThemeSources;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::toml_doc::TomlDoc;
@@ -43,6 +46,10 @@ pub struct Config {
     /// Folders outside the project that decks may read (images, datasets), for trusted decks.
     #[serde(default)]
     pub allow_outside: Vec<PathBuf>,
+    /// Theme CSS files and folders besides `themes/` (marp-cli's `themeSet`), relative to the
+    /// project.
+    #[serde(default)]
+    pub theme_set: Vec<PathBuf>,
     /// Size limits of the files a deck reads.
     #[serde(default)]
     pub limits: LimitsToml,
@@ -89,6 +96,7 @@ impl Default for Config {
             html: false,
             templates: true,
             allow_outside: Vec::new(),
+            theme_set: Vec::new(),
             limits: LimitsToml::default(),
             datasets: BTreeMap::new(),
             colors: BTreeMap::new(),
@@ -141,6 +149,22 @@ impl Config {
                 );
             }
         }
+        for (i, entry) in self.theme_set.iter().enumerate() {
+            if entry.is_absolute()
+                || entry
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+            {
+                let msg = format!(
+                    "theme set entry {:?} points outside the project",
+                    entry.display().to_string()
+                );
+                diags.push(
+                    doc.error(&["theme_set", &i.to_string()], msg)
+                        .help("theme files must live inside the project folder, e.g. theme_set = [\"brand/\"]"),
+                );
+            }
+        }
         for (i, pattern) in self.decks.iter().enumerate() {
             if Path::new(pattern).is_absolute() || pattern.split(['/', '\\']).any(|c| c == "..") {
                 let msg = format!("deck pattern {pattern:?} points outside the project");
@@ -157,13 +181,148 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct Project {
     pub root: PathBuf,
-    /// `None` for a single Markdown file built without a project file.
+    /// `None` for Marp Markdown files built without a project file.
     pub config_path: Option<PathBuf>,
     pub config: Config,
     pub decks: Vec<PathBuf>,
+    /// marp-cli's input folder: the decks are every Markdown file under it, written at the same
+    /// place under the output folder.
+    pub input_dir: Option<PathBuf>,
+    /// What a marp-cli config or command line sets for every deck.
+    pub settings: DeckSettings,
 }
 
 impl Project {
+    /// The project a build's options name: a deck project folder (deck.toml), or Marp Markdown
+    /// (files, folders of them, an input folder) with the marp-cli settings of the command line.
+    pub fn open(opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Project> {
+        let deck_project = match opts.paths.as_slice() {
+            [] if opts.input_dir.is_none() => Some(PathBuf::from(".")),
+            [one] if one.is_dir() && one.join(CONFIG_FILE).is_file() => Some(one.clone()),
+            _ => None,
+        };
+        let mut project = match deck_project {
+            Some(dir) if dir.join(CONFIG_FILE).is_file() || opts.settings.config_file.is_none() => {
+                Self::load(&dir, diags)?
+            }
+            _ => Self::marp(opts, diags)?,
+        };
+        let mut settings = opts.settings.clone();
+        if project.config_path.is_some() {
+            let mut set: Vec<PathBuf> = project
+                .config
+                .theme_set
+                .iter()
+                .map(|p| project.root.join(p))
+                .collect();
+            set.append(&mut settings.theme_set);
+            settings.theme_set = set;
+            if settings.html.is_none() && project.config.html {
+                settings.html = Some(HtmlPolicy::All);
+            }
+        }
+        project.settings = settings;
+        Some(project)
+    }
+
+    /// Marp Markdown without deck.toml: the files given (a folder stands for every Markdown file
+    /// under it), or every one under the input folder.
+    fn marp(opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Project> {
+        let mut decks: Vec<PathBuf> = Vec::new();
+        let before = diags.error_count();
+        if let Some(dir) = &opts.input_dir {
+            decks = crate::marp::markdown_files(dir);
+        }
+        for path in &opts.paths {
+            let text = path.to_string_lossy();
+            if path.is_file() {
+                decks.push(path.clone());
+            } else if path.is_dir() {
+                decks.extend(crate::marp::markdown_files(path));
+            } else if text.contains(['*', '?', '[']) {
+                // A quoted glob, which marp-cli expands itself.
+                if let Ok(paths) = glob::glob(&text) {
+                    let mut found: Vec<PathBuf> = paths
+                        .filter_map(Result::ok)
+                        .filter(|p| {
+                            p.is_file() && !p.components().any(|c| c.as_os_str() == "node_modules")
+                        })
+                        .collect();
+                    found.sort();
+                    decks.extend(found);
+                }
+            } else {
+                diags.push(
+                    Diagnostic::error(path, "no such file or folder")
+                        .help("give Markdown files, a folder of them (-I DIR keeps its layout), or a deck project folder (with deck.toml)"),
+                );
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        decks.retain(|d| seen.insert(tidy(d)));
+        if diags.error_count() > before {
+            return None;
+        }
+        if decks.is_empty() {
+            let at = opts
+                .input_dir
+                .clone()
+                .or_else(|| opts.paths.first().cloned())
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::error(at, "no Markdown file to build")
+                    .help("marp-cli's decks end in .md, .mdown, .markdown or .markdn; hidden folders and node_modules are skipped"),
+            );
+            return None;
+        }
+        let root = opts.root.clone().unwrap_or_else(|| common_folder(&decks));
+        Some(Project {
+            root,
+            config_path: None,
+            config: Config::default(),
+            decks,
+            input_dir: opts.input_dir.clone(),
+            settings: DeckSettings::default(),
+        })
+    }
+
+    /// Where this project's themes come from.
+    pub fn theme_sources(&self) -> ThemeSources {
+        let mut theme_set = Vec::new();
+        if let Some(dir) = &self.input_dir {
+            theme_set.push(dir.clone());
+        }
+        theme_set.extend(self.settings.theme_set.iter().cloned());
+        ThemeSources {
+            project_dir: self.config_path.as_ref().map(|_| self.themes_dir()),
+            theme_set,
+            file: match &self.settings.theme {
+                Some(ThemeChoice::File(f)) => Some(f.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The folders and files theme CSS is read from, for the watcher.
+    pub fn theme_paths(&self) -> Vec<PathBuf> {
+        let s = self.theme_sources();
+        s.project_dir
+            .into_iter()
+            .chain(s.theme_set)
+            .chain(s.file)
+            .collect()
+    }
+
+    /// What raw HTML the decks keep: the command line's or marp-cli config's setting, else
+    /// deck.toml's `html`, else Marp's allowlist.
+    pub fn html_policy(&self) -> HtmlPolicy {
+        self.settings.html.clone().unwrap_or(if self.config.html {
+            HtmlPolicy::All
+        } else {
+            HtmlPolicy::Allowlist
+        })
+    }
+
     /// Load the project at `path`: a folder holding `deck.toml`, or one Markdown file.
     pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Project> {
         if path.is_file() {
@@ -220,6 +379,8 @@ impl Project {
             config_path: Some(config_path),
             config,
             decks,
+            input_dir: None,
+            settings: DeckSettings::default(),
         })
     }
 
@@ -231,6 +392,8 @@ impl Project {
             config_path: None,
             config: Config::default(),
             decks: vec![file.to_path_buf()],
+            input_dir: None,
+            settings: DeckSettings::default(),
         }
     }
 
@@ -243,6 +406,28 @@ impl Project {
     pub fn templates_dir(&self) -> PathBuf {
         self.root.join("templates")
     }
+}
+
+/// The deepest folder holding every deck (an empty path for the current folder).
+fn common_folder(decks: &[PathBuf]) -> PathBuf {
+    let parent = |p: &PathBuf| p.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut common = decks.first().map(parent).unwrap_or_default();
+    for d in decks.iter().skip(1) {
+        let dir = parent(d);
+        while !dir.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+/// A path without `.` components, for comparing paths as written.
+fn tidy(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect()
 }
 
 fn expand_decks(

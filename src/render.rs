@@ -15,6 +15,7 @@ use crate::css::{self, SLIDE_ROOT};
 use crate::deck::{Deck, Slide};
 use crate::diagnostics::{Diagnostic, Diagnostics, REFUSED};
 use crate::markdown::html::escape;
+use crate::settings::ViewerSettings;
 
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("deck.html", include_str!("../templates/deck.html")),
@@ -86,12 +87,31 @@ struct PageSlide {
     notes: String,
 }
 
+/// What the page needs besides the deck and its theme.
+#[derive(Debug, Clone, Default)]
+pub struct PageOptions<'a> {
+    /// The page's absolute address (`--base-url`, or marp-cli's `url`), for `rel=canonical`
+    /// and Open Graph.
+    pub canonical: Option<&'a str>,
+    pub viewer: ViewerSettings,
+    /// The theme's `@auto-scaling`: `true`, or the features it names; empty when off.
+    pub auto_scaling: String,
+}
+
 #[derive(Serialize)]
 struct Page<'a> {
     title: String,
     lang: &'a str,
     description: Option<&'a str>,
     author: Option<&'a str>,
+    /// Joined with `,` (marp-cli writes the tag for two keywords or more).
+    keywords: Option<String>,
+    image: Option<&'a str>,
+    /// What the viewer plays: `data-deck-*` attributes of `<html>`.
+    auto_scaling: &'a str,
+    osc: bool,
+    progress: bool,
+    transitions: bool,
     generator: String,
     width: u32,
     height: u32,
@@ -110,20 +130,36 @@ pub fn render(
     theme: &str,
     theme_css: &str,
     templates: &Templates,
-    canonical: Option<&str>,
+    page: &PageOptions<'_>,
 ) -> Result<String, Diagnostic> {
     let size = deck.globals.size;
-    let mut slide_css = String::new();
-    slide_css.push_str(&css::scope(theme_css, "section"));
-    for block in &deck.css {
+    // Stylesheet imports go first (browsers ignore an `@import` after a rule); a deck's
+    // `@import "theme"` does nothing, as in Marp (themes are the `theme` directive's job).
+    let mut blocks: Vec<String> = std::iter::once(theme_css.to_string())
+        .chain(deck.css.iter().cloned())
+        .chain(
+            deck.slides
+                .iter()
+                .flat_map(|s| s.scoped_css.iter().cloned()),
+        )
+        .collect();
+    let imports: Vec<String> = css::hoist_imports(&mut blocks)
+        .into_iter()
+        .filter(|i| i.contains("url(") || i.contains("://") || i.contains(".css"))
+        .collect();
+    let mut blocks = blocks.into_iter();
+    let mut slide_css = imports.join("\n");
+    slide_css.push('\n');
+    slide_css.push_str(&css::scope(&blocks.next().unwrap_or_default(), "section"));
+    for _ in &deck.css {
         slide_css.push('\n');
-        slide_css.push_str(&css::scope(block, "section"));
+        slide_css.push_str(&css::scope(&blocks.next().unwrap_or_default(), "section"));
     }
     for slide in &deck.slides {
-        for block in &slide.scoped_css {
+        for _ in &slide.scoped_css {
             slide_css.push('\n');
             let sel = format!("section[data-deck-scope=\"{}\"]", slide.number);
-            slide_css.push_str(&css::scope(block, &sel));
+            slide_css.push_str(&css::scope(&blocks.next().unwrap_or_default(), &sel));
         }
     }
     // The size directive wins over any width or height a theme or style sets.
@@ -147,11 +183,34 @@ pub fn render(
         .iter()
         .map(|s| page_slide(deck, s, theme))
         .collect();
+    let keywords = deck
+        .globals
+        .keywords
+        .as_ref()
+        .map(|k| {
+            let mut seen = Vec::new();
+            for w in k {
+                if !seen.contains(w) {
+                    seen.push(w.clone());
+                }
+            }
+            seen
+        })
+        .filter(|k| k.len() > 1)
+        .map(|k| k.join(","));
+    let canonical = page.canonical;
+    let viewer = page.viewer;
     let page = Page {
         title,
         lang: deck.globals.lang.as_deref().unwrap_or("en"),
         description: deck.globals.description.as_deref(),
         author: deck.globals.author.as_deref(),
+        keywords,
+        image: deck.globals.image.as_deref(),
+        auto_scaling: &page.auto_scaling,
+        osc: viewer.osc,
+        progress: viewer.progress,
+        transitions: viewer.transition,
         generator: format!("deck {}", env!("CARGO_PKG_VERSION")),
         width: size.width,
         height: size.height,

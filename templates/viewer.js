@@ -17,6 +17,10 @@
   var reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   root.classList.add('deck-js');
   if (presenter) root.classList.add('deck-presenter');
+  // marp-cli's bespoke options and the theme's @auto-scaling, as the page says them.
+  var autoScaling = (root.getAttribute('data-deck-auto-scaling') || '');
+  function scales(what) { return autoScaling === 'true' || autoScaling.indexOf(what) >= 0; }
+  var transitionsOn = root.getAttribute('data-deck-transitions') !== 'false';
 
   // Fragments of each slide, in step order.
   var fragments = slides.map(function (s) { return fragmentsOf(s); });
@@ -53,7 +57,12 @@
     '<tr><td>?</td><td>this help</td></tr>' +
     '<tr><td>Esc</td><td>close</td></tr></table>');
   document.body.appendChild(live);
-  document.body.appendChild(controls);
+  if (root.getAttribute('data-deck-osc') !== 'false') document.body.appendChild(controls);
+  var progress = null;
+  if (root.getAttribute('data-deck-progress') === 'true') {
+    progress = el('div', { 'class': 'deck-progress', 'aria-hidden': 'true' }, '<div class="deck-progress-bar"></div>');
+    document.body.appendChild(progress);
+  }
   document.body.appendChild(black);
   document.body.appendChild(help);
   var counter = controls.querySelector('.deck-counter');
@@ -137,6 +146,7 @@
   // Headings marked <!-- fit --> grow or shrink to the width of their slide, as in Marp, but never
   // taller than half the slide, so a short word cannot push the rest off the slide.
   function fitHeadings() {
+    if (!scales('fittingHeader')) return;
     var heads = document.querySelectorAll('[data-deck-fit]');
     for (var i = 0; i < heads.length; i++) {
       var inner = heads[i].querySelector('[data-deck-fit-content]');
@@ -153,10 +163,15 @@
   // Code blocks and display math wider than their slide shrink to fit its width, as Marp's
   // auto-scaling does (downscale only): the text gets smaller, the block keeps its padding.
   function fitWide() {
-    var blocks = document.querySelectorAll('div.deck-slide > section pre > code, div.deck-slide > section math[display="block"]');
+    var wanted = [];
+    if (scales('code')) wanted.push('div.deck-slide > section pre > code');
+    if (scales('math')) wanted.push('div.deck-slide > section math[display="block"]');
+    if (!wanted.length) return;
+    var blocks = document.querySelectorAll(wanted.join(', '));
     for (var i = 0; i < blocks.length; i++) {
       var el = blocks[i], box = el.parentElement;
       el.style.zoom = '';
+      el.style.display = '';
       var cs = getComputedStyle(box);
       var avail = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
       var range = document.createRange();
@@ -165,7 +180,12 @@
       var scale = box.getBoundingClientRect().width / (box.offsetWidth || 1) || 1;
       var natural = range.getBoundingClientRect().width / scale;
       // `zoom` scales the text and its letter spacing alike, as Marp's SVG scaling does.
-      if (avail > 0 && natural > avail + 0.5) el.style.zoom = String(avail / natural);
+      // A zoomed code element is a block, so its line spacing shrinks with its text as in
+      // Marp's scaled SVG (an inline one keeps the pre's full-size line boxes).
+      if (avail > 0 && natural > avail + 0.5) {
+        el.style.zoom = String(avail / natural);
+        if (el.tagName === 'CODE') el.style.display = 'block';
+      }
     }
   }
 
@@ -200,6 +220,7 @@
     }
     state = { slide: slide, step: step };
     counter.textContent = (slide + 1) + ' / ' + total;
+    if (progress) progress.firstChild.style.width = (total > 1 ? 100 * slide / (total - 1) : 100) + '%';
     if (slideChanged) live.textContent = label(slide) + ' (' + (slide + 1) + ' of ' + total + ')';
     var hash = hashFor(slide, step);
     if (location.hash !== hash && how.history !== 'none') {
@@ -269,7 +290,7 @@
   var transitioning = false;
   function transition(from, to, update) {
     // One at a time: a key pressed during a transition moves on at once.
-    if (!document.startViewTransition || transitioning) return false;
+    if (!transitionsOn || !document.startViewTransition || transitioning) return false;
     var back = to < from;
     var section = slides[from].querySelector('section');
     var raw = section && section.getAttribute(back ? 'data-transition-back' : 'data-transition');

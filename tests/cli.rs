@@ -962,3 +962,348 @@ fn the_release_workflow_passes_actionlint_and_matches_the_binstall_metadata() {
     let (ok, found) = lint_workflow(&actionlint, &workflow);
     assert!(ok, "{found}");
 }
+
+// --- marp-cli's command line and config files ---------------------------------------------------
+
+/// The slides of a built page (its `<section` tags).
+fn slide_count(html: &str) -> usize {
+    html.matches("<section ").count()
+}
+
+#[test]
+fn a_marp_command_line_builds_as_marp_cli_does() {
+    let p = Project::new()
+        .file("talk.md", "# One\n\n---\n\n# Two\n")
+        .file("other.md", "# Other\n");
+    // `deck FILE.md` is `deck build FILE.md`, as `marp FILE.md` is.
+    p.deck(&["talk.md"]).ok();
+    assert_eq!(slide_count(&p.read("talk.html")), 2);
+    // `-o talk.html` is that file (twice: no folder is made).
+    p.deck(&["talk.md", "-o", "out/page.html"]).ok();
+    p.deck(&["talk.md", "-o", "out/page.html"]).ok();
+    assert!(p.path("out/page.html").is_file());
+    // A path ending in `/`, an existing folder or one without an extension is a folder.
+    p.deck(&["talk.md", "-o", "site/"]).ok();
+    assert!(p.path("site/talk.html").is_file());
+    p.deck(&["talk.md", "other.md", "-o", "site"]).ok();
+    assert!(p.path("site/other.html").is_file());
+    // `-o -` is standard output.
+    let run = p.deck(&["talk.md", "-o", "-"]).ok();
+    assert!(String::from_utf8_lossy(&run.0.stdout).starts_with("<!DOCTYPE html>"));
+    // One file name for several decks: refused, as marp-cli refuses it.
+    let run = p.deck(&["talk.md", "other.md", "-o", "both.html"]).fails();
+    assert!(
+        run.stderr().contains("another deck also writes"),
+        "{}",
+        run.stderr()
+    );
+    // marp-cli's --theme-set takes every word after it: a deck named there is built, not lost.
+    p.deck(&["--theme-set", "talk.md"]).ok();
+    // A command that is not one and not a file: clap names the commands.
+    let run = p.deck(&["buidl"]);
+    assert!(!run.0.status.success());
+    assert!(run.stderr().contains("build"), "{}", run.stderr());
+}
+
+#[test]
+fn marp_options_deck_cannot_honour_are_refused_with_the_reason() {
+    let p = Project::new().file("talk.md", "# One\n");
+    for (args, says) in [
+        (
+            &["talk.md", "--engine", "./engine.js"][..],
+            "never runs a project's JavaScript",
+        ),
+        (
+            &["talk.md", "--template", "bare"][..],
+            "template is not available",
+        ),
+        (&["talk.md", "--pptx-editable"][..], "LibreOffice"),
+        (
+            &["talk.md", "--pdf", "--browser", "firefox"][..],
+            "Chromium, Chrome or Edge",
+        ),
+    ] {
+        let run = p.deck(args).fails();
+        assert!(run.stderr().contains(says), "{args:?}: {}", run.stderr());
+        assert!(run.stderr().contains("help:"), "{args:?}: {}", run.stderr());
+    }
+    assert!(!p.path("talk.html").exists(), "nothing is built");
+    // Accepted and meaningless in deck: no effect, no error.
+    p.deck(&["talk.md", "-P", "4", "--allow-local-files", "--no-stdin"])
+        .ok();
+}
+
+#[test]
+fn theme_sets_are_read_as_marp_reads_them() {
+    let p = Project::new()
+        .file("themes/base.css", "/* @theme base */\n@import 'gaia';\nh1 { color: rgb(1, 2, 3); }\n")
+        .file(
+            "themes/sub/course.css",
+            "/*\n * @theme course\n * @size a4 210mm 297mm\n */\n@import-theme \"base\";\nh2 { color: rgb(4, 5, 6); }\n",
+        )
+        .file("themes/noname.css", "h3 { color: red }\n")
+        .file("look.css", "section { background: rgb(7, 8, 9); }\n")
+        .file("web.css", "/* @theme web */\n@import url(\"https://fonts.example/x.css\");\nh1 { font-family: X; }\n")
+        .file("talk.md", "---\ntheme: course\nsize: a4\n---\n# One\n## Two\n")
+        .file("web.md", "---\ntheme: web\nsize: 4:3\n---\n# One\n");
+    let run = p
+        .deck(&[
+            "--theme-set",
+            "themes/",
+            "web.css",
+            "--",
+            "talk.md",
+            "web.md",
+        ])
+        .ok();
+    let err = run.stderr();
+    let html = p.read("talk.html");
+    // The chain course -> base -> gaia, each theme's own rules after what it imports.
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s}"));
+    assert!(at("@theme gaia") < at("rgb(1, 2, 3)") && at("rgb(1, 2, 3)") < at("rgb(4, 5, 6)"));
+    // `size: a4` from the theme's @size (210mm x 297mm = 794 x 1123 px).
+    assert!(
+        html.contains("--deck-width: 794px; --deck-height: 1123px"),
+        "{html:.2000}"
+    );
+    assert!(html.contains("data-size=\"a4\""));
+    // A theme-set file without @theme is not registered, as in Marp; said once.
+    assert!(
+        err.contains("themes/noname.css") && err.contains("no `/* @theme name */`"),
+        "{err}"
+    );
+    // An import from the web is kept first in the stylesheet, and said.
+    let web = p.read("web.html");
+    let sheet = &web[web.find("<style>\n@import").expect("hoisted")..];
+    assert!(sheet.starts_with("<style>\n@import url(\"https://fonts.example/x.css\");"));
+    assert!(
+        err.contains("imports https://fonts.example/x.css: offline"),
+        "{err}"
+    );
+    // `size: 4:3` is inherited from nothing here: web.css imports no theme first.
+    assert!(
+        err.contains("unknown slide size `4:3` for the theme `web`"),
+        "{err}"
+    );
+    // A theme by path needs no name, and wins over the deck's own `theme`.
+    p.deck(&["--theme", "look.css", "talk.md"]).ok();
+    assert!(p.read("talk.html").contains("rgb(7, 8, 9)"));
+    // An import cycle is an error, as in Marp.
+    let p = Project::new()
+        .file("a.css", "/* @theme a */ @import 'b';")
+        .file("b.css", "/* @theme b */ @import 'a';")
+        .file("t.md", "---\ntheme: a\n---\n# x\n");
+    let run = p
+        .deck(&["--theme-set", "a.css", "b.css", "--", "t.md"])
+        .fails();
+    assert!(
+        run.stderr().contains("circular theme import: a → b → a"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn sizes_come_from_the_theme() {
+    let p = Project::new().file("t.md", "---\nsize: 21:9\n---\n# x\n");
+    let run = p.deck(&["t.md"]).ok();
+    let err = run.stderr();
+    assert!(
+        err.contains("unknown slide size `21:9` for the theme `default`"),
+        "{err}"
+    );
+    assert!(err.contains("the theme's sizes: 16:9, 4:3"), "{err}");
+    assert!(err.contains("t.md:2:7"), "{err}");
+}
+
+#[test]
+fn marp_config_files_are_found_and_read_as_marp_cli_reads_them() {
+    let deck = "---\ntheme: corp\n---\n# Part\n\n## One\nline one\nline two\n\n## Two\n\n<b>b</b> <span>s</span>\n";
+    let p = Project::new()
+        .file("themes/corp.css", "/* @theme corp */\n@import 'default';\nh1 { color: rgb(9, 9, 9); }\n")
+        .file(
+            ".marprc.yml",
+            "themeSet: ./themes\nlang: fr\ntitel: oops\noptions:\n  headingDivider: 2\n  markdown:\n    breaks: false\nhtml:\n  b: []\n",
+        )
+        .file("talk.md", deck);
+    let run = p.deck(&["talk.md"]).ok();
+    let html = p.read("talk.html");
+    assert!(html.contains("rgb(9, 9, 9)"), "the config's theme set");
+    assert_eq!(slide_count(&html), 3, "headingDivider: 2 from the config");
+    assert!(html.contains("line one\nline two"), "breaks: false");
+    assert!(
+        html.contains("<b>b</b>") && html.contains("&lt;span&gt;"),
+        "the config's allowlist"
+    );
+    assert!(html.contains("<html lang=\"fr\""));
+    let err = run.stderr();
+    assert!(
+        err.contains("unknown marp-cli setting `titel`") && err.contains("did you mean `title`?"),
+        "{err}"
+    );
+    assert!(err.contains(".marprc.yml:3:1"), "{err}");
+    // The command line wins over the config; --no-config-file ignores it.
+    p.deck(&["talk.md", "--html"]).ok();
+    assert!(p.read("talk.html").contains("<span>s</span>"));
+    p.deck(&["talk.md", "--no-config-file"]).ok();
+    assert_eq!(slide_count(&p.read("talk.html")), 1);
+    // Only the current folder is searched, as marp-cli does: not the parent.
+    std::fs::create_dir_all(p.path("sub")).unwrap();
+    std::fs::copy(p.path("talk.md"), p.path("sub/talk.md")).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("talk.md")
+        .current_dir(p.path("sub"))
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert_eq!(
+        slide_count(&std::fs::read_to_string(p.path("sub/talk.html")).unwrap()),
+        1
+    );
+    // package.json's `marp` key comes first; -c names another file.
+    let p = Project::new()
+        .file(
+            "package.json",
+            "{\"name\": \"talk\", \"marp\": {\"options\": {\"headingDivider\": 1}}}",
+        )
+        .file("other.json", "{\"options\": {\"headingDivider\": 2}}")
+        .file(".marprc.yml", "options:\n  headingDivider: 3\n")
+        .file("t.md", "# A\n## B\n### C\n");
+    p.deck(&["t.md"]).ok();
+    assert_eq!(slide_count(&p.read("t.html")), 1);
+    p.deck(&["t.md", "-c", "other.json"]).ok();
+    assert_eq!(slide_count(&p.read("t.html")), 2);
+}
+
+#[test]
+fn a_javascript_config_is_read_without_running_it() {
+    let config = "// @ts-check\nimport path from 'node:path'\nimport { defineConfig } from '@marp-team/marp-cli'\n\nexport default defineConfig({\n  themeSet: path.join(__dirname, 'themes'),\n  title: `Release ${process.env.VERSION}`,\n  engine: ({ marp }) => marp.use(require('markdown-it-container'), 'note'),\n  options: { headingDivider: 2 },\n})\n";
+    let p = Project::new()
+        .file("marp.config.mjs", config)
+        .file(
+            "themes/corp.css",
+            "/* @theme corp */\nh1 { color: rgb(3, 3, 3); }\n",
+        )
+        .file("t.md", "---\ntheme: corp\n---\n# A\n## B\n");
+    let run = p.deck(&["t.md"]).ok();
+    let html = p.read("t.html");
+    assert!(
+        html.contains("rgb(3, 3, 3)"),
+        "path.join(__dirname, 'themes')"
+    );
+    assert_eq!(slide_count(&html), 2);
+    let err = run.stderr();
+    assert!(
+        err.contains("marp.config.mjs:7:10") && err.contains("`title` is"),
+        "{err}"
+    );
+    assert!(err.contains("title: My talk"), "the .marprc.yml way: {err}");
+    assert!(
+        err.contains("marp.config.mjs:8:11") && err.contains("engine plugins are not used"),
+        "{err}"
+    );
+    // A config computed as a whole is an error at the export, never run.
+    let p = Project::new()
+        .file(
+            "marp.config.js",
+            "module.exports = async () => ({ html: true })\n",
+        )
+        .file("t.md", "# A\n");
+    let run = p.deck(&["t.md"]).fails();
+    assert!(
+        run.stderr().contains("marp.config.js:1:18"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .contains("deck never runs a project's JavaScript"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn an_input_folder_keeps_its_layout_and_its_themes() {
+    let p = Project::new()
+        .file("decks/intro.md", "---\ntheme: inner\n---\n# Intro\n")
+        .file("decks/day1/numpy.md", "# NumPy\n")
+        .file("decks/day1/notes.txt", "not a deck")
+        .file("decks/.drafts/wip.md", "# hidden\n")
+        .file("decks/node_modules/x/readme.md", "# dependency\n")
+        .file(
+            "decks/style/inner.css",
+            "/* @theme inner */\nh1 { color: rgb(5, 6, 7); }\n",
+        );
+    p.deck(&["-I", "decks", "-o", "public"]).ok();
+    assert!(
+        p.read("public/intro.html").contains("rgb(5, 6, 7)"),
+        "the input folder's CSS are themes"
+    );
+    assert!(p.path("public/day1/numpy.html").is_file());
+    assert!(!p.path("public/.drafts").exists() && !p.path("public/node_modules").exists());
+    // Files and an input folder together: refused, as marp-cli refuses them.
+    let run = p.deck(&["-I", "decks", "decks/intro.md"]).fails();
+    assert!(
+        run.stderr().contains("cannot be given together"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_plain_marp_deck_shows_template_syntax_as_written() {
+    let p = Project::new().file(
+        "t.md",
+        "---\npaginate: true\n---\n<!-- _footer: \"Page {{ paginate }}\" -->\n# {% if x %}Hi{% endif %}\n\nHello {{ name }}.\n",
+    );
+    let run = p.deck(&["t.md"]).ok();
+    let html = p.read("t.html");
+    assert!(
+        html.contains("<footer>Page {{ paginate }}</footer>"),
+        "{html:.3000}"
+    );
+    assert!(html.contains("{% if x %}Hi{% endif %}") && html.contains("Hello {{ name }}."));
+    assert!(!run.stderr().contains("undefined"), "{}", run.stderr());
+    // A deck that calls deck's functions has deck's templates (and their errors).
+    let p = Project::new().file("t.md", "# {{ sql(\"SELECT 6 * 7\") }} {{ name }}\n");
+    let run = p.deck(&["t.md"]).fails();
+    assert!(
+        run.stderr().contains("undefined variable `name`"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn notes_are_written_as_marp_cli_writes_them() {
+    let p = Project::new().file(
+        "t.md",
+        "# One\n<!-- first -->\n<!-- second\nline -->\n\n---\n\n# Two\n\n---\n\n# Three <!-- inline -->\n",
+    );
+    p.deck(&["--notes", "t.md"]).ok();
+    assert_eq!(
+        p.read("t.txt"),
+        "first\n\nsecond\nline\n\n---\n\n\n\n---\n\ninline"
+    );
+    p.deck(&["t.md", "-o", "n.txt"]).ok();
+    assert_eq!(p.read("n.txt"), p.read("t.txt"));
+}
+
+#[test]
+fn the_built_in_themes_take_marps_custom_properties() {
+    let p = Project::new().file(
+        "t.md",
+        "---\ntheme: gaia\n---\n<style>\n:root { --color-background: #012b35; --color-foreground: #e0f7fa; }\n</style>\n# x\n",
+    );
+    p.deck(&["t.md"]).ok();
+    let html = p.read("t.html");
+    // The theme is drawn from the property; the deck's `:root` weighs more than `section`.
+    assert!(html.contains("var(--color-background)"), "{html:.3000}");
+    assert!(
+        html.contains("section:not([\\20 root]) {\n--color-background: #012b35;")
+            || html.contains("section:not([\\20 root]) { --color-background: #012b35;"),
+        "{}",
+        &html[html.find("012b35").unwrap_or(0).saturating_sub(200)..][..300]
+    );
+}

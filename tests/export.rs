@@ -107,3 +107,113 @@ fn without_a_browser_export_says_what_to_install() {
     assert!(err.contains("which is not a file"), "{err}");
     assert!(err.contains("apt-get install chromium"), "{err}");
 }
+
+/// marp-cli's conversions of `deck build`: the files marp-cli writes, where it writes them.
+#[test]
+fn marp_conversions_write_what_marp_cli_writes() {
+    let Some(chrome) = chromium_or_skip("marp_conversions_write_what_marp_cli_writes") else {
+        return;
+    };
+    let md = "---\ntitle: The talk\nauthor: Ada\nkeywords: perf, python\n---\n# One\n## Part a\n<!-- say one -->\n\n---\n\n# Two\n<!-- say two -->\n<!-- and more -->\n\n---\n\n# Three\n";
+    let p = Project::new().file("talk.md", md);
+    let env = [("CHROME_PATH", &chrome)];
+    // PDF: a page per slide, the metadata, notes as annotations, an outline of pages and headings.
+    p.deck_env(&["talk.md", "--pdf", "--pdf-notes", "--pdf-outlines"], &env)
+        .ok();
+    let doc = lopdf::Document::load(p.path("talk.pdf")).unwrap();
+    assert_eq!(doc.get_pages().len(), 3);
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|i| i.as_reference())
+        .unwrap();
+    let info = doc.get_dictionary(info).unwrap();
+    let text =
+        |d: &lopdf::Dictionary, k: &[u8]| lopdf::decode_text_string(d.get(k).unwrap()).unwrap();
+    assert_eq!(text(info, b"Title"), "The talk");
+    assert_eq!(text(info, b"Author"), "Ada");
+    assert_eq!(text(info, b"Keywords"), "perf; python");
+    let notes: Vec<String> = doc
+        .get_pages()
+        .values()
+        .map(|page| {
+            let annots = doc.get_page_annotations(*page).unwrap_or_default();
+            annots
+                .iter()
+                .map(|a| text(a, b"Contents"))
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert_eq!(notes, ["say one", "say two\n\nand more", ""]);
+    let catalog = doc.catalog().unwrap();
+    let outlines = doc
+        .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
+        .unwrap();
+    let mut titles = Vec::new();
+    let mut next = outlines
+        .get(b"First")
+        .ok()
+        .and_then(|f| f.as_reference().ok());
+    while let Some(id) = next {
+        let entry = doc.get_dictionary(id).unwrap();
+        titles.push(text(entry, b"Title"));
+        if let Ok(child) = entry.get(b"First").and_then(|f| f.as_reference()) {
+            let c = doc.get_dictionary(child).unwrap();
+            titles.push(format!("  {}", text(c, b"Title")));
+        }
+        next = entry.get(b"Next").ok().and_then(|n| n.as_reference().ok());
+    }
+    assert_eq!(
+        titles,
+        ["Page 1", "  One", "Page 2", "  Two", "Page 3", "  Three"]
+    );
+    // `-o x.pdf` picks the PDF by its name.
+    p.deck_env(&["talk.md", "-o", "out/x.pdf"], &env).ok();
+    assert_eq!(pdf_pages(&std::fs::read(p.path("out/x.pdf")).unwrap()).0, 3);
+    // --image: the first slide as talk.png; --images: talk.001.png... ; JPEG and a scale.
+    p.deck_env(&["talk.md", "--image", "png"], &env).ok();
+    assert_eq!(
+        png_size(&std::fs::read(p.path("talk.png")).unwrap()),
+        (1280, 720)
+    );
+    p.deck_env(
+        &["talk.md", "--images", "png", "--image-scale", "0.5"],
+        &env,
+    )
+    .ok();
+    for n in 1..=3 {
+        let shot = std::fs::read(p.path(&format!("talk.00{n}.png"))).unwrap();
+        assert_eq!(png_size(&shot), (640, 360));
+    }
+    p.deck_env(
+        &["talk.md", "--images", "jpeg", "--jpeg-quality", "50"],
+        &env,
+    )
+    .ok();
+    assert!(
+        std::fs::read(p.path("talk.002.jpg"))
+            .unwrap()
+            .starts_with(&[0xff, 0xd8, 0xff])
+    );
+    // PPTX: a slide per slide, each a picture, its notes on the notes page.
+    p.deck_env(&["talk.md", "--pptx"], &env).ok();
+    let file = std::fs::File::open(p.path("talk.pptx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    assert_eq!(read("ppt/presentation.xml").matches("<p:sldId ").count(), 3);
+    assert!(read("ppt/notesSlides/notesSlide2.xml").contains("<a:t>and more</a:t>"));
+    assert!(read("docProps/core.xml").contains("<dc:title>The talk</dc:title>"));
+    let mut png = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("ppt/media/image1.png").unwrap(), &mut png)
+        .unwrap();
+    assert_eq!(
+        png_size(&png),
+        (2560, 1440),
+        "PPTX pictures at 2x, as marp-cli"
+    );
+}

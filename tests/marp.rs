@@ -9,7 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::cdp::browser_or_skip;
-use common::marp::{compare_corpus, marp_or_skip, table};
+use common::marp::{
+    DeckResult, compare_corpus, compare_project, marp_or_skip, project_table, projects, table,
+};
 
 fn corpus_copy() -> (tempfile::TempDir, Vec<PathBuf>) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/marp");
@@ -72,8 +74,14 @@ fn the_corpus_looks_as_marp_draws_it() {
         }
         std::fs::write(path, details).unwrap();
     }
+    let failures = failures(&results);
+    assert!(failures.is_empty(), "{report}\n{}", failures.join("\n"));
+}
+
+/// Every structural difference, and every slide below its SSIM threshold.
+fn failures(results: &[DeckResult]) -> Vec<String> {
     let mut failures = Vec::new();
-    for r in &results {
+    for r in results {
         for d in &r.differences {
             failures.push(format!("{}: {d}", r.name));
         }
@@ -92,5 +100,37 @@ fn the_corpus_looks_as_marp_draws_it() {
             }
         }
     }
+    failures
+}
+
+/// Marp projects (theme sets, config files, marp-cli's command line) build as marp-cli builds
+/// them: each project of tests/corpus/marp-projects/ is built by marp-cli 4.5.1 and by deck with
+/// the same command line, in copies of it; both must write the same files, the notes byte for
+/// byte, and every page is compared as the single-file corpus is.
+#[test]
+fn marp_projects_build_as_marp_cli_builds_them() {
+    let Some(marp) = marp_or_skip("marp_projects_build_as_marp_cli_builds_them") else {
+        return;
+    };
+    let Some(browser) = browser_or_skip("marp_projects_build_as_marp_cli_builds_them") else {
+        return;
+    };
+    let all = projects();
+    if std::env::var_os("DECK_MARP_ONLY").is_none() {
+        assert!(all.len() >= 20, "the corpus has {} projects", all.len());
+    }
+    let results: Vec<DeckResult> = all
+        .iter()
+        .flat_map(|p| compare_project(&marp, &browser, p))
+        .collect();
+    let report = project_table(&results);
+    if let Ok(path) = std::env::var("DECK_MARP_PROJECTS_REPORT") {
+        let mut details = report.clone();
+        for f in failures(&results) {
+            details.push_str(&format!("\n{f}"));
+        }
+        std::fs::write(path, details).unwrap();
+    }
+    let failures = failures(&results);
     assert!(failures.is_empty(), "{report}\n{}", failures.join("\n"));
 }

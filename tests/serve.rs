@@ -897,3 +897,86 @@ fn oversized_requests_are_refused_without_reading_them() {
     // And it still answers.
     assert_eq!(s.get("/talk.html").0, 200);
 }
+
+/// `deck serve DIR` (and `deck build -s DIR`) on a folder of Marp decks serves every deck under
+/// it at its path, with the folder's themes, as `marp -s DIR` does; edits reload as in a project.
+#[test]
+fn a_folder_of_marp_decks_is_served_deck_by_deck() {
+    let p = Project::new()
+        .file("decks/intro.md", "---\ntheme: inner\n---\n# Intro\n")
+        .file("decks/day1/numpy.md", "# NumPy\n")
+        .file(
+            "decks/themes/inner.css",
+            "/* @theme inner */\nh1 { color: rgb(5, 6, 7); }\n",
+        );
+    for extra in [&["decks"][..], &["-I", "decks"][..]] {
+        let s = Server::start(&p, extra);
+        let (status, _, body) = s.get("/day1/numpy.html");
+        assert_eq!(status, 200, "{extra:?}");
+        assert!(body.contains("NumPy"));
+        let (_, _, intro) = s.get("/intro.html");
+        assert!(intro.contains("rgb(5, 6, 7)"), "the folder's themes");
+        let (_, _, index) = s.get("/");
+        assert!(index.contains("day1/numpy.html"), "{index}");
+        let rx = s.events();
+        hello(&rx);
+        std::fs::write(p.path("decks/day1/numpy.md"), "# Pandas\n").unwrap();
+        let got = deck_events(&rx, WAIT, QUIET);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0]["deck"], json!("day1/numpy.html"));
+        assert!(s.get("/day1/numpy.html").2.contains("Pandas"));
+        std::fs::write(p.path("decks/day1/numpy.md"), "# NumPy\n").unwrap();
+    }
+}
+
+/// marp-cli's `-w`: build, then build again on every change, and not on its own output.
+#[test]
+fn watch_mode_builds_again_on_every_change_and_only_then() {
+    let p = Project::new()
+        .file("talk.md", "# First\n")
+        .file("theme.css", "/* @theme t */\nh1 { color: rgb(1, 1, 1); }\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["talk.md", "--theme-set", "theme.css", "--theme", "t", "-w"])
+        .current_dir(p.path(""))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    let builds = || log.lock().unwrap().matches("wrote talk.html").count();
+    let until = |n: usize| {
+        let t0 = Instant::now();
+        while builds() < n && t0.elapsed() < WAIT {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        builds()
+    };
+    assert_eq!(until(1), 1);
+    assert!(log.lock().unwrap().contains("watching for changes"));
+    std::fs::write(p.path("talk.md"), "# Second\n").unwrap();
+    assert_eq!(until(2), 2);
+    assert!(p.read("talk.html").contains("Second"));
+    std::fs::write(
+        p.path("theme.css"),
+        "/* @theme t */\nh1 { color: rgb(2, 2, 2); }\n",
+    )
+    .unwrap();
+    assert_eq!(until(3), 3);
+    assert!(p.read("talk.html").contains("rgb(2, 2, 2)"));
+    // Writing talk.html is no reason to build again.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(builds(), 3, "{}", log.lock().unwrap());
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}: {}", log.lock().unwrap());
+}

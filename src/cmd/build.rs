@@ -1,20 +1,25 @@
-//! `deck build`: render decks and write them; report every problem found.
+//! `deck build`: render decks and write them; report every problem found. It takes marp-cli's
+//! command line with marp-cli's meaning (`deck build --theme-set themes/ --pdf talk.md`; `deck
+//! talk.md` is the same command), so a Marp project's Makefile works with `marp` renamed.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::pipeline::{self, BuildOptions};
+use crate::diagnostics::Diagnostics;
+use crate::marp::invocation::{self, Convert, ConvertArgs, Invocation, Mode, ProjectArgs};
+use crate::pipeline::{self, BuildReport};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A deck project folder (with deck.toml) or a Markdown file [default: the current folder]
-    pub path: Option<PathBuf>,
-    /// Output folder [default: deck.toml's `output`, or beside the Markdown file]
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
-    #[arg(long)]
-    pub html: bool,
+    /// Markdown files or folders of them, or a deck project folder (with deck.toml) [default:
+    /// the current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write: a file (`talk.html`; `.pdf`, `.png`, `.jpg`, `.pptx`, `.txt` choose the
+    /// format), a folder (ending in `/`, existing, or without an extension; always one with -I),
+    /// or `-` for standard output [default: deck.toml's `output`, or beside each Markdown file]
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<String>,
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
@@ -30,6 +35,10 @@ pub struct Args {
     /// address (canonical link, Open Graph); links stay relative, so any sub-path works
     #[arg(long, value_parser = parse_base_url)]
     pub base_url: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub convert: ConvertArgs,
 }
 
 /// An absolute http(s) URL, ending with `/` so names can be appended.
@@ -51,29 +60,93 @@ fn parse_base_url(s: &str) -> Result<String, String> {
     })
 }
 
+/// The command line resolved with the marp-cli config it finds; `None` (after printing why)
+/// when it cannot be.
+pub fn invocation(args: &Args) -> Option<Invocation> {
+    let mut diags = Diagnostics::default();
+    let mut inv = invocation::resolve(
+        args.paths.clone(),
+        &args.project,
+        Some(&args.convert),
+        args.output.as_deref(),
+        &mut diags,
+    );
+    if diags.has_errors() {
+        for d in diags.iter() {
+            eprintln!("{d}");
+        }
+        return None;
+    }
+    inv.notes = diags;
+    inv.build.no_templates = args.no_templates;
+    inv.build
+        .allow_outside
+        .extend(args.allow_outside.iter().cloned());
+    inv.build.embed_remote = args.embed_remote;
+    inv.build.base_url.clone_from(&args.base_url);
+    Some(inv)
+}
+
 /// Returns whether the build succeeded (no errors).
 pub fn execute(args: Args) -> anyhow::Result<bool> {
+    let Some(inv) = invocation(&args) else {
+        return Ok(false);
+    };
+    if inv.build.output == pipeline::Output::Stdout && inv.convert != Convert::Html {
+        anyhow::bail!(
+            "-o - writes HTML to standard output; give a file name for PDF, images, PPTX or notes"
+        );
+    }
+    match inv.mode {
+        Mode::Serve { open } => crate::cmd::serve::serve_invocation(inv, open),
+        Mode::Watch => watch(&inv),
+        Mode::Once => Ok(once(&inv).0),
+    }
+}
+
+/// One build (or conversion), reported: whether it had no error, and the files it wrote.
+fn once(inv: &Invocation) -> (bool, Vec<PathBuf>) {
     let started = Instant::now();
-    let report = pipeline::build(&BuildOptions {
-        path: args.path,
-        output: args.output,
-        html: args.html,
-        no_templates: args.no_templates,
-        allow_outside: args.allow_outside,
-        embed_remote: args.embed_remote,
-        base_url: args.base_url,
-    });
+    if inv.convert != Convert::Html {
+        return match crate::export::convert(inv) {
+            Ok(mut report) => {
+                report.build.diagnostics.prepend(inv.notes.clone());
+                let written = report.files.iter().flat_map(|(_, f)| f.clone()).collect();
+                (crate::cmd::export::print(&report, started), written)
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                (false, Vec::new())
+            }
+        };
+    }
+    let mut report = pipeline::build(&inv.build);
+    report.diagnostics.prepend(inv.notes.clone());
+    let written = report.decks.iter().map(|d| d.output.clone()).collect();
+    (print(&report, started), written)
+}
+
+/// Print a build's problems, what it wrote and its totals; whether it had no error.
+pub fn print(report: &BuildReport, started: Instant) -> bool {
     for d in report.diagnostics.iter() {
         eprintln!("{d}");
     }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let slides: usize = report.decks.iter().map(|d| d.slides).sum();
     for deck in &report.decks {
-        eprintln!(
-            "wrote {} ({})",
-            deck.output.display(),
-            plural(deck.slides, "slide")
-        );
+        if report.stdout {
+            eprintln!(
+                "wrote {} to standard output ({})",
+                deck.source.display(),
+                plural(deck.slides, "slide")
+            );
+        } else {
+            eprintln!(
+                "wrote {} ({})",
+                deck.output.display(),
+                plural(deck.slides, "slide")
+            );
+        }
     }
     for failed in &report.failed {
         eprintln!("not written: {} (fix the errors above)", failed.display());
@@ -91,5 +164,53 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         plural(errors, "error"),
         plural(warnings, "warning"),
     );
-    Ok(errors == 0)
+    errors == 0
+}
+
+/// marp-cli's `-w`: build, then build again after every change to what the decks read, until
+/// Ctrl-C. (`deck serve` also reloads the open pages.)
+fn watch(inv: &Invocation) -> anyhow::Result<bool> {
+    use std::sync::mpsc;
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = crate::serve::watch::Watch::new(tx)?;
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })?;
+    let (mut ok, mut written) = once(inv);
+    watcher.set(&crate::serve::watch_folders(&inv.build));
+    eprintln!("watching for changes (Ctrl-C to stop)");
+    let ours = |p: &std::path::Path, written: &[PathBuf]| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        name.starts_with(crate::output::TEMP_PREFIX)
+            || written
+                .iter()
+                .any(|w| w.canonicalize().is_ok_and(|w| w == p) || w == p)
+            || p.components().any(|c| c.as_os_str() == pipeline::CACHE_DIR)
+    };
+    loop {
+        if stop_rx.try_recv().is_ok() {
+            break;
+        }
+        match rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            Ok(mut batch) => {
+                while let Ok(more) = rx.try_recv() {
+                    batch.extend(more);
+                }
+                // What the build wrote itself is no reason to build again.
+                if !batch.rescan && batch.paths.iter().all(|p| ours(p, &written)) {
+                    continue;
+                }
+                (ok, written) = once(inv);
+                watcher.set(&crate::serve::watch_folders(&inv.build));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    eprintln!("stopped");
+    Ok(ok)
 }

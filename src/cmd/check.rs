@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions};
 use crate::diagnostics::Severity;
-use crate::pipeline::BuildOptions;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -15,8 +14,10 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A deck project folder (with deck.toml) or a Markdown file [default: the current folder]
-    pub path: Option<PathBuf>,
+    /// A deck project folder (with deck.toml), Markdown files or a folder of them [default: the
+    /// current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     /// `json` for CI: every finding with its check, file, line, message and help
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -26,9 +27,6 @@ pub struct Args {
     /// Do not start a browser to measure overflowing slides
     #[arg(long)]
     pub no_browser: bool,
-    /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
-    #[arg(long)]
-    pub html: bool,
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
@@ -36,19 +34,26 @@ pub struct Args {
     /// Only for decks you trust
     #[arg(long, value_name = "PATH")]
     pub allow_outside: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub project: crate::marp::invocation::ProjectArgs,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<u8> {
+    let mut diags = crate::diagnostics::Diagnostics::default();
+    let mut inv =
+        crate::marp::invocation::resolve(args.paths.clone(), &args.project, None, None, &mut diags);
+    for d in diags.iter() {
+        eprintln!("{d}");
+    }
+    if diags.has_errors() {
+        return Ok(1);
+    }
+    inv.build.no_templates = args.no_templates;
+    inv.build
+        .allow_outside
+        .extend(args.allow_outside.iter().cloned());
     let report = check::check(&CheckOptions {
-        build: BuildOptions {
-            path: args.path,
-            output: None,
-            html: args.html,
-            no_templates: args.no_templates,
-            allow_outside: args.allow_outside,
-            embed_remote: false,
-            base_url: None,
-        },
+        build: inv.build,
         browser: !args.no_browser,
     });
     let (errors, warnings) = (report.errors(), report.warnings());

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::export::{self, ExportOptions, Format};
-use crate::pipeline::BuildOptions;
+use crate::export::{self, ExportOptions, ExportReport, Format};
+use crate::marp::invocation::{self, ProjectArgs};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Kind {
@@ -12,29 +12,43 @@ pub enum Kind {
     Pdf,
     /// One PNG per slide, in a folder per deck
     Png,
+    /// One JPEG per slide, in a folder per deck
+    Jpeg,
+    /// One PowerPoint file per deck: a picture per slide, with its speaker notes
+    Pptx,
+    /// The speaker notes as text, as marp --notes writes them
+    Notes,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// What to make
     pub kind: Kind,
-    /// A deck project folder (with deck.toml) or a Markdown file [default: the current folder]
-    pub path: Option<PathBuf>,
+    /// A deck project folder (with deck.toml), Markdown files or a folder of them [default: the
+    /// current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     /// Output folder [default: the build's output folder]
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// PNG: device pixels per CSS pixel (2 makes a 1280x720 slide 2560x1440)
-    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
-    pub scale: f64,
+    /// Images and PPTX: device pixels per CSS pixel (2 makes a 1280x720 slide 2560x1440)
+    #[arg(long, value_parser = parse_scale)]
+    pub scale: Option<f64>,
+    /// JPEG quality, 0-100
+    #[arg(long = "jpeg-quality", default_value_t = 85, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub jpeg_quality: u8,
     /// Download remote images once and inline them, so they are in the PDF or PNGs
     #[arg(long)]
     pub embed_remote: bool,
     /// PDF: also write <deck>.notes.pdf, each slide beside its speaker notes (A4 landscape)
     #[arg(long)]
     pub notes: bool,
-    /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
-    #[arg(long)]
-    pub html: bool,
+    /// PDF: each slide's notes as a note annotation on its page
+    #[arg(long = "pdf-notes")]
+    pub pdf_notes: bool,
+    /// PDF: an outline (bookmarks) of the pages and their headings
+    #[arg(long = "pdf-outlines")]
+    pub pdf_outlines: bool,
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
@@ -42,6 +56,8 @@ pub struct Args {
     /// Only for decks you trust
     #[arg(long, value_name = "PATH")]
     pub allow_outside: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {
@@ -55,27 +71,54 @@ fn parse_scale(s: &str) -> Result<f64, String> {
 
 /// Returns whether every deck built and was exported.
 pub fn execute(args: Args) -> anyhow::Result<bool> {
-    if args.notes && matches!(args.kind, Kind::Png) {
-        anyhow::bail!("--notes makes a notes PDF: use it with `deck export pdf`");
+    let pdf = matches!(args.kind, Kind::Pdf);
+    if (args.notes || args.pdf_notes || args.pdf_outlines) && !pdf {
+        anyhow::bail!(
+            "--notes, --pdf-notes and --pdf-outlines are PDF options: use them with `deck export pdf`"
+        );
     }
+    let started = std::time::Instant::now();
+    let mut diags = crate::diagnostics::Diagnostics::default();
+    let mut inv = invocation::resolve(args.paths.clone(), &args.project, None, None, &mut diags);
+    for d in diags.iter() {
+        eprintln!("{d}");
+    }
+    if diags.has_errors() {
+        return Ok(false);
+    }
+    inv.build.no_templates = args.no_templates;
+    inv.build
+        .allow_outside
+        .extend(args.allow_outside.iter().cloned());
+    inv.build.embed_remote = args.embed_remote;
+    let format = match args.kind {
+        Kind::Pdf => Format::Pdf,
+        Kind::Png => Format::Png,
+        Kind::Jpeg => Format::Jpeg,
+        Kind::Pptx => Format::Pptx,
+        Kind::Notes => Format::Notes,
+    };
     let report = export::export(&ExportOptions {
-        build: BuildOptions {
-            path: args.path,
-            output: None,
-            html: args.html,
-            no_templates: args.no_templates,
-            allow_outside: args.allow_outside,
-            embed_remote: args.embed_remote,
-            base_url: None,
-        },
-        format: match args.kind {
-            Kind::Pdf => Format::Pdf,
-            Kind::Png => Format::Png,
-        },
-        scale: args.scale,
+        scale: args.scale.unwrap_or(if matches!(args.kind, Kind::Pptx) {
+            2.0
+        } else {
+            1.0
+        }),
         out: args.output,
         notes: args.notes,
+        pdf_notes: args.pdf_notes,
+        outlines: args.pdf_outlines.then_some(crate::marp::config::Outlines {
+            pages: true,
+            headings: true,
+        }),
+        jpeg_quality: args.jpeg_quality,
+        ..ExportOptions::new(inv.build, format)
     })?;
+    Ok(print(&report, started))
+}
+
+/// Print an export's problems and what it wrote; whether it had no error.
+pub fn print(report: &ExportReport, started: std::time::Instant) -> bool {
     for d in report.build.diagnostics.iter() {
         eprintln!("{d}");
     }
@@ -85,7 +128,7 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
     for (source, files) in &report.files {
         match files.as_slice() {
             [one] => eprintln!("wrote {} (from {})", one.display(), source.display()),
-            [slides, notes] if args.notes => eprintln!(
+            [slides, notes] if notes.to_string_lossy().ends_with(".notes.pdf") => eprintln!(
                 "wrote {} and {} (from {})",
                 slides.display(),
                 notes.display(),
@@ -101,5 +144,19 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
             ),
         }
     }
-    Ok(report.build.diagnostics.error_count() == 0)
+    let errors = report.build.diagnostics.error_count();
+    eprintln!(
+        "{} in {} ms; {} error{}, {} warning{}",
+        if errors == 0 { "exported" } else { "failed" },
+        started.elapsed().as_millis(),
+        errors,
+        if errors == 1 { "" } else { "s" },
+        report.build.diagnostics.warning_count(),
+        if report.build.diagnostics.warning_count() == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+    errors == 0
 }

@@ -22,9 +22,24 @@ pub const TOPICS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The README's "Coming from Marp" section: `deck help marp` (the README ships in the binary, so
+/// the two cannot drift).
+const README: &str = include_str!("../../README.md");
+
+fn section(text: &'static str, heading: &str) -> &'static str {
+    let Some(start) = text.find(heading) else {
+        return "";
+    };
+    let rest = &text[start..];
+    let end = rest[heading.len()..]
+        .find("\n### ")
+        .map_or(rest.len(), |e| heading.len() + e + 1);
+    &rest[..end]
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A command (build, serve, ...) or a topic (config, templates, directives)
+    /// A command (build, serve, ...) or a topic (config, templates, directives, marp)
     pub topic: Option<String>,
 }
 
@@ -37,8 +52,16 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         for (name, what, _) in TOPICS {
             println!("  {name:<12}{what}");
         }
+        println!(
+            "  {:<12}marp-cli's command line and config files in deck",
+            "marp"
+        );
         return Ok(true);
     };
+    if topic == "marp" {
+        print!("{}", section(README, "### Coming from Marp"));
+        return Ok(true);
+    }
     if let Some((_, _, page)) = TOPICS.iter().find(|(n, _, _)| *n == topic) {
         print!("{page}");
         return Ok(true);
@@ -51,10 +74,21 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         .get_subcommands()
         .map(|c| c.get_name().to_string())
         .collect();
-    let topics: Vec<&str> = TOPICS.iter().map(|t| t.0).collect();
+    let topics: Vec<&str> = TOPICS.iter().map(|t| t.0).chain(["marp"]).collect();
     anyhow::bail!(
         "no help for `{topic}`: commands are {}; topics are {}",
         commands.join(", "),
         topics.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_marp_topic_is_the_readmes_section() {
+        let page = super::section(super::README, "### Coming from Marp");
+        assert!(page.starts_with("### Coming from Marp"));
+        assert!(page.contains("--theme-set") && page.contains(".marprc.yml"));
+        assert!(!page.contains("### Rehearsing"), "ends at the next section");
+    }
 }

@@ -45,11 +45,69 @@ pub enum Command {
     Man(install::ManArgs),
 }
 
+/// The command line as deck reads it: `deck FILE.md ...` and `deck --theme-set themes/ FILE.md`
+/// (no command, as `marp FILE.md` is written) are `deck build FILE.md ...`. A first word that is
+/// neither a command nor a path that exists is left for clap, which names the commands.
+pub fn with_implicit_build(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let cli = Cli::command();
+    let is_command = cli
+        .get_subcommands()
+        .any(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first));
+    let top_level_flag = matches!(first, "-h" | "--help" | "-V" | "--version");
+    let implicit = !is_command
+        && !top_level_flag
+        && (first.starts_with('-')
+            || std::path::Path::new(first).exists()
+            || crate::marp::is_markdown_name(first));
+    if !implicit {
+        return args;
+    }
+    let mut out = Vec::with_capacity(args.len() + 1);
+    out.push(args[0].clone());
+    out.push("build".into());
+    out.extend(args.into_iter().skip(1));
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     #[test]
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    fn words(line: &str) -> Vec<OsString> {
+        line.split(' ').map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_marp_command_line_without_a_command_is_a_build() {
+        let implicit = |line: &str| super::with_implicit_build(words(line));
+        assert_eq!(implicit("deck talk.md"), words("deck build talk.md"));
+        assert_eq!(
+            implicit("deck --theme-set themes/ --html talk.md"),
+            words("deck build --theme-set themes/ --html talk.md")
+        );
+        assert_eq!(
+            implicit("deck -I slides -o dist"),
+            words("deck build -I slides -o dist")
+        );
+        // Commands, deck's own flags and unknown words stay as they are (clap explains).
+        for same in [
+            "deck serve talk.md",
+            "deck --version",
+            "deck -h",
+            "deck buidl",
+            "deck",
+        ] {
+            assert_eq!(implicit(same), words(same), "{same}");
+        }
     }
 }

@@ -3,13 +3,16 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::pipeline::BuildOptions;
+use crate::diagnostics::Diagnostics;
+use crate::marp::invocation::{self, Invocation, ProjectArgs};
 use crate::serve;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A deck project folder (with deck.toml) or a Markdown file [default: the current folder]
-    pub path: Option<PathBuf>,
+    /// A deck project folder (with deck.toml), a folder of Markdown files (every one is served,
+    /// as marp -s DIR) or Markdown files [default: the current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     /// Port to listen on [default: 8080, or the next free one]; 0 picks any free port
     #[arg(short, long)]
     pub port: Option<u16>,
@@ -22,9 +25,6 @@ pub struct Args {
     /// After an edit, jump the open pages to the first changed slide
     #[arg(long)]
     pub follow: bool,
-    /// Allow raw HTML in the Markdown (otherwise it is escaped, but for <br>)
-    #[arg(long)]
-    pub html: bool,
     /// Treat the Markdown as plain Marp: `{{ }}`, `{% %}` and `{# #}` are text, not templates
     #[arg(long)]
     pub no_templates: bool,
@@ -32,31 +32,68 @@ pub struct Args {
     /// Only for decks you trust
     #[arg(long, value_name = "PATH")]
     pub allow_outside: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 /// Serves until Ctrl-C; returns whether it stopped cleanly.
 pub fn execute(args: Args) -> anyhow::Result<bool> {
-    // Watched paths come back resolved; an absolute project path is resolved the same way.
-    let path = args.path.map(|p| {
+    let mut diags = Diagnostics::default();
+    // A folder of Markdown files is served as marp -s serves it: every deck under it.
+    let mut paths = args.paths.clone();
+    let mut project = args.project.clone();
+    if project.input_dir.is_none()
+        && paths.len() == 1
+        && paths[0].is_dir()
+        && !invocation::is_deck_project(&paths)
+    {
+        project.input_dir = paths.pop();
+    }
+    let mut inv = invocation::resolve(paths, &project, None, None, &mut diags);
+    for d in diags.iter() {
+        eprintln!("{d}");
+    }
+    if diags.has_errors() {
+        return Ok(false);
+    }
+    inv.build.no_templates = args.no_templates;
+    inv.build
+        .allow_outside
+        .extend(args.allow_outside.iter().cloned());
+    run(inv, args.host, args.port, args.open, args.follow)
+}
+
+/// `deck build -s` / `-p`: marp-cli's server mode, as `deck serve` on loopback.
+pub fn serve_invocation(inv: Invocation, open: bool) -> anyhow::Result<bool> {
+    // marp-cli reads its port from PORT.
+    let port = std::env::var("PORT").ok().and_then(|p| p.parse().ok());
+    run(inv, "127.0.0.1".parse()?, port, open, false)
+}
+
+fn run(
+    mut inv: Invocation,
+    host: IpAddr,
+    port: Option<u16>,
+    open: bool,
+    follow: bool,
+) -> anyhow::Result<bool> {
+    // Watched paths come back resolved; absolute project paths are resolved the same way.
+    let absolute = |p: PathBuf| {
         if p.is_absolute() {
             p.canonicalize().unwrap_or(p)
         } else {
             p
         }
-    });
+    };
+    inv.build.paths = inv.build.paths.into_iter().map(absolute).collect();
+    inv.build.input_dir = inv.build.input_dir.map(absolute);
+    // The server writes nothing: pages are served from memory.
+    inv.build.output = crate::pipeline::Output::Default;
     serve::run(serve::Options {
-        build: BuildOptions {
-            path,
-            output: None,
-            html: args.html,
-            no_templates: args.no_templates,
-            allow_outside: args.allow_outside,
-            embed_remote: false,
-            base_url: None,
-        },
-        host: args.host,
-        port: args.port,
-        open: args.open,
-        follow: args.follow,
+        build: inv.build,
+        host,
+        port,
+        open,
+        follow,
     })
 }

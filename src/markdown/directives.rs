@@ -20,7 +20,8 @@ pub const GLOBAL: &[&str] = &[
     "lang",
     // deck's own: when the talk is given (shown in the site index; Marp ignores it).
     "date",
-    // Accepted for compatibility and ignored: they configure Marp's tooling, not the deck.
+    // `marp: true` marks a Marp file for editors; marp-cli's metadata: the page's keywords, its
+    // canonical address and its Open Graph image.
     "marp",
     "url",
     "image",
@@ -193,8 +194,14 @@ pub struct Entry {
 pub type YamlError = yaml::Error;
 
 /// Read directive YAML. `Ok(None)` means the text is valid YAML but not a mapping (a plain note).
-pub fn parse_yaml(text: &str) -> Result<Option<Vec<Entry>>, YamlError> {
-    let loose = loosen(text);
+/// `loose`: Marp's loose reading (`looseYAML`, on in Marp Core): known directives' values are
+/// quoted first.
+pub fn parse_yaml(text: &str, loose: bool) -> Result<Option<Vec<Entry>>, YamlError> {
+    let loose = if loose {
+        loosen(text)
+    } else {
+        as_written(text)
+    };
     let doc = yaml::load(&loose.text).map_err(|e| YamlError {
         offset: loose.to_written(e.offset),
         message: e.message,
@@ -269,6 +276,20 @@ impl Loosened {
             _ => col,
         };
         old_start + col.min(old_len)
+    }
+}
+
+/// The text as written, for strict YAML.
+fn as_written(text: &str) -> Loosened {
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((at, at, line.len(), None));
+        at += line.len();
+    }
+    Loosened {
+        text: text.to_string(),
+        lines,
     }
 }
 
@@ -398,7 +419,7 @@ mod tests {
     use super::*;
 
     fn entries(text: &str) -> Vec<(String, Value)> {
-        parse_yaml(text)
+        parse_yaml(text, true)
             .unwrap()
             .unwrap()
             .into_iter()
@@ -431,15 +452,15 @@ mod tests {
     #[test]
     fn records_key_and_value_spans_as_written() {
         let text = " _class: lead ";
-        let e = parse_yaml(text).unwrap().unwrap();
+        let e = parse_yaml(text, true).unwrap().unwrap();
         assert_eq!(&text[e[0].key_span.clone()], "_class");
         assert_eq!(&text[e[0].value_span.clone()], "lead");
         let text = "\n  paginate:   true\n";
-        let e = parse_yaml(text).unwrap().unwrap();
+        let e = parse_yaml(text, true).unwrap().unwrap();
         assert_eq!(&text[e[0].key_span.clone()], "paginate");
         assert_eq!(&text[e[0].value_span.clone()], "true");
         let text = "paginate: true\nfooter: a \"b\" c\ncolor: #fff\n";
-        let e = parse_yaml(text).unwrap().unwrap();
+        let e = parse_yaml(text, true).unwrap().unwrap();
         assert_eq!(&text[e[1].value_span.clone()], "a \"b\" c");
         assert_eq!(e[2].value, Value::Str("#fff".into()));
         assert_eq!(&text[e[2].value_span.clone()], "#fff");
@@ -447,13 +468,13 @@ mod tests {
 
     #[test]
     fn a_plain_sentence_is_not_a_mapping() {
-        assert_eq!(parse_yaml("Remember to breathe.").unwrap(), None);
+        assert_eq!(parse_yaml("Remember to breathe.", true).unwrap(), None);
     }
 
     #[test]
     fn broken_yaml_is_positioned() {
         let text = "theme: gaia\nstyle: |\n  a\n b: [\n";
-        let err = parse_yaml(text).unwrap_err();
+        let err = parse_yaml(text, true).unwrap_err();
         assert!(err.offset >= text.find(" b:").unwrap(), "{err:?}");
     }
 

@@ -294,6 +294,23 @@ const ALLOWED: &[(&str, &[(&str, Attr)])] = &[
 /// Raw HTML as Marp Core shows it when HTML is not enabled: allowlisted elements are kept with
 /// their allowed attributes only (URLs checked), every other tag is shown as text.
 pub fn escape_except_allowlist(html: &str) -> String {
+    keep_tags(html, allowed)
+}
+
+/// Raw HTML as a project's HTML policy shows it: Marp's allowlist, a config's own allowlist, or
+/// every tag escaped (`HtmlPolicy::All` keeps it as written).
+pub fn sanitize(html: &str, policy: &crate::settings::HtmlPolicy) -> String {
+    use crate::settings::HtmlPolicy;
+    match policy {
+        HtmlPolicy::All => html.to_string(),
+        HtmlPolicy::Allowlist => escape_except_allowlist(html),
+        HtmlPolicy::None => keep_tags(html, |_| None),
+        HtmlPolicy::Custom(list) => keep_tags(html, |tag| allowed_by(tag, list)),
+    }
+}
+
+/// `html` with the tags `keep` returns (as it writes them) and every other tag shown as text.
+fn keep_tags(html: &str, keep: impl Fn(&ParsedTag) -> Option<String>) -> String {
     let mut out = String::with_capacity(html.len() + 16);
     let mut i = 0;
     while let Some(off) = html[i..].find('<') {
@@ -301,7 +318,7 @@ pub fn escape_except_allowlist(html: &str) -> String {
         escape_text(&mut out, &html[i..at]);
         match parse_tag(&html[at..]) {
             Some(tag) => {
-                match allowed(&tag) {
+                match keep(&tag) {
                     Some(kept) => out.push_str(&kept),
                     None => escape_text(&mut out, &html[at..at + tag.len]),
                 }
@@ -519,6 +536,45 @@ fn allowed(tag: &ParsedTag) -> Option<String> {
     Some(out)
 }
 
+/// The tag as a config's allowlist (`html: { b: [], a: [href] }`) keeps it: the element only if
+/// listed, with the listed attributes; link and image addresses are checked as Marp's are, and
+/// event handlers never kept.
+fn allowed_by(
+    tag: &ParsedTag,
+    list: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Option<String> {
+    let attrs = list.get(&tag.name)?;
+    if tag.closing {
+        return Some(format!("</{}>", tag.name));
+    }
+    let mut out = format!("<{}", tag.name);
+    for (name, value) in &tag.attrs {
+        if !attrs.iter().any(|a| a.eq_ignore_ascii_case(name)) || name.starts_with("on") {
+            continue;
+        }
+        match value {
+            None => out.push_str(&format!(" {name}")),
+            Some(v) => {
+                let v = decode_entities(v);
+                let ok = match name.as_str() {
+                    "href" | "action" | "formaction" | "xlink:href" => {
+                        url_allowed(&v, &["http", "https", "mailto"])
+                    }
+                    "src" | "poster" | "srcset" => v
+                        .split(',')
+                        .all(|u| url_allowed(u, &["http", "https", "data:image/"])),
+                    _ => true,
+                };
+                if ok {
+                    out.push_str(&format!(" {name}=\"{}\"", escape(&v)));
+                }
+            }
+        }
+    }
+    out.push_str(if tag.self_closing { " />" } else { ">" });
+    Some(out)
+}
+
 /// A URL with a scheme must use one of `schemes` (a scheme with `:` is a prefix, as
 /// `data:image/`); a URL without a scheme is fine.
 fn url_allowed(v: &str, schemes: &[&str]) -> bool {
@@ -625,5 +681,28 @@ mod tests {
             "&lt;iframe src=x&gt;&lt;/iframe&gt;"
         );
         assert_eq!(escape_except_allowlist("a < b & c"), "a &lt; b & c");
+    }
+
+    #[test]
+    fn a_configs_allowlist_keeps_only_its_tags_and_attributes() {
+        use crate::settings::HtmlPolicy;
+        let list: std::collections::BTreeMap<String, Vec<String>> = [
+            ("b".to_string(), vec![]),
+            ("a".to_string(), vec!["href".to_string()]),
+        ]
+        .into();
+        let custom = HtmlPolicy::Custom(list);
+        assert_eq!(
+            sanitize("<b class=x>1</b><span>2</span>", &custom),
+            "<b>1</b>&lt;span&gt;2&lt;/span&gt;"
+        );
+        assert_eq!(
+            sanitize("<a href=\"javascript:alert(1)\" onclick=x>l</a>", &custom),
+            "<a>l</a>"
+        );
+        assert_eq!(
+            sanitize("<br><b>x</b>", &HtmlPolicy::None),
+            "&lt;br&gt;&lt;b&gt;x&lt;/b&gt;"
+        );
     }
 }

@@ -23,6 +23,7 @@ use crate::deck::{
     Background, Deck, Globals, Located, Paginate, Slide, SlideDirectives, SlideSize, Split,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Loc, Pos};
+use crate::settings::{HtmlPolicy, MarkdownSettings};
 use crate::template::map::SourceMap;
 use directives::{Entry, Kind, Value};
 use html::Segment;
@@ -76,8 +77,10 @@ pub struct FigureError {
 }
 
 pub struct ParseOptions<'r> {
-    /// Raw HTML allowed (`html: true` / `--html`).
-    pub html: bool,
+    /// What raw HTML is kept (`--html` keeps all of it; Marp's allowlist by default).
+    pub html: HtmlPolicy,
+    /// Marp Core's Markdown options (a marp-cli config's `options`).
+    pub settings: &'r MarkdownSettings,
     pub resolver: &'r mut dyn AssetResolver,
     /// Draws `chart` and `table` blocks; without one they stay code blocks.
     pub figures: Option<&'r mut dyn FigureRenderer>,
@@ -87,6 +90,14 @@ pub struct ParseOptions<'r> {
 /// (Marp shows `[^1]` and `[ ]` as text, so deck does too).
 fn markdown_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_MATH
+}
+
+/// [`markdown_options`] as a project's settings change them: math off, the typographer on.
+fn options_for(settings: &MarkdownSettings) -> Options {
+    let mut o = markdown_options();
+    o.set(Options::ENABLE_MATH, settings.math);
+    o.set(Options::ENABLE_SMART_PUNCTUATION, settings.typographer);
+    o
 }
 
 /// An event with its byte range in the whole file; raw HTML blocks are merged into one item.
@@ -219,7 +230,7 @@ impl Ctx<'_, '_> {
         // keep theirs (so a comment indented as a whole is not valid YAML, and not directives).
         let offset = offset + (text.len() - text.trim_start().len());
         let text = text.trim();
-        let entries = match directives::parse_yaml(text) {
+        let entries = match directives::parse_yaml(text, self.opts.settings.loose_yaml) {
             Ok(Some(entries)) => entries,
             Ok(None) => return Comment::Note(text.to_string()),
             Err(e) => {
@@ -332,7 +343,7 @@ pub fn parse_mapped(
     let body_start = match front_matter(&source[start..]) {
         Some((yaml, body)) => {
             let yaml = start + yaml.start..start + yaml.end;
-            match directives::parse_yaml(&source[yaml.clone()]) {
+            match directives::parse_yaml(&source[yaml.clone()], ctx.opts.settings.loose_yaml) {
                 Ok(Some(entries)) => front = ctx.directives(entries, yaml.start),
                 Ok(None) => {
                     let d = Diagnostic::error(
@@ -345,12 +356,23 @@ pub fn parse_mapped(
                 Err(e) => {
                     let at = yaml.start + e.offset;
                     let help = crate::yaml::limit_help(&e).unwrap_or_else(|| "fix the YAML; quote values that contain `: ` or start with `[`, `{`, `*` or `&`".into());
-                    let d = Diagnostic::error(
-                        path,
-                        format!("broken YAML in front matter: {}", e.message),
-                    )
-                    .help(help);
-                    ctx.report(d, at..at + 1);
+                    // With `looseYAML: false` Marp drops such front matter without a word: the
+                    // deck builds as Marp builds it, and deck says why.
+                    let d = if ctx.opts.settings.loose_yaml {
+                        Diagnostic::error(
+                            path,
+                            format!("broken YAML in front matter: {}", e.message),
+                        )
+                    } else {
+                        Diagnostic::warning(
+                            path,
+                            format!(
+                                "the front matter is not strict YAML ({}) and the config turns looseYAML off: its directives are ignored, as Marp ignores them",
+                                e.message
+                            ),
+                        )
+                    };
+                    ctx.report(d.help(help), at..at + 1);
                 }
             }
             start + body
@@ -358,7 +380,7 @@ pub fn parse_mapped(
         None => start,
     };
 
-    let (items, refs) = collect_items(&source[body_start..], body_start);
+    let (items, refs) = collect_items(&source[body_start..], body_start, ctx.opts.settings);
     ctx.refs = refs;
 
     // 1. Global directives, from front matter and every comment.
@@ -535,6 +557,17 @@ pub fn literal_regions(source: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Whether the deck has one of deck's own ```` ```chart ```` or ```` ```table ```` blocks.
+pub fn has_figure_blocks(source: &str) -> bool {
+    if !source.contains("chart") && !source.contains("table") {
+        return false;
+    }
+    Parser::new_ext(source, markdown_options()).any(|ev| {
+        matches!(ev, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang)))
+            if matches!(lang.split_whitespace().next(), Some("chart" | "table")))
+    })
+}
+
 /// Is byte `at` (of the whole source) inside one of the math blocks of the body at `body`?
 fn in_math_block(blocks: &[math::MathBlock], body: usize, at: usize) -> bool {
     blocks
@@ -544,12 +577,20 @@ fn in_math_block(blocks: &[math::MathBlock], body: usize, at: usize) -> bool {
 
 /// The body's events, and its link reference definitions as written (headers and footers are
 /// rendered with them, as Marp renders them within the document).
-fn collect_items(body: &str, base: usize) -> (Vec<Item<'_>>, String) {
+fn collect_items<'a>(
+    body: &'a str,
+    base: usize,
+    settings: &MarkdownSettings,
+) -> (Vec<Item<'a>>, String) {
+    let options = options_for(settings);
+    if !settings.math {
+        return collect_from(body, body, base, &[], options);
+    }
     let blocks = math::blocks(body);
     match math::protect(body, &blocks) {
-        None => collect_from(body, body, base, &[]),
+        None => collect_from(body, body, base, &[], options),
         Some(copy) => {
-            let (items, refs) = collect_from(&copy, body, base, &blocks);
+            let (items, refs) = collect_from(&copy, body, base, &blocks, options);
             (items.into_iter().map(Item::into_static).collect(), refs)
         }
     }
@@ -562,8 +603,9 @@ fn collect_from<'a>(
     body: &str,
     base: usize,
     blocks: &[math::MathBlock],
+    options: Options,
 ) -> (Vec<Item<'a>>, String) {
-    let mut parser = Parser::new_ext(text, markdown_options()).into_offset_iter();
+    let mut parser = Parser::new_ext(text, options).into_offset_iter();
     let mut items = Vec::new();
     let mut block: Option<(String, usize)> = None;
     for (ev, r) in parser.by_ref() {
@@ -622,7 +664,10 @@ fn for_each_comment(item: &Item<'_>, mut f: impl FnMut(&str, usize)) {
 }
 
 fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -> Globals {
-    let mut g = Globals::default();
+    let mut g = Globals {
+        heading_divider: ctx.opts.settings.heading_divider.clone(),
+        ..Globals::default()
+    };
     // Marp's attributes of the global directives: the last value written wins.
     let mut attrs: BTreeMap<&'static str, String> = BTreeMap::new();
     for d in ds {
@@ -660,23 +705,36 @@ fn globals<'d>(ctx: &mut Ctx<'_, '_>, ds: impl Iterator<Item = &'d Directive>) -
                     "e.g. `headingDivider: 2` or `headingDivider: [1, 3]`",
                 ),
             },
-            "size" => match SlideSize::from_preset(&s) {
-                Some(size) => {
+            // A name among the theme's `@size`s, resolved when the theme is known (the built-in
+            // themes' 16:9 and 4:3 meanwhile).
+            "size" if !s.is_empty() => {
+                if let Some(size) = SlideSize::from_preset(&s) {
                     g.size = size;
-                    g.size_name = Some(s);
                 }
-                None => ctx.warn(
-                    d.span.clone(),
-                    format!("unknown slide size `{s}`; using 16:9"),
-                    "use `16:9` (1280x720) or `4:3` (960x720)",
-                ),
-            },
+                g.size_name = Some(s);
+                g.size_loc = Some(ctx.loc(d.span.clone()));
+            }
             "math" => g.math = Some(s),
             "title" => g.title = Some(s),
             "description" => g.description = Some(s),
             "author" => g.author = Some(s),
             "date" => g.date = Some(s),
             "lang" => g.lang = Some(s),
+            "url" => g.url = Some(s),
+            "image" => g.image = Some(s),
+            "keywords" => {
+                let words = match &d.value {
+                    Value::List(items) => items.clone(),
+                    v => v.as_str().split(',').map(str::to_string).collect(),
+                };
+                g.keywords = Some(
+                    words
+                        .into_iter()
+                        .map(|w| w.trim().to_string())
+                        .filter(|w| !w.is_empty())
+                        .collect(),
+                );
+            }
             _ => {}
         }
     }
@@ -795,12 +853,13 @@ fn resolve_css_urls(ctx: &mut Ctx<'_, '_>, value: &str, offset: usize) -> String
 /// around it.
 fn inline_html(ctx: &mut Ctx<'_, '_>, text: &str, offset: usize) -> String {
     let source = format!("{text}\n\n{}", ctx.refs);
-    let allow_html = ctx.opts.html;
+    let policy = ctx.opts.html.clone();
+    let settings = ctx.opts.settings;
     let mut out: Vec<Event<'static>> = Vec::new();
     // An image being read: its URL, title and alt text.
     let mut image: Option<(String, String, String)> = None;
     let mut paragraphs = 0;
-    for ev in Parser::new_ext(&source, markdown_options()) {
+    for ev in Parser::new_ext(&source, options_for(settings)) {
         if let Some((_, _, alt)) = image.as_mut() {
             match ev {
                 Event::End(TagEnd::Image) => {
@@ -822,11 +881,11 @@ fn inline_html(ctx: &mut Ctx<'_, '_>, text: &str, offset: usize) -> String {
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) => image = Some((dest_url.to_string(), title.to_string(), String::new())),
-            Event::Html(h) | Event::InlineHtml(h) if !allow_html => {
-                out.push(Event::InlineHtml(html::escape_except_allowlist(&h).into()));
+            Event::Html(h) | Event::InlineHtml(h) if !policy.allows_all() => {
+                out.push(Event::InlineHtml(html::sanitize(&h, &policy).into()));
             }
-            Event::Text(t) => out.push(text_event(&t)),
-            Event::SoftBreak => out.push(Event::HardBreak),
+            Event::Text(t) => out.push(text_event(&t, settings)),
+            Event::SoftBreak if settings.breaks => out.push(Event::HardBreak),
             ev => out.push(ev.into_static()),
         }
     }
@@ -837,8 +896,12 @@ fn inline_html(ctx: &mut Ctx<'_, '_>, text: &str, offset: usize) -> String {
 
 /// Text as Marp shows it: `:shortcode:` emoji replaced, and emoji drawn as images from the
 /// installed colour emoji font (Marp's twemoji, offline); plain text otherwise.
-fn text_event(t: &str) -> Event<'static> {
-    let text = inline::emoji(t).unwrap_or_else(|| t.to_string());
+fn text_event(t: &str, settings: &MarkdownSettings) -> Event<'static> {
+    let text = if settings.emoji_shortcode {
+        inline::emoji(t).unwrap_or_else(|| t.to_string())
+    } else {
+        t.to_string()
+    };
     match crate::emoji::images_in(&text) {
         Some(html) => Event::InlineHtml(html.into()),
         None => Event::Text(text.into()),
@@ -883,21 +946,6 @@ fn image_tag_at(resolved: &str, title: &str, spec: &images::ImageSpec) -> String
     }
     tag.push_str(" />");
     tag
-}
-
-/// Render loose inline Markdown without the paragraph around it (no images read).
-pub fn inline_markdown(text: &str, allow_html: bool) -> String {
-    let mut out = String::new();
-    let events = Parser::new_ext(text, markdown_options()).filter_map(|ev| match ev {
-        Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => None,
-        Event::Html(h) | Event::InlineHtml(h) if !allow_html => {
-            Some(Event::InlineHtml(html::escape_except_allowlist(&h).into()))
-        }
-        Event::Text(t) => Some(Event::Text(inline::emoji(&t).map_or(t, CowStr::from))),
-        ev => Some(ev),
-    });
-    pulldown_cmark::html::push_html(&mut out, events);
-    out.trim_end().to_string()
 }
 
 /// Render speaker notes (or any loose Markdown) to HTML, raw HTML escaped.
@@ -1131,7 +1179,7 @@ impl<'s> Body<'s> {
             }
             // The breaks and spaces between background images: Marp sweeps the paragraph.
             Event::SoftBreak | Event::Text(_) if self.skip_paragraphs.last() == Some(&true) => {}
-            Event::Text(t) if self.links > 0 => self.out.push(text_event(t)),
+            Event::Text(t) if self.links > 0 => self.out.push(text_event(t, ctx.opts.settings)),
             // Outside links, bare URLs become links, as with Marp's linkify.
             Event::Text(t) => {
                 for (piece, is_url) in inline::autolinks(t) {
@@ -1139,7 +1187,7 @@ impl<'s> Body<'s> {
                         let href = html::escape(piece);
                         self.push_inline_html(format!("<a href=\"{href}\">{href}</a>"));
                     } else {
-                        self.out.push(text_event(piece));
+                        self.out.push(text_event(piece, ctx.opts.settings));
                     }
                 }
             }
@@ -1168,7 +1216,7 @@ impl<'s> Body<'s> {
             Event::End(TagEnd::FootnoteDefinition) => self.push_html("</div>\n".into()),
             Event::Rule => self.out.push(Event::Rule),
             // Marp Core renders a newline inside a paragraph as a line break (`breaks: true`).
-            Event::SoftBreak => self.out.push(Event::HardBreak),
+            Event::SoftBreak if ctx.opts.settings.breaks => self.out.push(Event::HardBreak),
             ev => self.out.push(ev.clone().into_static()),
         }
         i + 1
@@ -1238,12 +1286,12 @@ impl<'s> Body<'s> {
                     }
                 }
                 Segment::Other(other) => {
-                    let html = if ctx.opts.html {
+                    let html = if ctx.opts.html.allows_all() {
                         // A raw `<img>` is read like a Markdown image: confined, and inlined.
                         let at = offset + (other.as_ptr() as usize - text.as_ptr() as usize);
                         html::map_img_src(other, |src, i| ctx.resolve(src, at + i))
                     } else {
-                        html::escape_except_allowlist(other)
+                        html::sanitize(other, &ctx.opts.html)
                     };
                     if block {
                         self.push_html(html);

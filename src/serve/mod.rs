@@ -507,6 +507,14 @@ impl Builder {
         }
     }
 
+    /// A deck's page name (`talk.html`, or under an input folder `sub/talk.html`).
+    fn name(&self, source: &Path) -> String {
+        match &self.session {
+            Some(s) => s.page_name(source),
+            None => pipeline::output_name(source),
+        }
+    }
+
     /// Open the project again and render every deck.
     fn full(&mut self) {
         let mut diags = Diagnostics::default();
@@ -532,7 +540,7 @@ impl Builder {
         self.site().root = root.canonicalize().unwrap_or(root);
         self.session = Some(session);
         // Decks that are gone: their pages are told, then dropped.
-        let keep: BTreeSet<String> = decks.iter().map(|d| pipeline::output_name(d)).collect();
+        let keep: BTreeSet<String> = decks.iter().map(|d| self.name(d)).collect();
         let gone: Vec<String> = self
             .site()
             .decks
@@ -576,7 +584,7 @@ impl Builder {
             }
         });
         print_diagnostics(&built.diagnostics);
-        let name = pipeline::output_name(source);
+        let name = session.page_name(source);
         let errors: Vec<String> = built
             .diagnostics
             .iter()
@@ -647,7 +655,7 @@ impl Builder {
                 .project
                 .decks
                 .iter()
-                .filter_map(|d| site.decks.get(&pipeline::output_name(d))?.entry.clone())
+                .filter_map(|d| site.decks.get(&session.page_name(d))?.entry.clone())
                 .collect()
         };
         let mut diags = Diagnostics::default();
@@ -726,7 +734,7 @@ impl Builder {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             all.into_iter()
                 .filter(|d| {
-                    let Some(live) = site.decks.get(&pipeline::output_name(d)) else {
+                    let Some(live) = site.decks.get(&self.name(d)) else {
                         return true; // never built
                     };
                     let reads = |live: &LiveDeck| {
@@ -785,7 +793,8 @@ impl Builder {
         };
         let project = &session.project;
         let root = project.root.clone();
-        let themes = tidy(&project.themes_dir());
+        let theme_paths: Vec<PathBuf> = project.theme_paths().iter().map(|p| tidy(p)).collect();
+        let marp_config = project.settings.config_file.as_deref().map(tidy);
         let templates = tidy(&project.templates_dir());
         let out_dir = tidy(&session.out_dir);
         let cache = tidy(&root.join(pipeline::CACHE_DIR));
@@ -806,11 +815,14 @@ impl Builder {
             if p.starts_with(&cache) || p.starts_with(&out_dir) && out_dir != root {
                 continue;
             }
-            if config.as_deref() == Some(p.as_path()) {
+            if config.as_deref() == Some(p.as_path()) || marp_config.as_deref() == Some(p.as_path())
+            {
                 plan.full = true;
             } else if p.parent() == Some(root.as_path()) && p.is_dir() {
                 plan.full = true; // a new folder (themes/, data/...) to watch
-            } else if p.starts_with(&themes) {
+            } else if theme_paths.iter().any(|t| p.starts_with(t))
+                && p.extension().is_some_and(|e| e == "css")
+            {
                 plan.themes = true;
             } else if p.starts_with(&templates) {
                 plan.templates = true;
@@ -853,7 +865,12 @@ impl Builder {
             }
         };
         let Some(session) = &self.session else {
-            let path = self.opts.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            let path = self
+                .opts
+                .input_dir
+                .clone()
+                .or_else(|| self.opts.paths.first().cloned())
+                .unwrap_or_else(|| PathBuf::from("."));
             let dir = if path.is_file() {
                 path.parent().map(Path::to_path_buf).unwrap_or_default()
             } else {
@@ -863,7 +880,23 @@ impl Builder {
             return dirs.into_iter().collect();
         };
         let project = &session.project;
-        add(&project.themes_dir(), RecursiveMode::Recursive);
+        for theme in project.theme_paths() {
+            let dir = if theme.is_file() {
+                theme.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                theme
+            };
+            add(&dir, RecursiveMode::Recursive);
+        }
+        if let Some(dir) = &project.input_dir {
+            add(dir, RecursiveMode::Recursive);
+        }
+        if let Some(config) = &project.settings.config_file {
+            add(
+                config.parent().unwrap_or(Path::new("")),
+                RecursiveMode::NonRecursive,
+            );
+        }
         add(&project.templates_dir(), RecursiveMode::Recursive);
         for spec in project.config.datasets.values() {
             let path = project.root.join(spec.path());
@@ -900,6 +933,46 @@ impl Builder {
         add(&project.root, RecursiveMode::NonRecursive);
         dirs.into_iter().collect()
     }
+}
+
+/// The folders `deck build -w` watches: what the project's decks, themes and config live in.
+pub fn watch_folders(opts: &BuildOptions) -> Vec<(PathBuf, RecursiveMode)> {
+    let mut diags = Diagnostics::default();
+    let Some(project) = crate::project::Project::open(opts, &mut diags) else {
+        return vec![(PathBuf::from("."), RecursiveMode::NonRecursive)];
+    };
+    let mut dirs: BTreeMap<PathBuf, RecursiveMode> = BTreeMap::new();
+    let mut add = |p: &Path, mode| {
+        let p = if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        };
+        let dir = if p.is_file() {
+            p.parent().unwrap_or(Path::new("."))
+        } else {
+            p
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(dir) = dir.canonicalize() {
+            dirs.entry(dir).or_insert(mode);
+        }
+    };
+    add(&project.root, RecursiveMode::Recursive);
+    for p in project.theme_paths().iter().chain(&project.decks) {
+        add(p, RecursiveMode::Recursive);
+    }
+    if let Some(c) = &project.settings.config_file {
+        add(c, RecursiveMode::NonRecursive);
+    }
+    // A recursive watch covers the folders under it.
+    let all: Vec<PathBuf> = dirs.keys().cloned().collect();
+    dirs.retain(|d, _| !all.iter().any(|o| o != d && d.starts_with(o)));
+    dirs.into_iter().collect()
 }
 
 /// A path without `.` components and with `dir/..` resolved, as written (`./deck.toml` is

@@ -37,6 +37,62 @@ pub fn uses_templates(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
 
+/// deck's own template functions and filters: a tag naming one of them is deck's template.
+const DECK_FUNCTIONS: &[&str] = &["sql", "rows", "json", "sha256", "compare"];
+const DECK_FILTERS: &[&str] = &["num", "thousands", "percent", "bytes", "duration", "sig"];
+
+/// Whether a deck uses deck's data features: a tag that calls `sql()`, `rows()`, `json()`,
+/// `sha256()` or `compare()` or applies one of deck's number filters, or a ```` ```chart ```` or
+/// ```` ```table ```` block. A deck that uses none is a Marp deck: its `{{ }}` and `{% %}` are
+/// text, as marp-cli shows them (`<!-- _footer: "Page {{ paginate }}" -->`).
+pub fn uses_deck_features(source: &str) -> bool {
+    if !uses_templates(source) {
+        return false;
+    }
+    let literal = crate::markdown::literal_regions(source);
+    if crate::markdown::has_figure_blocks(source) {
+        return true;
+    }
+    let scan = scan::scan(source, &literal);
+    scan.pieces.iter().any(|p| match p {
+        scan::Piece::Tag(t) if t.kind != scan::TagKind::Comment => {
+            names_deck_feature(&source[t.range.clone()])
+        }
+        _ => false,
+    })
+}
+
+/// A tag's text calls one of deck's functions (`sql(`) or filters (`| num`).
+fn names_deck_feature(tag: &str) -> bool {
+    let bytes = tag.as_bytes();
+    let word_at = |i: usize, w: &str| -> bool {
+        tag[i..].starts_with(w)
+            && (i == 0
+                || !(bytes[i - 1].is_ascii_alphanumeric()
+                    || bytes[i - 1] == b'_'
+                    || bytes[i - 1] == b'.'))
+            && tag[i + w.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    };
+    for (i, _) in tag.char_indices() {
+        for f in DECK_FUNCTIONS {
+            if word_at(i, f) && tag[i + f.len()..].trim_start().starts_with('(') {
+                return true;
+            }
+        }
+        if bytes[i] == b'|' {
+            let rest = tag[i + 1..].trim_start();
+            let at = tag.len() - rest.len();
+            if DECK_FILTERS.iter().any(|f| word_at(at, f)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The expanded Markdown, where it came from, and what the templates read.
 #[derive(Debug, Default)]
 pub struct Expansion {

@@ -34,18 +34,30 @@ pub fn browser_or_skip(test: &str) -> Option<Browser> {
     chromium_or_skip(test).map(|bin| Browser::launch(&bin))
 }
 
-/// Page count and the first page's MediaBox (points) of a PDF Chromium printed.
+/// Page count and the first page's MediaBox (points, as `0 0 960 540`) of a PDF, read with a
+/// PDF parser (lopdf).
 pub fn pdf_pages(pdf: &[u8]) -> (usize, String) {
-    let text = String::from_utf8_lossy(pdf);
-    let pages = text
-        .match_indices("/Type /Page")
-        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
-        .count();
-    let media = text.find("/MediaBox [").map(|i| {
-        let rest = &text[i + 11..];
-        rest[..rest.find(']').unwrap_or(0)].trim().to_string()
-    });
-    (pages, media.unwrap_or_default())
+    let Ok(doc) = lopdf::Document::load_mem(pdf) else {
+        return (0, String::new());
+    };
+    let pages = doc.get_pages();
+    let media = pages
+        .values()
+        .next()
+        .and_then(|id| doc.get_dictionary(*id).ok())
+        .and_then(|d| d.get(b"MediaBox").ok())
+        .and_then(|m| m.as_array().ok())
+        .map(|a| {
+            a.iter()
+                .map(|n| match n {
+                    lopdf::Object::Integer(i) => i.to_string(),
+                    lopdf::Object::Real(r) => format!("{r}"),
+                    _ => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+    (pages.len(), media.unwrap_or_default())
 }
 
 pub struct Browser(pub deck::browser::Browser);

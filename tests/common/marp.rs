@@ -133,9 +133,275 @@ pub fn compare_corpus(
             });
             continue;
         }
-        let theirs = slides(browser, &marp_page, Tool::Marp);
-        let ours = slides(browser, &deck_page, Tool::Deck);
-        results.push(compare(name, &theirs, &ours));
+        results.push(compare_pages(browser, name, &marp_page, &deck_page));
+    }
+    results
+}
+
+/// One page built by both tools, compared slide by slide.
+pub fn compare_pages(
+    browser: &Browser,
+    name: String,
+    marp_page: &Path,
+    deck_page: &Path,
+) -> DeckResult {
+    let theirs = slides(browser, marp_page, Tool::Marp);
+    let ours = slides(browser, deck_page, Tool::Deck);
+    compare(name, &theirs, &ours)
+}
+
+/// A Marp project of the corpus: its folder, the marp-cli command line it is built with (the
+/// words after `marp`), and what deck must say about it.
+pub struct Project {
+    pub name: String,
+    pub dir: PathBuf,
+    pub args: Vec<String>,
+    pub expect: Vec<String>,
+}
+
+/// The projects of `tests/corpus/marp-projects/` (with `DECK_MARP_ONLY`, those whose name
+/// contains it).
+pub fn projects() -> Vec<Project> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/marp-projects");
+    let mut found: Vec<Project> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("command").is_file())
+        .filter(|p| {
+            std::env::var("DECK_MARP_ONLY").map_or(true, |only| {
+                p.file_name().unwrap().to_string_lossy().contains(&only)
+            })
+        })
+        .map(|dir| {
+            let line = std::fs::read_to_string(dir.join("command")).unwrap();
+            let mut args = words(line.trim());
+            assert_eq!(
+                args.first().map(String::as_str),
+                Some("marp"),
+                "{}",
+                dir.display()
+            );
+            args.remove(0);
+            let expect = std::fs::read_to_string(dir.join("expect"))
+                .map(|t| {
+                    t.lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Project {
+                name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+                dir,
+                args,
+                expect,
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+}
+
+/// A command line split into words, as a shell splits it (single and double quotes group).
+pub fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if any || !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            (None, c) => word.push(c),
+        }
+    }
+    if any || !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The project's own files (what is compared are the files each tool writes).
+const NOT_PROJECT: &[&str] = &["command", "ABOUT", "expect"];
+
+fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn copy_project(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        let name = e.file_name();
+        if NOT_PROJECT.iter().any(|n| name == *n) {
+            continue;
+        }
+        let dest = to.join(&name);
+        if p.is_dir() {
+            copy_project(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// marp-cli leaves a deck's relative image paths as written, so a page written into another
+/// folder (`-I decks -o public`) shows broken images until the assets are published beside it;
+/// deck inlines them. To compare the looks, the files beside each source deck are copied
+/// beside marp's page, as a publisher of marp's output does.
+fn publish_assets(dir: &Path, before: &BTreeMap<PathBuf, Vec<u8>>, page: &Path) {
+    let stem = page.file_stem().unwrap().to_string_lossy().into_owned();
+    let page_dir = page.parent().unwrap_or(Path::new(""));
+    // The source: a Markdown file of the same name, under the deepest matching folders.
+    let score = |md: &Path| {
+        md.parent()
+            .unwrap_or(Path::new(""))
+            .components()
+            .rev()
+            .zip(page_dir.components().rev())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let Some(source) = before
+        .keys()
+        .filter(|p| is_markdown(p) && p.file_stem().is_some_and(|s| s.to_string_lossy() == stem))
+        .max_by_key(|p| score(p))
+    else {
+        return;
+    };
+    let src_dir = source.parent().unwrap_or(Path::new(""));
+    if src_dir == page_dir {
+        return;
+    }
+    for (rel, bytes) in before {
+        if let Ok(inner) = rel.strip_prefix(src_dir)
+            && !is_markdown(rel)
+            && !dir.join(page_dir).join(inner).exists()
+        {
+            let dest = dir.join(page_dir).join(inner);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::write(dest, bytes).unwrap();
+        }
+    }
+}
+
+pub fn is_markdown(p: &Path) -> bool {
+    p.extension().is_some_and(|e| {
+        ["md", "mdown", "markdown", "markdn"]
+            .iter()
+            .any(|m| e == *m)
+    })
+}
+
+/// A project built by marp-cli and by deck with its command line, in two copies of it: the same
+/// files must be written, notes byte for byte, each page compared slide by slide.
+pub fn compare_project(marp: &Path, browser: &Browser, project: &Project) -> Vec<DeckResult> {
+    let tmp = tempfile::tempdir().unwrap();
+    let (m, d) = (tmp.path().join("marp"), tmp.path().join("deck"));
+    copy_project(&project.dir, &m);
+    copy_project(&project.dir, &d);
+    let before = files_under(&m);
+    let marp_run = Command::new(marp)
+        .args(&project.args)
+        .current_dir(&m)
+        .stdin(std::process::Stdio::null())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("marp-cli runs");
+    let deck_run = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(&project.args)
+        .current_dir(&d)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let mut whole = DeckResult {
+        name: project.name.clone(),
+        slides: Vec::new(),
+        differences: Vec::new(),
+    };
+    let stderr = String::from_utf8_lossy(&deck_run.stderr).into_owned();
+    if !marp_run.status.success() {
+        whole.differences.push(format!(
+            "marp-cli failed:\n{}",
+            String::from_utf8_lossy(&marp_run.stderr)
+        ));
+    }
+    if !deck_run.status.success() {
+        whole.differences.push(format!("deck failed:\n{stderr}"));
+    }
+    for e in &project.expect {
+        if !stderr.contains(e.as_str()) {
+            whole
+                .differences
+                .push(format!("deck did not say {e:?}:\n{stderr}"));
+        }
+    }
+    let written = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        files_under(dir)
+            .into_iter()
+            .filter(|(p, bytes)| before.get(p) != Some(bytes))
+            .collect()
+    };
+    let (theirs, ours) = (written(&m), written(&d));
+    let names = |w: &BTreeMap<PathBuf, Vec<u8>>| w.keys().cloned().collect::<Vec<_>>();
+    if names(&theirs) != names(&ours) {
+        whole.differences.push(format!(
+            "files written: marp {:?}, deck {:?}",
+            names(&theirs),
+            names(&ours)
+        ));
+    }
+    let mut results = vec![whole];
+    for (rel, bytes) in &theirs {
+        let Some(mine) = ours.get(rel) else {
+            continue;
+        };
+        let name = format!("{}/{}", project.name, rel.display());
+        match rel.extension().and_then(|e| e.to_str()) {
+            Some("html") => {
+                publish_assets(&m, &before, rel);
+                results.push(compare_pages(browser, name, &m.join(rel), &d.join(rel)));
+            }
+            _ => {
+                if bytes != mine {
+                    results.push(DeckResult {
+                        name,
+                        slides: Vec::new(),
+                        differences: vec![format!(
+                            "differs:\n  marp {:?}\n  deck {:?}",
+                            String::from_utf8_lossy(bytes),
+                            String::from_utf8_lossy(mine)
+                        )],
+                    });
+                }
+            }
+        }
     }
     results
 }
@@ -251,8 +517,21 @@ fn save_shot(page: &Path, tool: Tool, n: usize, png_base64: &str) {
     }
 }
 
+/// A file's `file://` URL, percent-encoded (decks named in Japanese...).
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
+}
+
 fn slides(browser: &Browser, page: &Path, tool: Tool) -> Vec<Slide> {
-    let tab = browser.open(&format!("file://{}", page.display()));
+    let tab = browser.open(&file_url(page));
     tab.call("Emulation.setEmulatedMedia", json!({ "media": "print" }));
     tab.call(
         "Emulation.setDeviceMetricsOverride",
@@ -343,11 +622,20 @@ fn compare(name: String, theirs: &[Slide], ours: &[Slide]) -> DeckResult {
                     m.classes, d.classes
                 ));
             }
-            if m.attrs != d.attrs {
-                diffs.push(format!(
-                    "attributes: marp {:?}, deck {:?}",
-                    m.attrs, d.attrs
-                ));
+            // `--theme FILE`: marp-cli names the theme at random on every run (40-odd letters
+            // and digits); deck's name is stable. The name is not compared then.
+            let random = |v: &String| {
+                v.len() >= 30
+                    && v.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            };
+            let (mut ma, mut da) = (m.attrs.clone(), d.attrs.clone());
+            if ma.get("--theme").is_some_and(random) {
+                ma.remove("--theme");
+                da.remove("--theme");
+            }
+            if ma != da {
+                diffs.push(format!("attributes: marp {ma:?}, deck {da:?}"));
             }
             if m.text != d.text {
                 diffs.push(format!("text:\n  marp {:?}\n  deck {:?}", m.text, d.text));
@@ -449,6 +737,58 @@ pub fn table(results: &[DeckResult]) -> String {
             "| {} | {} | {} | {} | {} |\n",
             r.name,
             r.slides.len(),
+            if structure == 0 {
+                "same".to_string()
+            } else {
+                format!("{structure} differences")
+            },
+            s.first().map_or("-".into(), |v| format!("{v:.3}")),
+            median(&s).map_or("-".into(), |v| format!("{v:.3}")),
+        ));
+    }
+    all.sort_by(f64::total_cmp);
+    out.push_str(&format!(
+        "\nAll {} slides: median SSIM {}, lowest {}, below 0.90: {}\n",
+        all.len(),
+        median(&all).map_or("-".into(), |v| format!("{v:.3}")),
+        all.first().map_or("-".into(), |v| format!("{v:.3}")),
+        all.iter().filter(|v| **v < 0.90).count()
+    ));
+    out
+}
+
+/// The projects' table: a row per project (its pages together), as the closing note gives it.
+pub fn project_table(results: &[DeckResult]) -> String {
+    let mut out = String::from(
+        "| project | pages | slides | structure | min SSIM | median SSIM |\n|---|---|---|---|---|---|\n",
+    );
+    let mut names: Vec<&str> = results
+        .iter()
+        .map(|r| r.name.split('/').next().unwrap_or(""))
+        .collect();
+    names.dedup();
+    let mut all = Vec::new();
+    for name in names {
+        let of: Vec<&DeckResult> = results
+            .iter()
+            .filter(|r| r.name.split('/').next() == Some(name))
+            .collect();
+        let pages = of.iter().filter(|r| r.name.contains('/')).count();
+        let mut s: Vec<f64> = of
+            .iter()
+            .flat_map(|r| r.slides.iter().map(|s| s.ssim))
+            .collect();
+        all.extend(&s);
+        s.sort_by(f64::total_cmp);
+        let structure: usize = of
+            .iter()
+            .map(|r| {
+                r.differences.len() + r.slides.iter().map(|s| s.differences.len()).sum::<usize>()
+            })
+            .sum();
+        out.push_str(&format!(
+            "| {name} | {pages} | {} | {} | {} | {} |\n",
+            s.len(),
             if structure == 0 {
                 "same".to_string()
             } else {
