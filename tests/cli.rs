@@ -1307,3 +1307,28 @@ fn the_built_in_themes_take_marps_custom_properties() {
         &html[html.find("012b35").unwrap_or(0).saturating_sub(200)..][..300]
     );
 }
+
+#[test]
+fn a_deck_project_may_name_a_theme_set() {
+    let p = Project::new()
+        .file("deck.toml", "theme_set = [\"brand/\", \"one.css\"]\n")
+        .file(
+            "brand/sub/corp.css",
+            "/* @theme corp */\nh1 { color: rgb(1, 2, 3); }\n",
+        )
+        .file("one.css", "/* @theme one */\nh1 { color: rgb(4, 5, 6); }\n")
+        .file("slides/a.md", "---\ntheme: corp\n---\n# a\n")
+        .file("slides/b.md", "---\ntheme: one\n---\n# b\n");
+    p.deck(&["build"]).ok();
+    assert!(p.read("dist/a.html").contains("rgb(1, 2, 3)"));
+    assert!(p.read("dist/b.html").contains("rgb(4, 5, 6)"));
+    let p = Project::new().file("deck.toml", "theme_set = [\"../elsewhere\"]\n");
+    let run = p.deck(&["build"]).fails();
+    assert!(
+        run.stderr()
+            .contains("theme set entry \"../elsewhere\" points outside the project"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("deck.toml:1:"), "{}", run.stderr());
+}

@@ -168,6 +168,22 @@ fn marp_conversions_write_what_marp_cli_writes() {
         titles,
         ["Page 1", "  One", "Page 2", "  Two", "Page 3", "  Three"]
     );
+    // --browser-path names the browser (over CHROME_PATH); --browser-timeout is read.
+    let chrome_str = chrome.display().to_string();
+    p.deck_env(
+        &[
+            "talk.md",
+            "-o",
+            "b.pdf",
+            "--browser-path",
+            &chrome_str,
+            "--browser-timeout",
+            "60",
+        ],
+        &[("CHROME_PATH", "/nonexistent/chrome")],
+    )
+    .ok();
+    assert_eq!(pdf_pages(&std::fs::read(p.path("b.pdf")).unwrap()).0, 3);
     // `-o x.pdf` picks the PDF by its name.
     p.deck_env(&["talk.md", "-o", "out/x.pdf"], &env).ok();
     assert_eq!(pdf_pages(&std::fs::read(p.path("out/x.pdf")).unwrap()).0, 3);

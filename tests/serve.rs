@@ -35,9 +35,16 @@ struct Server {
 
 impl Server {
     fn start(p: &Project, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--port", "0"];
+        args.extend_from_slice(extra);
+        Self::run(p, &args)
+    }
+
+    /// `deck ARGS` that serves (`deck serve`, `deck build -s`), on any free port.
+    fn run(p: &Project, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
-            .args(["serve", "--port", "0"])
-            .args(extra)
+            .args(args)
+            .env("PORT", "0")
             .current_dir(p.path(""))
             .env("DECK_DEBUG_WATCH", "1")
             .stdin(Stdio::null())
@@ -909,10 +916,15 @@ fn a_folder_of_marp_decks_is_served_deck_by_deck() {
             "decks/themes/inner.css",
             "/* @theme inner */\nh1 { color: rgb(5, 6, 7); }\n",
         );
-    for extra in [&["decks"][..], &["-I", "decks"][..]] {
-        let s = Server::start(&p, extra);
+    for args in [
+        &["serve", "--port", "0", "decks"][..],
+        &["serve", "--port", "0", "-I", "decks"][..],
+        // marp-cli's server mode: the folder given is served (PORT from the environment).
+        &["build", "-s", "decks"][..],
+    ] {
+        let s = Server::run(&p, args);
         let (status, _, body) = s.get("/day1/numpy.html");
-        assert_eq!(status, 200, "{extra:?}");
+        assert_eq!(status, 200, "{args:?}");
         assert!(body.contains("NumPy"));
         let (_, _, intro) = s.get("/intro.html");
         assert!(intro.contains("rgb(5, 6, 7)"), "the folder's themes");

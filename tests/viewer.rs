@@ -670,3 +670,49 @@ fn wide_code_and_math_shrink_to_the_slide_and_fonts_load() {
     }
     assert_clean(&browser);
 }
+
+/// marp-cli's bespoke options as deck's viewer plays them: `--bespoke.progress` draws a bar that
+/// follows the slide, `--bespoke.osc=false` leaves the controls out (the keys still work).
+#[test]
+fn bespoke_options_give_a_progress_bar_and_no_controls() {
+    let Some(browser) = browser_or_skip("bespoke_options_give_a_progress_bar_and_no_controls")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let md = "# One\n\n---\n\n# Two\n\n---\n\n# Three\n";
+    std::fs::write(dir.path().join("t.md"), md).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["t.md", "--bespoke.progress", "--bespoke.osc=false"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = browser.open(&format!("file://{}", dir.path().join("t.html").display()));
+    page.wait_viewer();
+    assert_eq!(
+        page.eval("!!document.querySelector('.deck-controls')"),
+        json!(false)
+    );
+    let width = "document.querySelector('.deck-progress-bar').style.width";
+    assert_eq!(page.eval(width), json!("0%"));
+    page.key("ArrowRight");
+    assert_eq!(page.eval(width), json!("50%"));
+    page.key("End");
+    assert_eq!(page.eval(width), json!("100%"));
+    // Without the options: controls, no bar.
+    let out = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .arg("t.md")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    page.navigate(&format!("file://{}", dir.path().join("t.html").display()));
+    page.wait_viewer();
+    assert_eq!(page.eval("!!document.querySelector('.deck-controls') && !document.querySelector('.deck-progress')"), json!(true));
+    assert_clean(&browser);
+}
