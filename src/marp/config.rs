@@ -136,7 +136,6 @@ pub struct MarpConfig {
     pub bespoke_transition: Option<bool>,
     pub template: Option<String>,
     pub browser: Option<Vec<String>>,
-    pub browser_path: Option<PathBuf>,
     pub browser_protocol: Option<String>,
     pub browser_timeout: Option<f64>,
     pub watch: Option<bool>,
@@ -285,15 +284,17 @@ impl MarpConfig {
         });
         c.html = r.html("html");
         c.allow_local_files = r.bool("allowLocalFiles");
-        c.input_dir = r.string("inputDir").map(rel);
+        // A stranger's config names where deck reads decks and writes pages: inside its own
+        // folder only (the command line may name any folder).
+        c.input_dir = r.string("inputDir").and_then(|p| r.inside("inputDir", p)).map(rel);
         c.output = match map.get("output") {
             Some(Value::Bool(false)) => Some(None),
-            _ => r.string("output").map(|o| {
-                Some(if o == "-" {
-                    o
+            _ => r.string("output").and_then(|o| {
+                if o == "-" {
+                    Some(Some(o))
                 } else {
-                    dir.join(o).display().to_string()
-                })
+                    r.inside("output", o).map(|o| Some(dir.join(o).display().to_string()))
+                }
             }),
         };
         c.lang = r.string("lang");
@@ -360,7 +361,14 @@ impl MarpConfig {
         }
         c.template = r.string("template");
         c.browser = r.strings("browser");
-        c.browser_path = r.string("browserPath").map(rel);
+        // The program deck starts is the user's choice, never a project's.
+        if r.string("browserPath").is_some() {
+            r.warn(
+                "browserPath",
+                "`browserPath` is not used: a project's config does not choose the program deck runs",
+                "give --browser-path on the command line, or set CHROME_PATH",
+            );
+        }
         c.browser_protocol = r.string("browserProtocol");
         c.browser_timeout = r.number("browserTimeout");
         c.watch = r.bool("watch");
@@ -455,6 +463,31 @@ impl Reader<'_> {
                 .help(help);
             self.diags.push(d);
         }
+    }
+
+    /// `path` if it stays inside the config's folder (relative, no `..` above it); otherwise an
+    /// error at `key`.
+    fn inside(&mut self, key: &str, path: String) -> Option<String> {
+        let p = Path::new(&path);
+        let mut depth = 0i32;
+        let escapes = p.is_absolute()
+            || p.components().any(|c| {
+                match c {
+                    std::path::Component::ParentDir => depth -= 1,
+                    std::path::Component::Normal(_) => depth += 1,
+                    _ => {}
+                }
+                depth < 0
+            });
+        if escapes {
+            self.error(
+                key,
+                format!("`{key}: {path}` is outside the project (the config's folder)"),
+                format!("deck reads and writes only inside the project; give a folder outside it on the command line instead (--{})", if key == "output" { "output" } else { "input-dir" }),
+            );
+            return None;
+        }
+        Some(path)
     }
 
     fn wrong(&mut self, key: &str, what: &str, example: &str) {
@@ -779,6 +812,24 @@ mod tests {
         );
         assert!(text.contains(".marprc.json:3:3"), "{text}");
         assert!(text.contains("`options.breaks` has no effect"), "{text}");
+    }
+
+    #[test]
+    fn a_config_reads_and_writes_only_inside_its_folder_and_runs_no_program() {
+        let text = "inputDir: ../../home\noutput: /tmp/x\nbrowserPath: ./evil.sh\n";
+        let mut diags = Diagnostics::default();
+        let c = MarpConfig::from_doc(&doc("p/.marprc.yml", text), &mut diags);
+        assert_eq!((c.input_dir, c.output), (None, None));
+        let all: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        let text = all.join("\n");
+        assert!(text.contains("`inputDir: ../../home` is outside the project"), "{text}");
+        assert!(text.contains("`output: /tmp/x` is outside the project"), "{text}");
+        assert!(text.contains("`browserPath` is not used"), "{text}");
+        assert_eq!(diags.error_count(), 2);
+        let mut diags = Diagnostics::default();
+        let c = MarpConfig::from_doc(&doc("p/.marprc.yml", "output: public/../site\ninputDir: ./slides\n"), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(c.output, Some(Some("p/public/../site".into())));
     }
 
     #[test]

@@ -592,7 +592,7 @@ pub fn resolve(
         mode,
         scale,
         jpeg_quality,
-        browser_path: conv.browser_path.clone().or_else(|| c.browser_path.clone()),
+        browser_path: conv.browser_path.clone(),
         browser_timeout: conv.browser_timeout.or(c.browser_timeout),
         notes: Diagnostics::default(),
     }
