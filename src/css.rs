@@ -251,6 +251,46 @@ fn collect_sizes(css: &str, section: &mut Size, root: &mut Size) {
     }
 }
 
+/// What an `@import` statement pulls in, as Marpit reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Import<'a> {
+    /// A theme by name: `@import "gaia";`, or `@import-theme "gaia";` (`theme_form`).
+    Theme { name: &'a str, theme_form: bool },
+    /// A stylesheet by address: `@import url(...)`, or a quoted address (`https://...`, `//...`,
+    /// `x.css`).
+    Sheet(&'a str),
+}
+
+impl Import<'_> {
+    /// A stylesheet loaded from the web (it needs the network).
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Import::Sheet(a) if a.starts_with("https://") || a.starts_with("http://") || a.starts_with("//"))
+    }
+}
+
+/// The import a top-level statement makes, if it is one.
+pub fn import_of(statement: &str) -> Option<Import<'_>> {
+    let t = statement.trim_start();
+    let (theme_form, rest) = match t.strip_prefix("@import-theme") {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix("@import")?),
+    };
+    let rest = rest.trim_start();
+    if let Some(inner) = rest.strip_prefix("url(") {
+        let end = inner.find(')').unwrap_or(inner.len());
+        return Some(Import::Sheet(inner[..end].trim().trim_matches(['"', '\''])));
+    }
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = &rest[1..];
+    let name = &inner[..inner.find(quote)?];
+    let address = name.contains("://") || name.starts_with("//") || name.ends_with(".css");
+    Some(if address && !theme_form {
+        Import::Sheet(name)
+    } else {
+        Import::Theme { name, theme_form }
+    })
+}
+
 /// Stylesheet imports (`@import url(...)`, `@import "https://..."`) and `@charset` taken out of
 /// CSS blocks, to go first in the page's stylesheet (an `@import` after a rule is ignored by
 /// browsers; Marpit moves them up too). Returns the imports, each once, in order.
@@ -424,6 +464,25 @@ mod tests {
         );
         assert!(!blocks[0].contains("@import") && blocks[0].contains("h1 { a: b; }"));
         assert_eq!(blocks[1].trim(), "p {}");
+    }
+
+    #[test]
+    fn imports_are_themes_or_stylesheets() {
+        let theme = |name, theme_form| Some(Import::Theme { name, theme_form });
+        assert_eq!(import_of("@import 'gaia';"), theme("gaia", false));
+        assert_eq!(import_of("@import-theme \"base\";"), theme("base", true));
+        assert_eq!(import_of("@import \"base\" screen;"), theme("base", false));
+        assert_eq!(
+            import_of("@import url(\"default\");"),
+            Some(Import::Sheet("default"))
+        );
+        assert_eq!(
+            import_of("@import \"https://f/x.css\";"),
+            Some(Import::Sheet("https://f/x.css"))
+        );
+        assert!(import_of("@import url(//f/x);").unwrap().is_remote());
+        assert_eq!(import_of("h1 { }"), None);
+        assert_eq!(import_of("@importx"), None);
     }
 
     #[test]

@@ -220,13 +220,12 @@ fn run(
             }
             Format::Png | Format::Jpeg => {
                 let jpeg = opts.format == Format::Jpeg;
-                let mut shots = screenshots(
+                let shots = screenshots(
                     &tab,
                     opts.scale,
                     jpeg.then_some(opts.jpeg_quality),
                     opts.first_only,
                 )?;
-                shots.truncate(if opts.first_only { 1 } else { shots.len() });
                 let ext = if jpeg { "jpg" } else { "png" };
                 let count = shots.len();
                 let mut files = Vec::new();

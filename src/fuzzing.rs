@@ -17,6 +17,8 @@ pub const TARGETS: &[Target] = &[
     ("parse_deck", parse_deck),
     ("figure_block", figure_block),
     ("deck_toml", deck_toml),
+    ("marp_config", marp_config),
+    ("theme_css", theme_css),
 ];
 
 /// A folder with a small dataset, made once per process, for the bodies that need a project.
@@ -162,6 +164,70 @@ pub fn deck_toml(data: &[u8]) {
     if let Some(bench) = &config.bench {
         let _ = crate::run::config::Bench::from_toml(bench, fixture(), path, text, &mut diags);
     }
+    for d in diags.iter() {
+        let _ = d.to_string();
+    }
+}
+
+/// Any text as a marp-cli config, read as each kind of file (YAML, JSON, `package.json`,
+/// JavaScript: never run) and checked key by key; every diagnostic rendered.
+pub fn marp_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for name in [
+        ".marprc.yml",
+        ".marprc.json",
+        "package.json",
+        "marp.config.mjs",
+    ] {
+        let mut diags = Diagnostics::default();
+        match crate::marp::doc::Doc::read(Path::new(name), text.to_string()) {
+            Ok(doc) => {
+                let _ = crate::marp::config::MarpConfig::from_doc(&doc, &mut diags);
+            }
+            Err(d) => diags.push(d),
+        }
+        for d in diags.iter() {
+            let _ = d.to_string();
+        }
+    }
+}
+
+/// Any text as a theme's CSS: registered (its name, imports, `@size` and `@auto-scaling`),
+/// expanded with the built-ins it may import, sized, scoped to the slides and its stylesheet
+/// imports hoisted.
+pub fn theme_css(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let dir = fixture().join("themes");
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(format!("fuzz-{}.css", std::process::id()));
+    if std::fs::write(&file, text).is_err() {
+        return;
+    }
+    let mut diags = Diagnostics::default();
+    let sources = crate::themes::ThemeSources {
+        theme_set: vec![file.clone()],
+        file: Some(file.clone()),
+        ..Default::default()
+    };
+    let themes = crate::themes::Themes::load(
+        &sources,
+        &crate::confine::Sandbox::new(fixture(), &[]),
+        &mut diags,
+    );
+    for name in themes.names().map(str::to_string).collect::<Vec<_>>() {
+        let css = themes.css(&name, &mut diags).unwrap_or_default();
+        let _ = themes.sizes(&name);
+        let _ = themes.default_size(&name);
+        let _ = themes.auto_scaling(&name);
+        let mut blocks = vec![css.clone()];
+        let _ = crate::css::hoist_imports(&mut blocks);
+        let _ = crate::css::scope(&css, "section");
+    }
+    let _ = crate::css::declared_size(text);
     for d in diags.iter() {
         let _ = d.to_string();
     }

@@ -107,8 +107,20 @@ pub struct BuildReport {
     pub base_url: Option<String>,
     /// The pages went to standard output (`-o -`).
     pub stdout: bool,
+    /// Files the decks read besides their sources (images, data, template inputs).
+    pub read: Vec<PathBuf>,
     /// Failed measurements in the datasets the decks read: (dataset, what failed).
     pub failed_runs: Vec<(String, crate::results::data::Failed)>,
+}
+
+impl BuildReport {
+    /// The decks built or not (their Markdown files).
+    pub fn sources(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.decks
+            .iter()
+            .map(|d| d.source.clone())
+            .chain(self.failed.iter().cloned())
+    }
 }
 
 /// Where deck keeps what it can recompute (figure cache, file hashes), inside the project.
@@ -145,7 +157,12 @@ impl Session {
         let project = Project::open(opts, diags)?;
         let sandbox = sandbox_for(&project, opts);
         let themes = Themes::load(&project.theme_sources(), &sandbox, diags);
-        let templates = Templates::load(&project.templates_dir(), &sandbox, diags);
+        // A Marp project's page is deck's: a `templates/` folder there is someone else's (a
+        // site generator's), not deck's.
+        let templates = match project.config_path {
+            Some(_) => Templates::load(&project.templates_dir(), &sandbox, diags),
+            None => Templates::builtin(),
+        };
         let out_dir = output_dir(&project, opts);
         // Temporary files of a build that was killed: a project's output and cache folders are
         // deck's own (a few levels down); beside a lone Markdown file, only that folder.
@@ -384,8 +401,9 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
             deck: built,
             mut diagnostics,
             figures,
-            ..
+            files,
         } = session.render_deck(&source);
+        report.read.extend(files);
         report.figures.extend(figures);
         if let Some(b) = &built {
             if seen_outputs.contains(&b.output) {
@@ -635,22 +653,13 @@ fn warn_remote_imports(
     let mut seen = BTreeSet::new();
     for css in std::iter::once(theme_css).chain(deck_css.iter().map(String::as_str)) {
         for r in crate::css::top_level_statements(css) {
-            let statement = css[r].trim();
-            let Some(rest) = statement.strip_prefix("@import") else {
+            let Some(import) = crate::css::import_of(&css[r]) else {
                 continue;
             };
-            let target = rest
-                .trim()
-                .trim_start_matches("url(")
-                .trim_start_matches(['"', '\''])
-                .split(['"', '\'', ')', ' ', ';'])
-                .next()
-                .unwrap_or("")
-                .to_string();
-            let remote = target.starts_with("https://")
-                || target.starts_with("http://")
-                || target.starts_with("//");
-            if remote && seen.insert(target.clone()) {
+            let crate::css::Import::Sheet(target) = import else {
+                continue;
+            };
+            if import.is_remote() && seen.insert(target.to_string()) {
                 diags.push(
                     Diagnostic::warning(source, format!("the theme or a <style> imports {target}: offline (a conference's Wi-Fi, file://) it does not load"))
                         .help("the deck still builds and shows the installed fallback fonts; to be safe offline, copy the stylesheet and its font files into the project and @import or @font-face them from there"),
@@ -761,7 +770,8 @@ fn parse_source(
     mut results: Option<&mut Results>,
     diags: &mut Diagnostics,
 ) -> (Option<Deck>, Vec<PathBuf>) {
-    let text = match std::fs::read(source) {
+    // A deck is read as every file is: inside the project (a link out of it is refused).
+    let text = match sandbox.read(source, crate::confine::MAX_TEXT) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -773,8 +783,12 @@ fn parse_source(
                 return (None, Vec::new());
             }
         },
-        Err(e) => {
-            diags.push(Diagnostic::error(source, format!("cannot read: {e}")));
+        Err(why) => {
+            let mut d = Diagnostic::error(source, format!("deck not read: {why}")).help(why.help());
+            if why.is_confinement() {
+                d = d.code(crate::diagnostics::REFUSED);
+            }
+            diags.push(d);
             return (None, Vec::new());
         }
     };
@@ -852,6 +866,7 @@ fn sandbox_for(project: &Project, opts: &BuildOptions) -> Sandbox {
         .iter()
         .map(|p| project.root.join(p))
         .chain(opts.allow_outside.iter().cloned())
+        .chain(project.deck_folders.iter().cloned())
         .collect();
     let mut sandbox = Sandbox::new(&project.root, &allowed);
     let size = |v: &Option<toml::Value>| v.as_ref().and_then(crate::run::config::parse_size);

@@ -26,6 +26,9 @@ pub struct Presentation {
 /// English Metric Units per CSS pixel (914400 per inch, 96 pixels per inch).
 const EMU_PER_PX: u64 = 9525;
 
+/// The largest slide side PowerPoint opens: 56 inches.
+const MAX_EMU: u64 = 51_206_400;
+
 const XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 const NS_P: &str = "http://schemas.openxmlformats.org/presentationml/2006/main";
 const NS_A: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
@@ -180,12 +183,19 @@ impl Presentation {
         Ok(zip.finish()?.into_inner())
     }
 
+    /// EMUs per CSS pixel: 9525, or less for a slide larger than PowerPoint takes (the slide is
+    /// then scaled down whole, its proportions kept).
+    fn emu_per_px(&self) -> u64 {
+        let side = u64::from(self.width.max(self.height).max(1));
+        EMU_PER_PX.min(MAX_EMU / side)
+    }
+
     fn cx(&self) -> u64 {
-        u64::from(self.width) * EMU_PER_PX
+        u64::from(self.width) * self.emu_per_px()
     }
 
     fn cy(&self) -> u64 {
-        u64::from(self.height) * EMU_PER_PX
+        u64::from(self.height) * self.emu_per_px()
     }
 
     fn content_types(&self) -> String {
@@ -331,7 +341,12 @@ impl Presentation {
                     if line.is_empty() {
                         "<a:p><a:endParaRPr lang=\"en-US\"/></a:p>".to_string()
                     } else {
-                        format!("<a:p><a:r><a:rPr lang=\"en-US\" dirty=\"0\"/><a:t>{}</a:t></a:r></a:p>", escape(line))
+                        // XML 1.0 has no place for control characters (a NUL in the notes).
+                        let text: String = line
+                            .chars()
+                            .filter(|c| *c == '\t' || !c.is_control())
+                            .collect();
+                        format!("<a:p><a:r><a:rPr lang=\"en-US\" dirty=\"0\"/><a:t>{}</a:t></a:r></a:p>", escape(&text))
                     }
                 })
                 .collect()

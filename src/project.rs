@@ -190,6 +190,9 @@ pub struct Project {
     pub input_dir: Option<PathBuf>,
     /// What a marp-cli config or command line sets for every deck.
     pub settings: DeckSettings,
+    /// Folders of decks named on the command line that are not under `root`: each is readable
+    /// as its own deck's folder.
+    pub deck_folders: Vec<PathBuf>,
 }
 
 impl Project {
@@ -217,9 +220,6 @@ impl Project {
                 .collect();
             set.append(&mut settings.theme_set);
             settings.theme_set = set;
-            if settings.html.is_none() && project.config.html {
-                settings.html = Some(HtmlPolicy::All);
-            }
         }
         project.settings = settings;
         Some(project)
@@ -241,16 +241,7 @@ impl Project {
                 decks.extend(crate::marp::markdown_files(path));
             } else if text.contains(['*', '?', '[']) {
                 // A quoted glob, which marp-cli expands itself.
-                if let Ok(paths) = glob::glob(&text) {
-                    let mut found: Vec<PathBuf> = paths
-                        .filter_map(Result::ok)
-                        .filter(|p| {
-                            p.is_file() && !p.components().any(|c| c.as_os_str() == "node_modules")
-                        })
-                        .collect();
-                    found.sort();
-                    decks.extend(found);
-                }
+                decks.extend(crate::marp::glob_files(&text).unwrap_or_default());
             } else {
                 diags.push(
                     Diagnostic::error(path, "no such file or folder")
@@ -276,6 +267,20 @@ impl Project {
             return None;
         }
         let root = opts.root.clone().unwrap_or_else(|| common_folder(&decks));
+        // Decks the command line names outside the project (or in another tree than the
+        // others): each one's own folder may be read, never what lies between them.
+        let real_root = root_path(&root).canonicalize().ok();
+        let mut deck_folders: Vec<PathBuf> = Vec::new();
+        for d in &decks {
+            let dir = root_path(d.parent().unwrap_or(Path::new(""))).to_path_buf();
+            let inside = match (&real_root, dir.canonicalize()) {
+                (Some(r), Ok(real)) => real.starts_with(r),
+                _ => false,
+            };
+            if !inside && !deck_folders.contains(&dir) {
+                deck_folders.push(dir);
+            }
+        }
         Some(Project {
             root,
             config_path: None,
@@ -283,6 +288,7 @@ impl Project {
             decks,
             input_dir: opts.input_dir.clone(),
             settings: DeckSettings::default(),
+            deck_folders,
         })
     }
 
@@ -303,13 +309,27 @@ impl Project {
         }
     }
 
-    /// The folders and files theme CSS is read from, for the watcher.
-    pub fn theme_paths(&self) -> Vec<PathBuf> {
+    /// The folders theme CSS is read from, for the watcher: (folder, with its subfolders). A
+    /// file's folder, a theme-set folder, a glob's literal start (`themes/` of `themes/**/*.css`).
+    pub fn theme_folders(&self) -> Vec<(PathBuf, bool)> {
         let s = self.theme_sources();
         s.project_dir
             .into_iter()
             .chain(s.theme_set)
             .chain(s.file)
+            .map(|p| {
+                if p.to_string_lossy().contains(['*', '?', '[']) {
+                    let literal: PathBuf = p
+                        .components()
+                        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+                        .collect();
+                    (literal, true)
+                } else if p.is_file() {
+                    (p.parent().map(Path::to_path_buf).unwrap_or_default(), false)
+                } else {
+                    (p, true)
+                }
+            })
             .collect()
     }
 
@@ -381,6 +401,7 @@ impl Project {
             decks,
             input_dir: None,
             settings: DeckSettings::default(),
+            deck_folders: Vec::new(),
         })
     }
 
@@ -394,6 +415,7 @@ impl Project {
             decks: vec![file.to_path_buf()],
             input_dir: None,
             settings: DeckSettings::default(),
+            deck_folders: Vec::new(),
         }
     }
 
@@ -408,10 +430,13 @@ impl Project {
     }
 }
 
-/// The deepest folder holding every deck (an empty path for the current folder).
+/// The deepest folder holding every deck (an empty path for the current folder); decks in
+/// different trees (an absolute path beside a relative one, nothing shared below `/`) give the
+/// first deck's folder: a project never widens to the file system's root.
 fn common_folder(decks: &[PathBuf]) -> PathBuf {
     let parent = |p: &PathBuf| p.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut common = decks.first().map(parent).unwrap_or_default();
+    let first = decks.first().map(parent).unwrap_or_default();
+    let mut common = first.clone();
     for d in decks.iter().skip(1) {
         let dir = parent(d);
         while !dir.starts_with(&common) {
@@ -420,14 +445,45 @@ fn common_folder(decks: &[PathBuf]) -> PathBuf {
             }
         }
     }
+    let shallow = common.is_absolute()
+        && common
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .count()
+            < 2;
+    let mixed = decks.iter().any(|d| d.is_absolute()) && decks.iter().any(|d| d.is_relative());
+    if shallow || mixed || !decks.iter().all(|d| parent(d).starts_with(&common)) {
+        return first;
+    }
     common
 }
 
-/// A path without `.` components, for comparing paths as written.
-fn tidy(p: &Path) -> PathBuf {
-    p.components()
-        .filter(|c| *c != std::path::Component::CurDir)
-        .collect()
+/// A project path as the file system takes it (`.` for the empty path).
+fn root_path(p: &Path) -> &Path {
+    if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    }
+}
+
+/// A path without `.` components and with `dir/..` resolved, as written (`./deck.toml` is
+/// `deck.toml`, `slides/../img/a.png` is `img/a.png`): paths compare as the user spells them.
+pub fn tidy(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn expand_decks(

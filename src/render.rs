@@ -145,7 +145,7 @@ pub fn render(
         .collect();
     let imports: Vec<String> = css::hoist_imports(&mut blocks)
         .into_iter()
-        .filter(|i| i.contains("url(") || i.contains("://") || i.contains(".css"))
+        .filter(|i| matches!(css::import_of(i), Some(css::Import::Sheet(_))))
         .collect();
     let mut blocks = blocks.into_iter();
     let mut slide_css = imports.join("\n");

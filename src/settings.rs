@@ -64,7 +64,6 @@ impl Default for MarkdownSettings {
 /// over the deck's own, as in marp-cli.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
-    pub theme: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub author: Option<String>,

@@ -103,7 +103,7 @@ impl Themes {
                 themes.add_file(&path, Naming::ByFileName, sandbox, diags);
             }
         }
-        for path in theme_set_files(&sources.theme_set, diags) {
+        for path in theme_set_files(&sources.theme_set, sandbox, diags) {
             themes.add_file(&path, Naming::Marp, sandbox, diags);
         }
         if let Some(path) = &sources.file {
@@ -210,19 +210,27 @@ impl Themes {
     /// `@import-theme`s before `@import`s, as Marpit orders them). An import cycle is an error.
     pub fn css(&self, name: &str, diags: &mut Diagnostics) -> Option<String> {
         let mut stack = Vec::new();
+        let mut done = BTreeSet::new();
         let mut out = String::new();
-        self.expand(name, &mut stack, &mut out, diags)?;
+        self.expand(name, &mut stack, &mut done, &mut out, diags)?;
         Some(out)
     }
 
+    /// Append `name`'s CSS to `out`, its imports first. A theme imported again (a diamond:
+    /// two themes importing the same one) is written once: Marpit writes it each time, with the
+    /// same effect, but repeats can grow the CSS exponentially.
     fn expand(
         &self,
         name: &str,
         stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
         out: &mut String,
         diags: &mut Diagnostics,
     ) -> Option<()> {
         let theme = self.get(name)?;
+        if !done.insert(name.to_string()) {
+            return Some(());
+        }
         stack.push(name.to_string());
         let ordered = theme
             .imports
@@ -233,17 +241,16 @@ impl Themes {
             if stack.contains(&import.name) {
                 let chain = stack.join(" → ");
                 diags.push(
-                    theme
-                        .diagnostic(Diagnostic::error(
-                            theme.file(),
-                            format!("circular theme import: {chain} → {}", import.name),
-                        ))
-                        .at_span(&theme.source, import.at..import.at + 7)
-                        .help("Marp stops on such a cycle too: remove one of the imports"),
+                    Diagnostic::error(
+                        theme.file(),
+                        format!("circular theme import: {chain} → {}", import.name),
+                    )
+                    .at_span(&theme.source, import.at..import.at + 7)
+                    .help("Marp stops on such a cycle too: remove one of the imports"),
                 );
                 continue;
             }
-            if self.expand(&import.name, stack, out, diags).is_none() {
+            if self.expand(&import.name, stack, done, out, diags).is_none() {
                 let known = self.names().collect::<Vec<_>>().join(", ");
                 diags.push(
                     Diagnostic::warning(
@@ -359,30 +366,34 @@ impl Theme {
         let mut imports = Vec::new();
         let mut last = 0;
         let mut before_rules = true;
+        // Where each import was written: inlining `url()`s changes offsets, not statements.
+        let mut written = crate::css::top_level_statements(&source)
+            .into_iter()
+            .filter(|r| source[r.clone()].starts_with("@import"))
+            .map(|r| r.start);
         for statement in crate::css::top_level_statements(css) {
             let text = &css[statement.clone()];
             let trimmed = text.trim_start();
-            let (theme_form, rest) = match trimmed.strip_prefix("@import-theme") {
-                Some(rest) => (true, Some(rest)),
-                None => (false, trimmed.strip_prefix("@import")),
+            let import = crate::css::import_of(trimmed);
+            let at = if import.is_some() {
+                written.next().unwrap_or(0)
+            } else {
+                0
             };
-            let name = rest.and_then(quoted_name);
-            match name {
-                Some(n) if theme_form || !is_url(&n) => {
+            match import {
+                Some(crate::css::Import::Theme { name, theme_form }) => {
                     own.push_str(&css[last..statement.start]);
                     imports.push(Import {
-                        name: n,
+                        name: name.to_string(),
                         theme_form,
                         inherits: theme_form || before_rules,
-                        at: source.find(trimmed.trim_end()).unwrap_or(0),
+                        at,
                     });
                     last = statement.end;
                 }
-                _ => {
-                    if !trimmed.starts_with("@charset") && !trimmed.starts_with("@import") {
-                        before_rules = false;
-                    }
-                }
+                Some(crate::css::Import::Sheet(_)) => {}
+                None if trimmed.starts_with("@charset") => {}
+                None => before_rules = false,
             }
         }
         own.push_str(&css[last..]);
@@ -413,51 +424,38 @@ impl Theme {
             .clone()
             .unwrap_or_else(|| PathBuf::from(format!("<builtin {}>", self.name)))
     }
-
-    fn diagnostic(&self, d: Diagnostic) -> Diagnostic {
-        d
-    }
-}
-
-/// `"name"` or `'name'` at the start of an import's argument (Marpit imports a theme only by a
-/// quoted name, never by `url(...)`).
-fn quoted_name(rest: &str) -> Option<String> {
-    let rest = rest.trim_start();
-    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = &rest[1..];
-    let end = inner.find(quote)?;
-    Some(inner[..end].to_string())
-}
-
-fn is_url(name: &str) -> bool {
-    name.contains("://") || name.starts_with("//") || name.ends_with(".css")
 }
 
 /// The files of a theme set, in marp-cli's order: each entry as given (a file whatever its
 /// extension, a folder's `*.css` with its own files before its subfolders', a glob's matches).
-fn theme_set_files(entries: &[PathBuf], diags: &mut Diagnostics) -> Vec<PathBuf> {
+fn theme_set_files(
+    entries: &[PathBuf],
+    sandbox: &Sandbox,
+    diags: &mut Diagnostics,
+) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in entries {
         let text = entry.to_string_lossy();
+        // A folder outside the project (or a link out of it) is not even listed.
+        let listed = entry.exists() || text.contains(['*', '?', '[']);
+        if listed && !sandbox.may_hold(entry) {
+            diags.push(
+                Diagnostic::warning(entry, "theme set entry not read: it is outside the project")
+                    .help("deck reads only files inside the project: copy the themes in, or allow a folder you trust with --allow-outside PATH")
+                    .code(REFUSED),
+            );
+            continue;
+        }
         if entry.is_file() {
             files.push(entry.clone());
         } else if entry.is_dir() {
             files.extend(crate::marp::css_files(entry));
         } else if text.contains(['*', '?', '[']) {
-            match glob::glob(&text) {
-                Ok(paths) => {
-                    let mut found: Vec<PathBuf> = paths
-                        .filter_map(Result::ok)
-                        .filter(|p| {
-                            p.is_file() && !p.components().any(|c| c.as_os_str() == "node_modules")
-                        })
-                        .collect();
-                    found.sort();
-                    files.extend(found);
-                }
+            match crate::marp::glob_files(&text) {
+                Ok(found) => files.extend(found),
                 Err(e) => diags.push(Diagnostic::warning(
                     entry,
-                    format!("bad theme-set pattern: {}", e.msg),
+                    format!("bad theme-set pattern: {e}"),
                 )),
             }
         } else {

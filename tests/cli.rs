@@ -1298,14 +1298,18 @@ fn the_built_in_themes_take_marps_custom_properties() {
     );
     p.deck(&["t.md"]).ok();
     let html = p.read("t.html");
-    // The theme is drawn from the property; the deck's `:root` weighs more than `section`.
-    assert!(html.contains("var(--color-background)"), "{html:.3000}");
+    // The deck's `:root` is the slide, weighing more than the theme's `section` (the colours it
+    // gives are checked in Chromium, tests/viewer.rs, and against marp-cli by the corpus).
+    let at = html
+        .find("--color-background: #012b35")
+        .expect("the override is in the page");
+    let before = &html[..at];
     assert!(
-        html.contains("section:not([\\20 root]) {\n--color-background: #012b35;")
-            || html.contains("section:not([\\20 root]) { --color-background: #012b35;"),
+        before.trim_end().ends_with("section:not([\\20 root]) {"),
         "{}",
-        &html[html.find("012b35").unwrap_or(0).saturating_sub(200)..][..300]
+        &before[before.len().saturating_sub(120)..]
     );
+    assert!(html.find("@theme gaia").unwrap() < at, "after the theme");
 }
 
 #[test]
@@ -1331,4 +1335,73 @@ fn a_deck_project_may_name_a_theme_set() {
         run.stderr()
     );
     assert!(run.stderr().contains("deck.toml:1:"), "{}", run.stderr());
+}
+
+/// A stranger's Marp project cannot take deck outside it: a deck or theme folder that links
+/// out is not read, a config cannot send output or input elsewhere through a link, and a
+/// config never names the program deck starts.
+#[test]
+fn a_marp_project_cannot_lead_deck_outside_it() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("diary.md"), "# Private\n").unwrap();
+    std::fs::create_dir_all(outside.path().join("themes")).unwrap();
+    std::fs::write(outside.path().join("themes/x.css"), "/* @theme x */\n").unwrap();
+    let p = Project::new()
+        .file("package.json", "{\"name\": \"talk\"}")
+        .file("slides/talk.md", "# Talk\n")
+        .file("evil.sh", "#!/bin/sh\ntouch launched\n");
+    std::os::unix::fs::symlink(outside.path().join("diary.md"), p.path("slides/notes.md")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("themes"), p.path("brand")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.path("public")).unwrap();
+    // A deck that links out is refused; the others build.
+    let run = p.deck(&["slides/"]).fails();
+    assert!(
+        run.stderr()
+            .contains("deck not read: it is outside the project"),
+        "{}",
+        run.stderr()
+    );
+    assert!(p.path("slides/talk.html").is_file());
+    assert!(!p.path("slides/notes.html").exists());
+    // The config's theme set and output through links out, and its browserPath.
+    std::fs::remove_file(p.path("slides/notes.md")).unwrap();
+    std::fs::write(
+        p.path(".marprc.yml"),
+        "themeSet: ./brand\noutput: public/talk.html\nbrowserPath: ./evil.sh\n",
+    )
+    .unwrap();
+    let run = p.deck(&["slides/talk.md"]).fails();
+    let err = run.stderr();
+    assert!(
+        err.contains("the config's `output` (public/talk.html) leads outside the project"),
+        "{err}"
+    );
+    assert!(err.contains("`browserPath` is not used"), "{err}");
+    assert!(!outside.path().join("talk.html").exists());
+    std::fs::write(p.path(".marprc.yml"), "themeSet: ./brand\n").unwrap();
+    let run = p.deck(&["slides/talk.md"]).ok();
+    assert!(
+        run.stderr()
+            .contains("theme set entry not read: it is outside the project"),
+        "{}",
+        run.stderr()
+    );
+    // The program a config names is never started, even for a PDF.
+    std::fs::write(p.path(".marprc.yml"), "browserPath: ./evil.sh\npdf: true\n").unwrap();
+    let _ = p.deck_env(
+        &["slides/talk.md"],
+        &[("CHROME_PATH", "/nonexistent/chrome")],
+    );
+    assert!(!p.path("launched").exists(), "the config's browserPath ran");
+    // What the user names on the command line is theirs to choose.
+    std::fs::remove_file(p.path(".marprc.yml")).unwrap();
+    p.deck(&[
+        "slides/talk.md",
+        "--theme-set",
+        &outside.path().join("themes/x.css").display().to_string(),
+        "--theme",
+        "x",
+    ])
+    .ok();
+    assert!(p.read("slides/talk.html").contains("data-theme=\"x\""));
 }

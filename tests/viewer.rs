@@ -716,3 +716,30 @@ fn bespoke_options_give_a_progress_bar_and_no_controls() {
     assert_eq!(page.eval("!!document.querySelector('.deck-controls') && !document.querySelector('.deck-progress')"), json!(true));
     assert_clean(&browser);
 }
+
+/// A deck that sets a built-in theme's own custom properties (Marp's names) is recoloured: the
+/// slide, its text and its code take them, on plain, `invert` and gaia's `gaia` slides.
+#[test]
+fn marps_theme_properties_recolour_the_built_in_themes() {
+    let Some(browser) = browser_or_skip("marps_theme_properties_recolour_the_built_in_themes")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let md = "---\ntheme: gaia\n---\n<style>\n:root { --color-background: #012b35; --color-foreground: #e0f7fa; --color-highlight: #ffb300; }\n</style>\n# Plain [link](https://example.org)\n\n---\n<!-- _class: invert -->\n# Invert\n\n---\n<!-- _class: gaia -->\n# Gaia\n";
+    let url = build(dir.path(), "t", md);
+    let page = browser.open(&url);
+    page.wait_viewer();
+    let colours = page.eval(
+        "[...document.querySelectorAll('div.deck-slide > section')].map(s => { const c = getComputedStyle(s); return [c.backgroundColor, c.color]; })",
+    );
+    let want = json!(["rgb(1, 43, 53)", "rgb(224, 247, 250)"]);
+    assert_eq!(
+        colours,
+        json!([want, want, want]),
+        "every slide takes the deck's colours"
+    );
+    let link = page.eval("getComputedStyle(document.querySelector('section a')).color");
+    assert_eq!(link, json!("rgb(255, 179, 0)"));
+    assert_clean(&browser);
+}

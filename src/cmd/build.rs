@@ -100,30 +100,62 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
     match inv.mode {
         Mode::Serve { open } => crate::cmd::serve::serve_invocation(inv, open),
         Mode::Watch => watch(&inv),
-        Mode::Once => Ok(once(&inv).0),
+        Mode::Once => Ok(once(&inv).ok),
     }
 }
 
-/// One build (or conversion), reported: whether it had no error, and the files it wrote.
-fn once(inv: &Invocation) -> (bool, Vec<PathBuf>) {
+/// What one build did: no error, the files it wrote, the folder it writes into, what it read.
+struct Built {
+    ok: bool,
+    written: Vec<PathBuf>,
+    out_dir: PathBuf,
+    read: Vec<PathBuf>,
+}
+
+/// One build (or conversion), reported.
+fn once(inv: &Invocation) -> Built {
     let started = Instant::now();
     if inv.convert != Convert::Html {
         return match crate::export::convert(inv) {
             Ok(mut report) => {
                 report.build.diagnostics.prepend(inv.notes.clone());
-                let written = report.files.iter().flat_map(|(_, f)| f.clone()).collect();
-                (crate::cmd::export::print(&report, started), written)
+                Built {
+                    ok: crate::cmd::export::print(&report, started),
+                    written: report.files.iter().flat_map(|(_, f)| f.clone()).collect(),
+                    out_dir: report.build.out_dir.clone(),
+                    read: report
+                        .build
+                        .read
+                        .iter()
+                        .cloned()
+                        .chain(report.build.sources())
+                        .collect(),
+                }
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
-                (false, Vec::new())
+                Built {
+                    ok: false,
+                    written: Vec::new(),
+                    out_dir: PathBuf::new(),
+                    read: Vec::new(),
+                }
             }
         };
     }
     let mut report = pipeline::build(&inv.build);
     report.diagnostics.prepend(inv.notes.clone());
-    let written = report.decks.iter().map(|d| d.output.clone()).collect();
-    (print(&report, started), written)
+    Built {
+        ok: print(&report, started),
+        written: report.decks.iter().map(|d| d.output.clone()).collect(),
+        out_dir: report.out_dir.clone(),
+        read: report
+            .read
+            .iter()
+            .cloned()
+            .chain(report.sources())
+            .collect(),
+    }
 }
 
 /// Print a build's problems, what it wrote and its totals; whether it had no error.
@@ -177,20 +209,9 @@ fn watch(inv: &Invocation) -> anyhow::Result<bool> {
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());
     })?;
-    let (mut ok, mut written) = once(inv);
-    watcher.set(&crate::serve::watch_folders(&inv.build));
+    let mut built = once(inv);
+    watcher.set(&crate::serve::watch_folders(&inv.build, &built.read));
     eprintln!("watching for changes (Ctrl-C to stop)");
-    let ours = |p: &std::path::Path, written: &[PathBuf]| {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        name.starts_with(crate::output::TEMP_PREFIX)
-            || written
-                .iter()
-                .any(|w| w.canonicalize().is_ok_and(|w| w == p) || w == p)
-            || p.components().any(|c| c.as_os_str() == pipeline::CACHE_DIR)
-    };
     loop {
         if stop_rx.try_recv().is_ok() {
             break;
@@ -200,17 +221,46 @@ fn watch(inv: &Invocation) -> anyhow::Result<bool> {
                 while let Ok(more) = rx.try_recv() {
                     batch.extend(more);
                 }
-                // What the build wrote itself is no reason to build again.
-                if !batch.rescan && batch.paths.iter().all(|p| ours(p, &written)) {
+                if !batch.rescan && batch.paths.iter().all(|p| built.wrote(p)) {
                     continue;
                 }
-                (ok, written) = once(inv);
-                watcher.set(&crate::serve::watch_folders(&inv.build));
+                built = once(inv);
+                watcher.set(&crate::serve::watch_folders(&inv.build, &built.read));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
     eprintln!("stopped");
-    Ok(ok)
+    Ok(built.ok)
+}
+
+impl Built {
+    /// `path` (absolute, as the watcher reports it) is something the build writes itself:
+    /// a page or file it wrote, a temporary file, the cache, or anything in a project's own
+    /// output folder. Such a change is no reason to build again.
+    fn wrote(&self, path: &std::path::Path) -> bool {
+        let real = |q: &std::path::Path| {
+            let q = if q.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                q
+            };
+            q.canonicalize().unwrap_or_else(|_| q.to_path_buf())
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let out_dir = real(&self.out_dir);
+        // An output folder that holds no input (decks, images...) of the build.
+        let own_folder = out_dir != real(std::path::Path::new("."))
+            && !self.read.iter().any(|r| real(r).starts_with(&out_dir));
+        name.starts_with(crate::output::TEMP_PREFIX)
+            || self.written.iter().any(|w| real(w) == path)
+            || path
+                .components()
+                .any(|c| c.as_os_str() == pipeline::CACHE_DIR)
+            || (own_folder && path.starts_with(&out_dir))
+    }
 }

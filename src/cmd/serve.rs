@@ -42,12 +42,8 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
     // A folder of Markdown files is served as marp -s serves it: every deck under it.
     let mut paths = args.paths.clone();
     let mut project = args.project.clone();
-    if project.input_dir.is_none()
-        && paths.len() == 1
-        && paths[0].is_dir()
-        && !invocation::is_deck_project(&paths)
-    {
-        project.input_dir = paths.pop();
+    if project.input_dir.is_none() {
+        project.input_dir = invocation::served_folder(&mut paths);
     }
     let mut inv = invocation::resolve(paths, &project, None, None, &mut diags);
     for d in diags.iter() {

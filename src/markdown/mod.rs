@@ -1047,13 +1047,20 @@ impl<'s> Body<'s> {
                     self.slide.heading = Some(plain_text(inner)).filter(|t| !t.is_empty());
                 }
                 self.headings.push(fit);
-                let id = html::escape(&unique_slug(ctx, &slug(&slug_text(inner))));
+                // Marp Core's `slug` option: headings get ids links can point at (on unless a
+                // config turns it off).
+                let id = if ctx.opts.settings.slug {
+                    let id = html::escape(&unique_slug(ctx, &slug(&slug_text(inner))));
+                    format!(" id=\"{id}\"")
+                } else {
+                    String::new()
+                };
                 if fit {
                     self.push_html(format!(
-                        "<{level} id=\"{id}\" data-deck-fit=\"\"><span data-deck-fit-content=\"\">"
+                        "<{level}{id} data-deck-fit=\"\"><span data-deck-fit-content=\"\">"
                     ));
                 } else {
-                    self.push_html(format!("<{level} id=\"{id}\">"));
+                    self.push_html(format!("<{level}{id}>"));
                 }
             }
             Event::End(TagEnd::Heading(level)) => {

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::doc::Doc;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::settings::ThemeChoice;
 
 /// Where marp-cli looks for its configuration, in the order it looks (cosmiconfig 9's places for
 /// the module name `marp`). `package.json` counts only with a `marp` key.
@@ -94,7 +95,6 @@ pub struct EngineOptions {
     /// `options.math`: `false` turns math off (`katex` and `mathjax` both draw MathML in deck).
     pub math: Option<bool>,
     pub emoji_shortcode: Option<bool>,
-    pub emoji_unicode: Option<bool>,
     /// `options.slug`: `false` leaves headings without ids.
     pub slug: Option<bool>,
     /// `options.lang` (beats the top-level `lang`, as in marp-cli).
@@ -105,13 +105,9 @@ pub struct EngineOptions {
 #[derive(Debug, Clone, Default)]
 pub struct MarpConfig {
     pub path: PathBuf,
-    /// The file's folder: its paths are relative to it.
-    pub dir: PathBuf,
     pub theme_set: Option<Vec<PathBuf>>,
-    /// A theme name, or a path (resolved against `dir`) when such a file exists.
-    pub theme: Option<String>,
+    pub theme: Option<ThemeChoice>,
     pub html: Option<HtmlSetting>,
-    pub allow_local_files: Option<bool>,
     pub input_dir: Option<PathBuf>,
     /// `output`: a path, `-` (stdout), or `Some(None)` for `false` (write nothing).
     pub output: Option<Option<String>>,
@@ -206,20 +202,6 @@ const OPTION_KEYS: &[&str] = &[
     "slug",
 ];
 
-/// Options that change nothing deck draws: accepted without a word.
-const OPTIONS_WITHOUT_EFFECT: &[&str] = &[
-    "anchor",
-    "container",
-    "cssContainerQuery",
-    "cssNesting",
-    "inlineSVG",
-    "inlineStyle",
-    "minifyCSS",
-    "printable",
-    "script",
-    "slideContainer",
-];
-
 impl MarpConfig {
     /// Read and check the configuration file at `path`. Errors (a broken file, a wrong type)
     /// and warnings (a key deck cannot honour) go to `diags`; `None` when the file cannot be
@@ -252,7 +234,6 @@ impl MarpConfig {
         r.computed();
         let mut c = MarpConfig {
             path: doc.path.clone(),
-            dir: dir.clone(),
             ..MarpConfig::default()
         };
         let Some(map) = doc.value.as_object() else {
@@ -271,29 +252,38 @@ impl MarpConfig {
             }
         }
         let rel = |p: String| -> PathBuf { dir.join(p) };
-        c.theme_set = r
-            .strings("themeSet")
-            .map(|v| v.into_iter().map(rel).collect());
+        c.theme_set = r.strings("themeSet").map(|v| {
+            v.into_iter()
+                .filter_map(|p| r.inside("themeSet", p))
+                .map(rel)
+                .collect()
+        });
+        // A theme by name, or a CSS file beside the config (marp-cli tries the file first).
         c.theme = r.string("theme").map(|t| {
-            let p = dir.join(&t);
-            if p.is_file() {
-                p.display().to_string()
+            let file = dir.join(&t);
+            if file.is_file() {
+                ThemeChoice::File(file)
             } else {
-                t
+                ThemeChoice::Name(t)
             }
         });
         c.html = r.html("html");
-        c.allow_local_files = r.bool("allowLocalFiles");
+        // Accepted (deck always inlines local images inside the project); its type is checked.
+        r.bool("allowLocalFiles");
         // A stranger's config names where deck reads decks and writes pages: inside its own
         // folder only (the command line may name any folder).
-        c.input_dir = r.string("inputDir").and_then(|p| r.inside("inputDir", p)).map(rel);
+        c.input_dir = r
+            .string("inputDir")
+            .and_then(|p| r.inside("inputDir", p))
+            .map(rel);
         c.output = match map.get("output") {
             Some(Value::Bool(false)) => Some(None),
             _ => r.string("output").and_then(|o| {
                 if o == "-" {
                     Some(Some(o))
                 } else {
-                    r.inside("output", o).map(|o| Some(dir.join(o).display().to_string()))
+                    r.inside("output", o)
+                        .map(|o| Some(dir.join(o).display().to_string()))
                 }
             }),
         };
@@ -375,6 +365,7 @@ impl MarpConfig {
         c.server = r.bool("server");
         c.preview = r.bool("preview");
         r.number_or_bool("parallel");
+        // marp-cli's API-only setting: accepted, its type checked.
         r.string("baseUrl");
         if map.contains_key("engine") && !doc.unreadable.iter().any(|(k, _, _)| k == "engine") {
             r.engine();
@@ -469,7 +460,14 @@ impl Reader<'_> {
     /// error at `key`.
     fn inside(&mut self, key: &str, path: String) -> Option<String> {
         let p = Path::new(&path);
-        let mut depth = 0i32;
+        // A config under `.config/` belongs to the folder holding `.config`.
+        let under_dot_config = self
+            .doc
+            .path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == ".config");
+        let mut depth = i32::from(under_dot_config);
         let escapes = p.is_absolute()
             || p.components().any(|c| {
                 match c {
@@ -695,13 +693,12 @@ impl Reader<'_> {
         };
         match self.get("options.emoji") {
             Some(Value::Object(_)) => {
-                let flag = |r: &mut Self, k: &str| match r.get(&format!("options.emoji.{k}")) {
+                // `false` keeps `:smile:` as text; `true` or `"twemoji"` draw it.
+                o.emoji_shortcode = match self.get("options.emoji.shortcode") {
                     Some(Value::Bool(b)) => Some(*b),
                     Some(Value::String(_)) => Some(true),
                     _ => None,
                 };
-                o.emoji_shortcode = flag(self, "shortcode");
-                o.emoji_unicode = flag(self, "unicode");
             }
             Some(_) => self.wrong("options.emoji", "an object", "emoji: { shortcode: false }"),
             None => {}
@@ -711,7 +708,6 @@ impl Reader<'_> {
             _ => None,
         };
         o.lang = self.string("options.lang");
-        let _ = OPTIONS_WITHOUT_EFFECT;
         o
     }
 }
@@ -780,7 +776,7 @@ mod tests {
         let c = MarpConfig::from_doc(&doc("proj/.marprc.yml", text), &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(c.theme_set, Some(vec![PathBuf::from("proj/./themes")]));
-        assert_eq!(c.theme.as_deref(), Some("corp"));
+        assert_eq!(c.theme, Some(ThemeChoice::Name("corp".into())));
         assert_eq!(c.html, Some(HtmlSetting::All(true)));
         assert_eq!(c.input_dir, Some(PathBuf::from("proj/slides")));
         assert_eq!(c.output, Some(Some("proj/public".into())));
@@ -822,12 +818,24 @@ mod tests {
         assert_eq!((c.input_dir, c.output), (None, None));
         let all: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
         let text = all.join("\n");
-        assert!(text.contains("`inputDir: ../../home` is outside the project"), "{text}");
-        assert!(text.contains("`output: /tmp/x` is outside the project"), "{text}");
+        assert!(
+            text.contains("`inputDir: ../../home` is outside the project"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`output: /tmp/x` is outside the project"),
+            "{text}"
+        );
         assert!(text.contains("`browserPath` is not used"), "{text}");
         assert_eq!(diags.error_count(), 2);
         let mut diags = Diagnostics::default();
-        let c = MarpConfig::from_doc(&doc("p/.marprc.yml", "output: public/../site\ninputDir: ./slides\n"), &mut diags);
+        let c = MarpConfig::from_doc(
+            &doc(
+                "p/.marprc.yml",
+                "output: public/../site\ninputDir: ./slides\n",
+            ),
+            &mut diags,
+        );
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(c.output, Some(Some("p/public/../site".into())));
     }

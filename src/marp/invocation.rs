@@ -251,6 +251,13 @@ pub fn is_deck_project(paths: &[PathBuf]) -> bool {
     }
 }
 
+/// In server mode a folder given as the input is the input folder, as `marp -s DIR` serves
+/// every deck under it (a deck project folder stays a project): taken out of `paths`.
+pub fn served_folder(paths: &mut Vec<PathBuf>) -> Option<PathBuf> {
+    let folder = paths.len() == 1 && paths[0].is_dir() && !is_deck_project(paths);
+    folder.then(|| paths.pop()).flatten()
+}
+
 /// The marp-cli config to read: `-c FILE`, else the one marp-cli finds in the current folder
 /// (none for a deck project, whose settings are in deck.toml, or with `--no-config-file`).
 pub fn config_file(paths: &[PathBuf], args: &ProjectArgs) -> Option<PathBuf> {
@@ -263,7 +270,69 @@ pub fn config_file(paths: &[PathBuf], args: &ProjectArgs) -> Option<PathBuf> {
     if is_deck_project(paths) {
         return None;
     }
-    super::config::find(Path::new("")).map(|p| p.strip_prefix("").unwrap_or(&p).to_path_buf())
+    super::config::find(Path::new(""))
+}
+
+/// The project the command line builds: the marp-cli config's folder (for one under `.config/`,
+/// the folder holding that); without one, the nearest folder at most two levels above the
+/// decks that is a git repository or an npm package and that deck runs in or below; else the
+/// input folder (`None`: the decks' own folders, `Project` decides).
+fn project_root(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    input_dir: Option<&Path>,
+) -> Option<PathBuf> {
+    if let Some(config) = config {
+        let dir = config.parent().unwrap_or(Path::new(""));
+        let dir = match dir.file_name() {
+            Some(n) if n == ".config" => dir.parent().unwrap_or(Path::new("")),
+            _ => dir,
+        };
+        return Some(dir.to_path_buf());
+    }
+    let inputs: Vec<&Path> = paths
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(input_dir)
+        .collect();
+    let plain = |p: &&Path| {
+        p.is_relative() && !p.components().any(|c| c == std::path::Component::ParentDir)
+    };
+    if !inputs.is_empty() && inputs.iter().all(plain) {
+        // The decks' common folder, relative to the current one.
+        let folder = |p: &Path| {
+            if p.is_dir() {
+                p.to_path_buf()
+            } else {
+                p.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+        };
+        let mut common = folder(inputs[0]);
+        for p in &inputs[1..] {
+            let f = folder(p);
+            while !f.starts_with(&common) && common.pop() {}
+        }
+        let marked = |d: &Path| {
+            let d = if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            };
+            [".git", "package.json", "node_modules"]
+                .iter()
+                .any(|m| d.join(m).exists())
+        };
+        let mut candidate = common.clone();
+        for _ in 0..=2 {
+            if marked(&candidate) {
+                return Some(candidate);
+            }
+            if !candidate.pop() {
+                break;
+            }
+        }
+    }
+    input_dir.map(Path::to_path_buf)
 }
 
 /// Resolve `deck build`'s (or `serve`'s, `export`'s: `convert` is `None` there) command line with
@@ -288,7 +357,26 @@ pub fn resolve(
             theme_set.push(p.clone());
         }
     }
-    let config_path = config_file(&paths, args);
+    let mut config_path = config_file(&paths, args);
+    // A config found here (not named with -c) that links out of this folder is not the
+    // project's.
+    if args.config_file.is_none()
+        && let Some(found) = &config_path
+        && let (Ok(real), Ok(here)) = (found.canonicalize(), Path::new(".").canonicalize())
+        && !real.starts_with(&here)
+    {
+        diags.push(
+            Diagnostic::warning(
+                found,
+                format!(
+                    "not read: it leads outside this folder ({})",
+                    real.display()
+                ),
+            )
+            .help("name a config you trust with -c FILE"),
+        );
+        config_path = None;
+    }
     let config = config_path
         .as_deref()
         .and_then(|p| MarpConfig::load(p, diags))
@@ -320,13 +408,7 @@ pub fn resolve(
             None
         }
         Some(t) => Some(ThemeChoice::Name(t.clone())),
-        None => c.theme.as_ref().map(|t| {
-            if Path::new(t).is_file() {
-                ThemeChoice::File(PathBuf::from(t))
-            } else {
-                ThemeChoice::Name(t.clone())
-            }
-        }),
+        None => c.theme.clone(),
     };
     settings.html = if args.html {
         Some(HtmlPolicy::All)
@@ -412,6 +494,7 @@ pub fn resolve(
 
     // What is written, where.
     let conv = convert.cloned().unwrap_or_default();
+    let output_from_args = output.is_some();
     let output = output.map(str::to_string).or_else(|| match &c.output {
         Some(Some(o)) => Some(o.clone()),
         _ => None,
@@ -504,15 +587,9 @@ pub fn resolve(
     } else {
         Mode::Once
     };
-    // In server mode a folder given as the input is the input folder (marp -s DIR).
     let mut input_dir = input_dir;
-    if matches!(mode, Mode::Serve { .. })
-        && input_dir.is_none()
-        && paths.len() == 1
-        && paths[0].is_dir()
-        && !is_deck_project(&paths)
-    {
-        input_dir = paths.pop();
+    if matches!(mode, Mode::Serve { .. }) && input_dir.is_none() {
+        input_dir = served_folder(&mut paths);
     }
     let scale = conv.image_scale.or(c.image_scale);
     if let Some(s) = scale
@@ -535,48 +612,51 @@ pub fn resolve(
         .or(c.jpeg_quality)
         .unwrap_or(85.0)
         .clamp(0.0, 100.0) as u8;
-    // The project's root: the config's folder, else the input folder.
-    let config_dir = config_path
-        .as_ref()
-        .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default());
-    // Paths typed on the command line are the user's choice: readable even outside the project.
-    let folder_of = |p: &Path| -> PathBuf {
-        let dir = if p.is_dir() {
-            p
-        } else {
-            p.parent().unwrap_or(Path::new(""))
-        };
-        if dir.as_os_str().is_empty() {
+    // Paths typed on the command line are the user's choice, readable even outside the
+    // project: a theme-set folder, the input folder, a theme-set or `--theme` file itself.
+    let allowed = |p: &Path| -> PathBuf {
+        if p.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
-            dir.to_path_buf()
+            p.to_path_buf()
         }
     };
     let mut allow_outside: Vec<PathBuf> = theme_set
         .iter()
         .chain(args.input_dir.iter())
-        .map(|p| folder_of(p))
+        .map(|p| allowed(p))
         .collect();
     if let Some(ThemeChoice::File(f)) = &settings.theme
         && args.theme.is_some()
     {
-        allow_outside.push(folder_of(f));
+        allow_outside.push(f.clone());
     }
-    // Without a config, a project is the folder deck runs in when it is one (a git repository
-    // or an npm package, as Marp projects are) and holds the decks: images beside the decks'
-    // folder are then the project's.
-    let here = Path::new(".");
-    let marked = [".git", "package.json", "node_modules"]
-        .iter()
-        .any(|m| here.join(m).exists());
-    let inputs: Vec<&PathBuf> = paths.iter().chain(input_dir.iter()).collect();
-    let inside = !inputs.is_empty()
-        && inputs.iter().all(|p| {
-            p.is_relative() && !p.components().any(|c| c == std::path::Component::ParentDir)
-        });
-    let root = config_dir
-        .or_else(|| (marked && inside).then(PathBuf::new))
-        .or_else(|| input_dir.clone());
+    let root = project_root(config_path.as_deref(), &paths, input_dir.as_deref());
+    // What the config names (not the command line) must be inside the project, symlinks
+    // resolved: it is a stranger's file when the deck is.
+    if let Some(root) = &root {
+        let sandbox = crate::confine::Sandbox::new(root, &[]);
+        let escapes = |p: &Path| !sandbox.may_hold(p);
+        if args.input_dir.is_none()
+            && let Some(dir) = &c.input_dir
+            && escapes(dir)
+        {
+            diags.push(
+                Diagnostic::error(&c.path, format!("the config's `inputDir` ({}) leads outside the project", dir.display()))
+                    .help("a symbolic link leaves the project: give a folder outside it on the command line instead (-I DIR)"),
+            );
+        }
+        if !output_from_args
+            && let Some(Some(o)) = &c.output
+            && o != "-"
+            && escapes(Path::new(o))
+        {
+            diags.push(
+                Diagnostic::error(&c.path, format!("the config's `output` ({o}) leads outside the project"))
+                    .help("a symbolic link leaves the project: give a place outside it on the command line instead (-o PATH)"),
+            );
+        }
+    }
     let build = BuildOptions {
         paths,
         input_dir,
@@ -767,6 +847,16 @@ mod tests {
                 })
             }
         );
+        // The browser's timeout, in seconds as given.
+        let inv = resolve_with(
+            None,
+            ConvertArgs {
+                pdf: true,
+                browser_timeout: Some(60.0),
+                ..none()
+            },
+        );
+        assert_eq!(inv.browser_timeout, Some(60.0));
         // PPTX pictures are taken at 2x unless told.
         assert_eq!(
             resolve_with(

@@ -41,6 +41,18 @@ pub fn markdown_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     found
 }
 
+/// The files a glob pattern matches, as marp-cli's glob does: sorted, none under
+/// `node_modules`; `Err` for a pattern that is not one.
+pub fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, String> {
+    let paths = glob::glob(pattern).map_err(|e| e.msg.to_string())?;
+    let mut found: Vec<std::path::PathBuf> = paths
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file() && !p.components().any(|c| c.as_os_str() == "node_modules"))
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
 /// Every `*.css` file under `dir` (theme-set folders), in marp-cli's order: a folder's own files
 /// before those of its subfolders (so a deeper theme of the same name wins, as in Marp).
 pub fn css_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

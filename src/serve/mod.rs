@@ -26,6 +26,7 @@ use notify::RecursiveMode;
 
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, BuildOptions, Session};
+use crate::project::tidy;
 use crate::render::IndexEntry;
 use crate::results::FigureRecord;
 use events::{Event, Hub};
@@ -793,7 +794,11 @@ impl Builder {
         };
         let project = &session.project;
         let root = project.root.clone();
-        let theme_paths: Vec<PathBuf> = project.theme_paths().iter().map(|p| tidy(p)).collect();
+        let theme_paths: Vec<PathBuf> = project
+            .theme_folders()
+            .iter()
+            .map(|(p, _)| tidy(p))
+            .collect();
         let marp_config = project.settings.config_file.as_deref().map(tidy);
         let templates = tidy(&project.templates_dir());
         let out_dir = tidy(&session.out_dir);
@@ -880,13 +885,13 @@ impl Builder {
             return dirs.into_iter().collect();
         };
         let project = &session.project;
-        for theme in project.theme_paths() {
-            let dir = if theme.is_file() {
-                theme.parent().map(Path::to_path_buf).unwrap_or_default()
+        for (dir, deep) in project.theme_folders() {
+            let mode = if deep {
+                RecursiveMode::Recursive
             } else {
-                theme
+                RecursiveMode::NonRecursive
             };
-            add(&dir, RecursiveMode::Recursive);
+            add(&dir, mode);
         }
         if let Some(dir) = &project.input_dir {
             add(dir, RecursiveMode::Recursive);
@@ -935,63 +940,65 @@ impl Builder {
     }
 }
 
-/// The folders `deck build -w` watches: what the project's decks, themes and config live in.
-pub fn watch_folders(opts: &BuildOptions) -> Vec<(PathBuf, RecursiveMode)> {
+/// The folders `deck build -w` watches, as marp-cli's `-w` watches: the decks (their folders,
+/// or the input folder), the themes and the config file, and the folders of what the last build
+/// read (`read`: images, data).
+pub fn watch_folders(opts: &BuildOptions, read: &[PathBuf]) -> Vec<(PathBuf, RecursiveMode)> {
     let mut diags = Diagnostics::default();
     let Some(project) = crate::project::Project::open(opts, &mut diags) else {
         return vec![(PathBuf::from("."), RecursiveMode::NonRecursive)];
     };
     let mut dirs: BTreeMap<PathBuf, RecursiveMode> = BTreeMap::new();
-    let mut add = |p: &Path, mode| {
+    let mut add = |p: &Path, mode: RecursiveMode| {
         let p = if p.as_os_str().is_empty() {
             Path::new(".")
         } else {
             p
         };
-        let dir = if p.is_file() {
-            p.parent().unwrap_or(Path::new("."))
-        } else {
-            p
-        };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        if let Ok(dir) = dir.canonicalize() {
-            dirs.entry(dir).or_insert(mode);
+        if let Ok(dir) = p.canonicalize()
+            && dir.is_dir()
+        {
+            let e = dirs.entry(dir).or_insert(mode);
+            if mode == RecursiveMode::Recursive {
+                *e = mode;
+            }
         }
     };
-    add(&project.root, RecursiveMode::Recursive);
-    for p in project.theme_paths().iter().chain(&project.decks) {
-        add(p, RecursiveMode::Recursive);
+    if let Some(dir) = &project.input_dir {
+        add(dir, RecursiveMode::Recursive);
     }
-    if let Some(c) = &project.settings.config_file {
-        add(c, RecursiveMode::NonRecursive);
+    for d in project.decks.iter().chain(read) {
+        add(
+            d.parent().unwrap_or(Path::new("")),
+            RecursiveMode::NonRecursive,
+        );
+    }
+    for (dir, deep) in project.theme_folders() {
+        let mode = if deep {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        add(&dir, mode);
+    }
+    for config in project
+        .config_path
+        .iter()
+        .chain(&project.settings.config_file)
+    {
+        add(
+            config.parent().unwrap_or(Path::new("")),
+            RecursiveMode::NonRecursive,
+        );
     }
     // A recursive watch covers the folders under it.
-    let all: Vec<PathBuf> = dirs.keys().cloned().collect();
-    dirs.retain(|d, _| !all.iter().any(|o| o != d && d.starts_with(o)));
+    let deep: Vec<PathBuf> = dirs
+        .iter()
+        .filter(|(_, m)| **m == RecursiveMode::Recursive)
+        .map(|(d, _)| d.clone())
+        .collect();
+    dirs.retain(|d, _| !deep.iter().any(|o| o != d && d.starts_with(o)));
     dirs.into_iter().collect()
-}
-
-/// A path without `.` components and with `dir/..` resolved, as written (`./deck.toml` is
-/// `deck.toml`, `slides/../img/a.png` is `img/a.png`): event paths and what the decks read compare.
-fn tidy(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// What a batch of changed paths touches.

@@ -37,9 +37,7 @@ pub fn uses_templates(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
 
-/// deck's own template functions and filters: a tag naming one of them is deck's template.
-const DECK_FUNCTIONS: &[&str] = &["sql", "rows", "json", "sha256", "compare"];
-const DECK_FILTERS: &[&str] = &["num", "thousands", "percent", "bytes", "duration", "sig"];
+use functions::{FILTERS as DECK_FILTERS, FUNCTIONS as DECK_FUNCTIONS};
 
 /// Whether a deck uses deck's data features: a tag that calls `sql()`, `rows()`, `json()`,
 /// `sha256()` or `compare()` or applies one of deck's number filters, or a ```` ```chart ```` or

@@ -402,3 +402,28 @@ fn compare_needs_runs_on_both_sides() {
         "{found:?}"
     );
 }
+
+#[test]
+fn every_deck_feature_is_registered() {
+    let (_d, e) = engine();
+    let mut env = Environment::new();
+    let calls: functions::Shared = Arc::default();
+    functions::register(&mut env, &e, &calls);
+    for f in functions::FUNCTIONS {
+        let out = env
+            .render_str(&format!("{{{{ {f} is defined }}}}"), ())
+            .unwrap();
+        assert_eq!(out, "True", "{f}");
+    }
+    for f in functions::FILTERS {
+        let r = env.render_str(&format!("{{{{ 1 | {f} }}}}"), ());
+        assert!(r.is_ok(), "{f}: {r:?}");
+    }
+    // And a tag using one is deck's template; one using none is not.
+    assert!(uses_deck_features("x {{ 0.5 | percent }}"));
+    assert!(uses_deck_features("x {{ rows ( \"q\" ) }}"));
+    assert!(!uses_deck_features(
+        "Page {{ paginate }} {% if x %}{{ num }}{% endif %} sql() is a word"
+    ));
+    assert!(uses_deck_features("{{ x }}\n\n```chart\ntype: bar\n```\n"));
+}
