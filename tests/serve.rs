@@ -992,3 +992,56 @@ fn watch_mode_builds_again_on_every_change_and_only_then() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}: {}", log.lock().unwrap());
 }
+
+/// `-w` in a deck.toml project: writing dist/ (pages, index, provenance, data copies) is no
+/// reason to build again.
+#[test]
+fn watch_mode_in_a_project_does_not_chase_its_own_output() {
+    let p = project();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deck"))
+        .args(["build", "-w"])
+        .current_dir(p.path(""))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    let builds = || log.lock().unwrap().matches("built: ").count();
+    let t0 = Instant::now();
+    while builds() < 1 && t0.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(builds(), 1, "{}", log.lock().unwrap());
+    assert!(p.path("dist/index.html").is_file() && p.path("dist/provenance.json").is_file());
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(
+        builds(),
+        1,
+        "no build on its own output: {}",
+        log.lock().unwrap()
+    );
+    std::fs::write(
+        p.path("slides/talk.md"),
+        SLIDES.replace("The third slide.", "Edited."),
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    while builds() < 2 && t0.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(builds(), 2, "{}", log.lock().unwrap());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(builds(), 2, "{}", log.lock().unwrap());
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+}
