@@ -13,6 +13,7 @@ pub mod spec;
 pub mod sql;
 pub mod stats;
 pub mod table;
+pub mod units;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
