@@ -1125,38 +1125,35 @@ impl<'s> Body<'s> {
                 if matches!(figure_kind, "chart" | "table")
                     && let Some(figures) = ctx.opts.figures.as_deref_mut()
                 {
+                    // A problem's place: its span in the block's spec, else the block's fence.
+                    let place = |span: &Option<Range<usize>>| match span {
+                        Some(span) => {
+                            let to_source = |o: usize| {
+                                let k = pieces.partition_point(|p| p.0 <= o).saturating_sub(1);
+                                pieces.get(k).map_or(range.start, |&(c, s)| s + (o - c))
+                            };
+                            let a = to_source(span.start);
+                            a..to_source(span.end).max(a)
+                        }
+                        None => {
+                            let fence = ctx.source[range.clone()].lines().next().unwrap_or("");
+                            range.start..range.start + fence.trim_end().len()
+                        }
+                    };
                     match figures.figure(figure_kind, &code) {
                         Ok(html) => {
                             self.push_html(html);
-                            let fence = ctx.source[range.clone()].lines().next().unwrap_or("");
-                            let at = range.start..range.start + fence.trim_end().len();
                             for w in figures.take_warnings() {
                                 let d = Diagnostic::warning(
                                     ctx.path,
                                     format!("{figure_kind}: {}", w.message),
                                 )
                                 .help(w.help);
-                                ctx.report(d, at.clone());
+                                ctx.report(d, place(&w.span));
                             }
                         }
                         Err(e) => {
-                            let at = match &e.span {
-                                Some(span) => {
-                                    let to_source = |o: usize| {
-                                        let k =
-                                            pieces.partition_point(|p| p.0 <= o).saturating_sub(1);
-                                        pieces.get(k).map_or(range.start, |&(c, s)| s + (o - c))
-                                    };
-                                    let a = to_source(span.start);
-                                    a..to_source(span.end).max(a)
-                                }
-                                // The block itself: its opening fence.
-                                None => {
-                                    let fence =
-                                        ctx.source[range.clone()].lines().next().unwrap_or("");
-                                    range.start..range.start + fence.trim_end().len()
-                                }
-                            };
+                            let at = place(&e.span);
                             let d = Diagnostic::error(
                                 ctx.path,
                                 format!("{figure_kind}: {}", e.message),

@@ -435,6 +435,74 @@ impl Engine {
         matched
     }
 
+    /// What each column of a query's result is counted in: a unit its name states, else the
+    /// unit of the dataset column it comes from (declared in deck.toml, set by an importer, or
+    /// stated by that column's name), followed through the query's SQL.
+    pub fn units_of(&self, sql: &str, df: &DataFrame) -> super::units::Units {
+        let table_units = |table: &str| self.table_units(table);
+        super::sql::result_units(sql, &table_units, df)
+    }
+
+    /// The units of a table's columns (a declared dataset or its `_runs` table): declared in
+    /// deck.toml, else set by its importer, else stated by the column's name.
+    pub fn table_units(&self, table: &str) -> super::units::Units {
+        let mut units = super::units::Units::new();
+        if let Some((df, _)) = self.tables.get(table) {
+            for name in df.get_column_names() {
+                if let Some(u) = super::units::Unit::from_name(name) {
+                    units.insert(name.to_string(), u);
+                }
+            }
+        }
+        units
+    }
+
+    /// Why a query finds nothing, when its filter is the reason: (`its filter ... matches no
+    /// row`, a help naming the values the column holds and the closest one). `None` when no
+    /// equality in its WHERE names a value the column lacks.
+    pub fn explain_no_match(&mut self, sql: &str) -> Option<(String, String)> {
+        let filters = super::sql::equality_filters(sql);
+        let tables: Vec<String> = super::sql::relations(sql)?.tables.into_iter().collect();
+        let _ = self.register_used(sql);
+        for (column, wanted) in filters {
+            for table in &tables {
+                let has = self
+                    .tables
+                    .get(table)
+                    .is_some_and(|(df, _)| df.column(&column).is_ok());
+                if !has {
+                    continue;
+                }
+                let q = format!(
+                    "SELECT DISTINCT CAST(\"{}\" AS VARCHAR) AS v FROM \"{}\" ORDER BY v LIMIT 50",
+                    column.replace('"', "\"\""),
+                    table.replace('"', "\"\"")
+                );
+                let Ok(df) = self.ctx.execute(&q).and_then(LazyFrame::collect) else {
+                    continue;
+                };
+                let Ok(values) = df.column("v").and_then(|c| c.str().cloned()) else {
+                    continue;
+                };
+                let values: Vec<String> = values.iter().flatten().map(str::to_string).collect();
+                if values.iter().any(|v| *v == wanted) {
+                    continue;
+                }
+                let mut help = format!("`{column}` holds {}", values.join(", "));
+                if let Some(s) =
+                    crate::template::closest(&wanted, values.iter().map(String::as_str))
+                {
+                    help = format!("did you mean `{s}`? {help}");
+                }
+                return Some((
+                    format!("its filter `{column} = '{wanted}'` matches no row of `{table}`"),
+                    help,
+                ));
+            }
+        }
+        None
+    }
+
     /// Run a query; an empty result is an error (a figure of nothing is a mistake).
     pub fn query(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
         // A panic inside polars must not take the build down: it becomes this query's error.

@@ -281,12 +281,14 @@ impl Results {
         spec_text: &str,
         sql: &str,
     ) -> Result<String, FigureError> {
-        let df = {
+        let (df, units) = {
             let mut engine = self
                 .engine
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            engine.query(sql).map_err(|e| query_error(&e))?
+            let df = engine.query(sql).map_err(|e| query_error(&e))?;
+            let units = engine.units_of(sql, &df);
+            (df, units)
         };
         match kind {
             "table" => {
@@ -295,12 +297,15 @@ impl Results {
                     decimals: spec.f64("decimals")?.map_or(2, |d| d.max(0.0) as usize),
                     highlight: spec.map("highlight")?,
                     format: spec.map("format")?,
+                    units,
                 };
+                let warnings = table::check_units(&opts)?;
+                self.warnings.extend(warnings);
                 table::render(&df, &opts)
             }
             _ => {
                 let spec = spec::Spec::parse(spec_text, chart::KEYS)?;
-                chart::render(&df, &spec, &self.colors)
+                chart::render(&df, &spec, &self.colors, &units)
             }
         }
     }
@@ -330,6 +335,7 @@ impl FigureRenderer for Results {
         };
         let skey = spec_key(kind, spec_text, &self.colors);
         let hashes_known = pending.iter().all(|p| p.sha256.is_some());
+        let warned_before = self.warnings.len();
         // A figure that may be in the cache waits for its inputs' hashes and looks; one never
         // cached (new spec) is computed while its new or changed files are hashed.
         let (inputs, key, body, hit) =
@@ -341,7 +347,12 @@ impl FigureRenderer for Results {
                     .as_ref()
                     .and_then(|d| std::fs::read_to_string(d.join(cache_file(&skey, &key))).ok());
                 match cached {
-                    Some(html) => (inputs, key, html, true),
+                    Some(text) => {
+                        // The warnings the figure had when it was computed come with it.
+                        let (warnings, html) = cached_warnings(&text);
+                        self.warnings.extend(warnings);
+                        (inputs, key, html.to_string(), true)
+                    }
                     None => {
                         let html = self.compute(kind, spec_text, &sql).map_err(with_sql_line)?;
                         (inputs, key, html, false)
@@ -354,8 +365,9 @@ impl FigureRenderer for Results {
                 (inputs, key, computed?, false)
             };
         if let (Some(dir), false) = (&self.cache_dir, hit) {
+            let text = with_warnings(&self.warnings[warned_before..], &body);
             let _ =
-                crate::output::write_atomic(&dir.join(cache_file(&skey, &key)), body.as_bytes());
+                crate::output::write_atomic(&dir.join(cache_file(&skey, &key)), text.as_bytes());
             self.cached_specs.insert(skey[..SPEC_PREFIX].to_string());
         }
         let sources: Vec<String> = inputs
@@ -406,6 +418,41 @@ impl FigureRenderer for Results {
         });
         Ok(html)
     }
+}
+
+/// The first line of a cached figure that had warnings when it was computed (they are shown
+/// again when it comes from the cache).
+const WARNINGS_LINE: &str = "deck-warnings ";
+
+/// A figure's body for the cache, its warnings on a first line.
+fn with_warnings(warnings: &[FigureError], body: &str) -> String {
+    if warnings.is_empty() {
+        return body.to_string();
+    }
+    let list: Vec<serde_json::Value> = warnings
+        .iter()
+        .map(|w| serde_json::json!([w.message, w.help, w.span.as_ref().map(|s| [s.start, s.end])]))
+        .collect();
+    format!("{WARNINGS_LINE}{}\n{body}", serde_json::Value::Array(list))
+}
+
+/// A cached figure's warnings and body.
+fn cached_warnings(text: &str) -> (Vec<FigureError>, &str) {
+    let Some(rest) = text.strip_prefix(WARNINGS_LINE) else {
+        return (Vec::new(), text);
+    };
+    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    let list: Vec<(String, String, Option<[usize; 2]>)> =
+        serde_json::from_str(line).unwrap_or_default();
+    let warnings = list
+        .into_iter()
+        .map(|(message, help, span)| FigureError {
+            message,
+            help,
+            span: span.map(|[a, b]| a..b),
+        })
+        .collect();
+    (warnings, body)
 }
 
 pub fn query_error(e: &QueryError) -> FigureError {

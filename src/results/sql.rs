@@ -103,6 +103,263 @@ impl Visitor for Collect {
     }
 }
 
+/// The `column = 'text'` (and `column IN ('a', 'b')`) comparisons of a query's WHERE and HAVING
+/// clauses, anywhere in it: (column, value).
+pub fn equality_filters(sql: &str) -> Vec<(String, String)> {
+    use sqlparser::ast::{BinaryOperator, Value};
+    let Some(statements) = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .ok()
+        .and_then(|mut p| p.parse_statements().ok())
+    else {
+        return Vec::new();
+    };
+    struct Find(Vec<(String, String)>);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            let name = |e: &Expr| match e {
+                Expr::Identifier(id) => Some(id.value.clone()),
+                Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.clone()),
+                _ => None,
+            };
+            let text = |e: &Expr| match e {
+                Expr::Value(v) => match &v.value {
+                    Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match e {
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::Eq,
+                    right,
+                } => {
+                    if let (Some(c), Some(t)) = (name(left), text(right)) {
+                        self.0.push((c, t));
+                    } else if let (Some(t), Some(c)) = (text(left), name(right)) {
+                        self.0.push((c, t));
+                    }
+                }
+                Expr::InList {
+                    expr,
+                    list,
+                    negated: false,
+                } => {
+                    if let Some(c) = name(expr) {
+                        self.0
+                            .extend(list.iter().filter_map(text).map(|t| (c.clone(), t)));
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut f = Find(Vec::new());
+    let _ = statements.visit(&mut f);
+    f.0
+}
+
+/// What each column of a query's result is counted in: the unit its own name states
+/// (`AS "mean (ms)"`), else the unit of the column it is computed from, followed through the
+/// query: a column read as it is, or through an aggregate or function that keeps its unit
+/// (`median`, `avg`, `min`, `max`, `sum`, `stddev`, `round`, `abs`...), from a dataset
+/// (`table_units`), a subquery or a common table expression. Arithmetic that scales a value
+/// (`wall_s * 1000`) loses its unit unless the name gives one.
+pub fn result_units(
+    sql: &str,
+    table_units: &dyn Fn(&str) -> super::units::Units,
+    df: &polars::prelude::DataFrame,
+) -> super::units::Units {
+    use super::units::Unit;
+    let mut out = super::units::Units::new();
+    for name in df.get_column_names() {
+        if let Some(u) = Unit::from_name(name) {
+            out.insert(name.to_string(), u);
+        }
+    }
+    let parsed = Parser::new(&GenericDialect)
+        .with_options(ParserOptions {
+            trailing_commas: true,
+            ..Default::default()
+        })
+        .try_with_sql(sql)
+        .ok()
+        .and_then(|mut p| p.parse_statements().ok());
+    if let Some(sqlparser::ast::Statement::Query(q)) = parsed.as_ref().and_then(|s| s.first()) {
+        let mut ctes = std::collections::BTreeMap::new();
+        for (name, unit) in query_units(q, table_units, &mut ctes) {
+            out.entry(name).or_insert(unit);
+        }
+    }
+    out
+}
+
+type UnitScope = super::units::Units;
+
+fn query_units(
+    q: &sqlparser::ast::Query,
+    table_units: &dyn Fn(&str) -> UnitScope,
+    ctes: &mut std::collections::BTreeMap<String, UnitScope>,
+) -> UnitScope {
+    if let Some(with) = &q.with {
+        for cte in &with.cte_tables {
+            let units = query_units(&cte.query, table_units, ctes);
+            ctes.insert(cte.alias.name.value.clone(), units);
+        }
+    }
+    set_units(&q.body, table_units, ctes)
+}
+
+fn set_units(
+    body: &sqlparser::ast::SetExpr,
+    table_units: &dyn Fn(&str) -> UnitScope,
+    ctes: &mut std::collections::BTreeMap<String, UnitScope>,
+) -> UnitScope {
+    use sqlparser::ast::{SelectItem, SetExpr};
+    match body {
+        SetExpr::Select(select) => {
+            // The columns in scope: every relation of FROM and JOIN.
+            let mut scope = UnitScope::new();
+            let mut factor = |f: &TableFactor, scope: &mut UnitScope| {
+                let units = match f {
+                    TableFactor::Table { name, .. } => {
+                        let n = last_part(name);
+                        // A dataset is looked up first, as polars does.
+                        let t = table_units(&n);
+                        if t.is_empty() {
+                            ctes.get(&n).cloned().unwrap_or_default()
+                        } else {
+                            t
+                        }
+                    }
+                    TableFactor::Derived { subquery, .. } => {
+                        query_units(subquery, table_units, ctes)
+                    }
+                    _ => UnitScope::new(),
+                };
+                for (k, v) in units {
+                    scope.entry(k).or_insert(v);
+                }
+            };
+            for t in &select.from {
+                factor(&t.relation, &mut scope);
+                for j in &t.joins {
+                    factor(&j.relation, &mut scope);
+                }
+            }
+            let mut out = UnitScope::new();
+            for item in &select.projection {
+                match item {
+                    SelectItem::UnnamedExpr(e) => {
+                        if let (Some(name), Some(u)) = (output_name(e), expr_unit(e, &scope)) {
+                            out.insert(name, u);
+                        }
+                    }
+                    SelectItem::ExprWithAlias { expr, alias } => {
+                        if let Some(u) = expr_unit(expr, &scope) {
+                            out.insert(alias.value.clone(), u);
+                        }
+                    }
+                    SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                        out.extend(scope.iter().map(|(k, v)| (k.clone(), *v)));
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+        SetExpr::Query(q) => query_units(q, table_units, ctes),
+        SetExpr::SetOperation { left, .. } => set_units(left, table_units, ctes),
+        _ => UnitScope::new(),
+    }
+}
+
+/// The name polars gives an unnamed result column: a column's own name, also through an
+/// aggregate of one column (`median(wall_s)` is `wall_s`).
+fn output_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(id) => Some(id.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()),
+        Expr::Nested(inner) => output_name(inner),
+        Expr::Function(f) => first_arg(f).and_then(output_name),
+        Expr::Cast { expr, .. } => output_name(expr),
+        _ => None,
+    }
+}
+
+fn first_arg(f: &sqlparser::ast::Function) -> Option<&Expr> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+    match &f.args {
+        FunctionArguments::List(list) => list.args.iter().find_map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// Aggregates and functions whose result is in their first argument's unit.
+const KEEPS_UNIT: &[&str] = &[
+    "min",
+    "max",
+    "avg",
+    "mean",
+    "median",
+    "sum",
+    "first",
+    "last",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "std",
+    "abs",
+    "round",
+    "ceil",
+    "floor",
+    "quantile_cont",
+    "quantile_disc",
+    "percentile_cont",
+    "percentile_disc",
+    "any_value",
+    "coalesce",
+    "greatest",
+    "least",
+];
+
+fn expr_unit(e: &Expr, scope: &UnitScope) -> Option<super::units::Unit> {
+    use sqlparser::ast::BinaryOperator;
+    let lookup = |name: &str| {
+        scope.get(name).copied().or_else(|| {
+            scope
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v)
+        })
+    };
+    match e {
+        Expr::Identifier(id) => lookup(&id.value),
+        Expr::CompoundIdentifier(parts) => parts.last().and_then(|p| lookup(&p.value)),
+        Expr::Nested(inner) => expr_unit(inner, scope),
+        Expr::Cast { expr, .. } => expr_unit(expr, scope),
+        Expr::Function(f) if KEEPS_UNIT.contains(&last_part(&f.name).to_lowercase().as_str()) => {
+            first_arg(f).and_then(|a| expr_unit(a, scope))
+        }
+        Expr::BinaryOp { left, op, right }
+            if matches!(op, BinaryOperator::Plus | BinaryOperator::Minus) =>
+        {
+            let (l, r) = (expr_unit(left, scope), expr_unit(right, scope));
+            match (l, r) {
+                (Some(a), Some(b)) if a == b => Some(a),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// SQL functions deck adds to polars': `welch_ci(sd_a, n_a, sd_b, n_b [, level])`, half the
 /// width of the confidence interval (95% by default) of the difference of two groups' means,
 /// from their standard deviations and sizes, with Student's t at Welch's degrees of freedom (the

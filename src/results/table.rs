@@ -27,6 +27,8 @@ pub struct TableOptions {
     /// Column -> `percent`, `bytes`, `duration`, `thousands`, `integer`, or a number of decimal
     /// places that every value of the column gets (`3`: 1 is written 1.000).
     pub format: Choices,
+    /// What the result's columns are counted in: `duration` and `bytes` convert from it.
+    pub units: super::units::Units,
 }
 
 pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError> {
@@ -129,6 +131,7 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
                     v,
                     opts.format.get(&names[i]).map(|f| f.value.as_str()),
                     opts.decimals,
+                    opts.units.get(&names[i]),
                 ),
                 _ => cell_text(col, row),
             };
@@ -157,11 +160,56 @@ pub fn render(df: &DataFrame, opts: &TableOptions) -> Result<String, FigureError
     Ok(html)
 }
 
-fn format_cell(v: f64, how: Option<&str>, decimals: usize) -> String {
+/// The problems of `format:` with units: a `duration` or `bytes` of a column whose unit is not
+/// known (read as seconds or bytes: a warning saying how to declare it), or of a column that
+/// measures the other thing (an error). Returns the warnings.
+pub fn check_units(opts: &TableOptions) -> Result<Vec<FigureError>, FigureError> {
+    use super::units::Dimension;
+    let mut warnings = Vec::new();
+    for (col, entry) in &opts.format {
+        let want = match entry.value.as_str() {
+            "duration" => Dimension::Time,
+            "bytes" => Dimension::Bytes,
+            _ => continue,
+        };
+        let (what, base) = match want {
+            Dimension::Time => ("time", "seconds"),
+            Dimension::Bytes => ("size", "bytes"),
+        };
+        match opts.units.get(col) {
+            Some(u) if u.dimension == want => {}
+            Some(u) => {
+                return Err(FigureError {
+                    message: format!("`{}` of `{col}`: the column is in {}, not a {what}", entry.value, u.symbol),
+                    help: format!("use a format that fits {}, or another column", u.symbol),
+                    span: Some(entry.value_at.clone()),
+                });
+            }
+            None => warnings.push(FigureError {
+                message: format!("`{}` of `{col}`: deck does not know the column's unit and reads it as {base}", entry.value),
+                help: format!(
+                    "say the unit: name the column with it in the query (`AS \"{col} (ms)\"`, `{col}_ms`), or declare the dataset's column in deck.toml: units = {{ {col} = \"{}\" }}",
+                    if want == Dimension::Time { "ms" } else { "KiB" }
+                ),
+                span: Some(entry.value_at.clone()),
+            }),
+        }
+    }
+    Ok(warnings)
+}
+
+fn format_cell(
+    v: f64,
+    how: Option<&str>,
+    decimals: usize,
+    unit: Option<&super::units::Unit>,
+) -> String {
+    // `duration` and `bytes` count in seconds and bytes: a column in ms or KiB is converted.
+    let base = unit.map_or(v, |u| u.to_base(v));
     match how {
         Some("percent") => format::percent(v, decimals.min(1)),
-        Some("bytes") => format::bytes(v, 1),
-        Some("duration") => format::duration(v),
+        Some("bytes") => format::bytes(base, 1),
+        Some("duration") => format::duration(base),
         Some("integer") => format::thousands(v, 0, ","),
         // A number of decimal places (checked in `render`), or `thousands`/no format.
         Some(how) => match how.parse::<usize>() {

@@ -47,16 +47,28 @@ pub const BYTES: Unit = bytes("B", 1.0);
 /// Every unit deck knows, with the names it is written with (compared without case, but the
 /// decimal/binary byte prefixes and `m`/`M` are kept apart by the symbols themselves).
 const KNOWN: &[(Unit, &[&str])] = &[
-    (time("ns", 1e-9), &["ns", "nanosecond", "nanoseconds", "nsec"]),
-    (time("µs", 1e-6), &["us", "µs", "μs", "microsecond", "microseconds", "usec"]),
-    (time("ms", 1e-3), &["ms", "millisecond", "milliseconds", "msec"]),
+    (
+        time("ns", 1e-9),
+        &["ns", "nanosecond", "nanoseconds", "nsec"],
+    ),
+    (
+        time("µs", 1e-6),
+        &["us", "µs", "μs", "microsecond", "microseconds", "usec"],
+    ),
+    (
+        time("ms", 1e-3),
+        &["ms", "millisecond", "milliseconds", "msec"],
+    ),
     (SECONDS, &["s", "sec", "secs", "second", "seconds"]),
     (time("min", 60.0), &["min", "mins", "minute", "minutes"]),
     (time("h", 3600.0), &["h", "hr", "hour", "hours"]),
     (BYTES, &["b", "byte", "bytes"]),
     (bytes("KiB", 1024.0), &["kib", "kibibytes"]),
     (bytes("MiB", 1024.0 * 1024.0), &["mib", "mebibytes"]),
-    (bytes("GiB", 1024.0 * 1024.0 * 1024.0), &["gib", "gibibytes"]),
+    (
+        bytes("GiB", 1024.0 * 1024.0 * 1024.0),
+        &["gib", "gibibytes"],
+    ),
     (bytes("TiB", 1024.0 * 1024.0 * 1024.0 * 1024.0), &["tib"]),
     (bytes("kB", 1e3), &["kb", "kilobytes"]),
     (bytes("MB", 1e6), &["mb", "megabytes"]),
@@ -153,8 +165,18 @@ mod tests {
         assert_eq!(sym("heap-MB"), Some("MB"));
         assert_eq!(sym("time_us"), Some("µs"));
         for none in [
-            "runs", "status", "ops_per_s", "req/s", "variant", "_s", "mean", "seconds_total_rate",
-            "b", "s", "wall_min", "col_b",
+            "runs",
+            "status",
+            "ops_per_s",
+            "req/s",
+            "variant",
+            "_s",
+            "mean",
+            "seconds_total_rate",
+            "b",
+            "s",
+            "wall_min",
+            "col_b",
         ] {
             assert_eq!(sym(none), None, "{none}");
         }
@@ -162,7 +184,10 @@ mod tests {
             Unit::split_name("mean (ms)").map(|(t, _)| t),
             Some("mean".to_string())
         );
-        assert_eq!(Unit::split_name("wall_s").map(|(t, _)| t), Some("wall".to_string()));
+        assert_eq!(
+            Unit::split_name("wall_s").map(|(t, _)| t),
+            Some("wall".to_string())
+        );
     }
 
     #[test]

@@ -181,16 +181,31 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
         let (engine, calls) = (Arc::clone(engine), Arc::clone(calls));
         env.add_function(name, move |query: String| -> Result<Value, Error> {
             let given = run_query(&engine, &calls, &query)?;
+            // A value of nothing (no row, or NULL: an aggregate over no row) is an error here,
+            // at the call, saying what the filter missed, rather than later in arithmetic.
+            let nothing = match (&given.value, always_rows) {
+                (Some(v), false) if v.is_none() => Some("the query's value is NULL"),
+                (None, false) if given.height == 0 => Some("the query returned no rows"),
+                _ => None,
+            };
+            if let Some(what) = nothing {
+                let query = argument(&calls, &query);
+                let why = engine
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .explain_no_match(&query);
+                let (m, h) = match why {
+                    Some((filter, help)) => (format!("{what}: {filter}"), help),
+                    None => (what.to_string(), QueryError::Empty.help()),
+                };
+                lock(&calls).failure = Some((m.clone(), h));
+                return Err(Error::new(ErrorKind::InvalidOperation, m));
+            }
             let mut c = lock(&calls);
             match (&given.value, always_rows) {
                 (Some(v), false) => {
                     c.last_rows = None;
                     Ok(v.clone())
-                }
-                (None, false) if given.height == 0 => {
-                    let (m, h) = (QueryError::Empty.to_string(), QueryError::Empty.help());
-                    c.failure = Some((m.clone(), h));
-                    Err(Error::new(ErrorKind::InvalidOperation, m))
                 }
                 _ => {
                     c.last_rows = Some(given.note);
@@ -210,8 +225,19 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
                 let decimals = kwargs.get::<Option<usize>>("decimals")?.unwrap_or(1);
                 let label = kwargs.get::<Option<bool>>("label")?.unwrap_or(true);
                 kwargs.assert_all_used()?;
-                let a = group(&engine, &calls, &a, "first")?;
-                let b = group(&engine, &calls, &b, "second")?;
+                // Each side in seconds (or bytes) when its unit is known, so `mean_ms` compares
+                // with `wall_s`.
+                let (a, da) = group(&engine, &calls, &a, "first")?;
+                let (b, db) = group(&engine, &calls, &b, "second")?;
+                if let (Some(x), Some(y)) = (da, db)
+                    && x != y
+                {
+                    return Err(fail(
+                        &calls,
+                        "compare(): the two groups measure different things (a time and a size)".to_string(),
+                        "compare the same measurement on both sides",
+                    ));
+                }
                 let w = stats::welch(&a, &b, level).map_err(|m| {
                     fail(
                         &calls,
@@ -243,10 +269,22 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
     env.add_filter("percent", |x: f64, decimals: Option<usize>| {
         format::percent(x, decimals.unwrap_or(0))
     });
-    env.add_filter("bytes", |x: f64, decimals: Option<usize>| {
-        format::bytes(x, decimals.unwrap_or(1))
-    });
-    env.add_filter("duration", |x: f64| format::duration(x));
+    // `bytes` and `duration` count bytes and seconds; a value in another unit says which:
+    // `{{ rss_kib | bytes(1, "KiB") }}`, `{{ mean_ms | duration("ms") }}`.
+    env.add_filter(
+        "bytes",
+        |x: f64, decimals: Option<usize>, unit: Option<String>| -> Result<String, Error> {
+            let x = in_base(x, unit.as_deref(), crate::results::units::Dimension::Bytes)?;
+            Ok(format::bytes(x, decimals.unwrap_or(1)))
+        },
+    );
+    env.add_filter(
+        "duration",
+        |x: f64, unit: Option<String>| -> Result<String, Error> {
+            let x = in_base(x, unit.as_deref(), crate::results::units::Dimension::Time)?;
+            Ok(format::duration(x))
+        },
+    );
     env.add_filter("sig", |x: f64| format::sig3(x));
 }
 
@@ -266,7 +304,10 @@ fn run_query(engine: &Arc<Mutex<Engine>>, calls: &Shared, query: &str) -> Result
         None => {
             let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
             let result = match engine.query(&query) {
-                Ok(df) => Ok(Given::of(&df, &query, calls)),
+                Ok(df) => {
+                    let units = engine.units_of(&query, &df);
+                    Ok(Given::of(&df, &query, calls, &units))
+                }
                 Err(QueryError::Empty) => Ok(Given::none(&query, calls)),
                 Err(e) => Err((e.to_string(), e.help())),
             };
@@ -290,13 +331,40 @@ fn run_query(engine: &Arc<Mutex<Engine>>, calls: &Shared, query: &str) -> Result
     })
 }
 
+/// `x` in `unit` (a time or size unit, or seconds/bytes when `None`) in seconds or bytes.
+fn in_base(
+    x: f64,
+    unit: Option<&str>,
+    want: crate::results::units::Dimension,
+) -> Result<f64, Error> {
+    let Some(text) = unit else {
+        return Ok(x);
+    };
+    match crate::results::units::Unit::parse(text) {
+        Some(u) if u.dimension == want => Ok(u.to_base(x)),
+        _ => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`{text}` is not a {} unit: use one of {}",
+                if want == crate::results::units::Dimension::Time {
+                    "time"
+                } else {
+                    "size"
+                },
+                crate::results::units::symbols().join(", ")
+            ),
+        )),
+    }
+}
+
 /// One side of `compare()`: a query of one numeric column, or a list of numbers.
+/// Its values (in seconds or bytes when the column's unit is known) and that unit's dimension.
 fn group(
     engine: &Arc<Mutex<Engine>>,
     calls: &Shared,
     side: &Value,
     which: &str,
-) -> Result<Vec<f64>, Error> {
+) -> Result<(Vec<f64>, Option<crate::results::units::Dimension>), Error> {
     let wrong = |what: String| {
         fail(
             calls,
@@ -306,14 +374,19 @@ fn group(
     };
     if let Some(query) = side.as_str() {
         let given = run_query(engine, calls, query)?;
-        return given.numbers.clone().ok_or_else(|| {
-            wrong(format!(
-                "is a query of {} column{} ({}), not one numeric column",
-                given.columns.len(),
-                if given.columns.len() == 1 { "" } else { "s" },
-                given.columns.join(", ")
-            ))
-        });
+        let dimension = given.unit.map(|u| u.dimension);
+        return given
+            .numbers
+            .clone()
+            .map(|n| (n, dimension))
+            .ok_or_else(|| {
+                wrong(format!(
+                    "is a query of {} column{} ({}), not one numeric column",
+                    given.columns.len(),
+                    if given.columns.len() == 1 { "" } else { "s" },
+                    given.columns.join(", ")
+                ))
+            });
     }
     let items = side.try_iter().map_err(|_| {
         wrong(format!(
@@ -335,7 +408,8 @@ fn group(
             };
             f64::try_from(v.clone()).map_err(|_| wrong(format!("has {v}, not a number")))
         })
-        .collect()
+        .collect::<Result<Vec<f64>, Error>>()
+        .map(|n| (n, None))
 }
 
 /// Two groups compared, for a slide: "7.3% slower (± 1.3%, 95% CI, Welch)".
@@ -483,15 +557,23 @@ struct Given {
     value: Option<Value>,
     rows: Value,
     height: usize,
-    /// The values of a result of one numeric column (for `compare()`).
+    /// The values of a result of one numeric column (for `compare()`), in seconds or bytes when
+    /// the column's unit is known.
     numbers: Option<Vec<f64>>,
+    /// That column's unit.
+    unit: Option<crate::results::units::Unit>,
     columns: Vec<String>,
     /// The index of the rows in [`Calls::rows`].
     note: usize,
 }
 
 impl Given {
-    fn of(df: &polars::prelude::DataFrame, query: &str, calls: &Shared) -> Given {
+    fn of(
+        df: &polars::prelude::DataFrame,
+        query: &str,
+        calls: &Shared,
+        units: &crate::results::units::Units,
+    ) -> Given {
         let cols = df.columns();
         let value = (df.height() == 1 && cols.len() == 1)
             .then(|| Value::from(minijinja::value::Serde(cell_json(&cols[0], 0))));
@@ -505,13 +587,22 @@ impl Given {
             })
             .collect();
         let names = cols.iter().map(|c| c.name().to_string()).collect();
+        let unit = cols
+            .first()
+            .and_then(|c| units.get(c.name().as_str()))
+            .copied();
         let numbers = match cols {
-            [c] if c.dtype().is_primitive_numeric() => {
-                Some((0..df.height()).filter_map(|r| cell_f64(c, r)).collect())
-            }
+            [c] if c.dtype().is_primitive_numeric() => Some(
+                (0..df.height())
+                    .filter_map(|r| cell_f64(c, r))
+                    .map(|v| unit.map_or(v, |u| u.to_base(v)))
+                    .collect(),
+            ),
             _ => None,
         };
-        Given::new(value, rows, names, numbers, query, calls)
+        let mut given = Given::new(value, rows, names, numbers, query, calls);
+        given.unit = unit;
+        given
     }
 
     fn none(query: &str, calls: &Shared) -> Given {
@@ -540,6 +631,7 @@ impl Given {
             height,
             numbers,
             columns,
+            unit: None,
             note,
         }
     }

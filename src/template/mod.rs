@@ -39,6 +39,40 @@ pub fn uses_templates(text: &str) -> bool {
 
 use functions::{FILTERS as DECK_FILTERS, FUNCTIONS as DECK_FUNCTIONS};
 
+/// A help line for an expression whose filter binds before an operator, as minijinja binds it:
+/// `{{ (a/b - 1) * 100 | num(0) }}` formats `100` (to text) and then multiplies; the fix is
+/// the whole expression in parentheses before the filter.
+fn filter_precedence(tag: &str) -> Option<String> {
+    let inner = tag.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
+    // The first `|` outside brackets and strings, and an operator before it at the same level.
+    let (mut depth, mut quote, mut operator, mut bar) = (0i32, None, false, None);
+    for (i, c) in inner.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, '*' | '/' | '+' | '-' | '%' | '~') if depth == 0 && i > 0 => operator = true,
+            (None, '|') if depth == 0 => {
+                bar = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let bar = bar.filter(|_| operator)?;
+    let (lhs, filter) = (inner[..bar].trim(), inner[bar + 1..].trim());
+    Some(format!(
+        "a filter applies to the value just before it, before the operators around it: here to `{}`, not to the whole expression; write {{{{ ({lhs}) | {filter} }}}}",
+        lhs.rsplit(['*', '/', '+', '-', '%', '~'])
+            .next()
+            .unwrap_or(lhs)
+            .trim()
+    ))
+}
+
 /// Whether a deck uses deck's data features: a tag that calls `sql()`, `rows()`, `json()`,
 /// `sha256()` or `compare()` or applies one of deck's number filters, or a ```` ```chart ```` or
 /// ```` ```table ```` block. A deck that uses none is a Marp deck: its `{{ }}` and `{% %}` are
@@ -584,18 +618,24 @@ impl Renderer<'_> {
             }
             _ => match failure {
                 Some((m, h)) => (m, h),
-                None => (
-                    format!(
-                        "template: {}",
-                        if detail.is_empty() {
-                            err.kind().to_string()
-                        } else {
-                            detail.clone()
-                        }
-                    ),
-                    "check the values this expression uses (their type and whether they exist)"
-                        .into(),
-                ),
+                None => {
+                    let tag = piece.map(|i| &self.source[self.scan.pieces[i].range()]);
+                    let help = tag.and_then(filter_precedence).unwrap_or_else(|| {
+                        "check the values this expression uses (their type and whether they exist)"
+                            .into()
+                    });
+                    (
+                        format!(
+                            "template: {}",
+                            if detail.is_empty() {
+                                err.kind().to_string()
+                            } else {
+                                detail.clone()
+                            }
+                        ),
+                        help,
+                    )
+                }
             },
         };
         let mut d = Diagnostic::error(self.path, message).help(help);

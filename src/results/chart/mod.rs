@@ -172,11 +172,15 @@ fn font(size: u32) -> TextStyle<'static> {
         .color(&TEXT)
 }
 
+/// Draw a chart block's query result. `units`: what the result's columns are counted in (from
+/// the query and its datasets; see `results::units`).
 pub fn render(
     df: &DataFrame,
     spec: &Spec,
     deck_colors: &BTreeMap<String, String>,
+    units: &crate::results::units::Units,
 ) -> Result<String, FigureError> {
+    let _ = units;
     let kind = spec.str("type")?.unwrap_or_else(|| "bar".into());
     if !TYPES.contains(&kind.as_str()) {
         return Err(FigureError {
