@@ -183,8 +183,13 @@ const KEYS: &[KeyDoc] = &[
     },
     KeyDoc {
         path: "datasets.*.format",
-        takes: "one of csv, tsv, json, ndjson, parquet, hyperfine",
+        takes: "one of csv, tsv, json, ndjson, parquet, hyperfine, pytest-benchmark, google-benchmark, criterion, benchmark-action, prometheus, grafana",
         example: "format = \"hyperfine\"",
+    },
+    KeyDoc {
+        path: "datasets.*.shape",
+        takes: "\"wide\" or \"long\"",
+        example: "shape = \"long\"",
     },
     KeyDoc {
         path: "colors.*",

@@ -73,17 +73,29 @@ fn every_body_survives_its_seed_corpus() {
 /// The Marp projects' own theme CSS and config files are seeds too (without copying them).
 fn corpus_seeds(target: &str) -> Vec<std::path::PathBuf> {
     let wanted = |p: &Path| {
-        let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         match target {
             "theme_css" => name.ends_with(".css"),
-            "marp_config" => name.starts_with(".marprc") || name.starts_with("marp.config") || name == "package.json",
+            "marp_config" => {
+                name.starts_with(".marprc")
+                    || name.starts_with("marp.config")
+                    || name == "package.json"
+            }
             _ => false,
         }
     };
     let mut found = Vec::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/marp-projects")];
     while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).into_iter().flatten().filter_map(Result::ok) {
+        for e in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);

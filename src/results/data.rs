@@ -2,8 +2,9 @@
 //!
 //! A dataset is loaded and registered in the context only when a query names it, so a deck pays
 //! only for the data it uses; it is read once per build (all files of a glob concatenated), and
-//! every query of the build runs on that frame. A hyperfine dataset `hf`
-//! gives two tables: `hf` (one row per command) and `hf_runs` (one row per run).
+//! every query of the build runs on that frame. A dataset of a benchmark tool's format (see
+//! [`super::formats`]) gives two tables: `hf` (one row per benchmark) and `hf_runs` (one row per
+//! run).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,12 +14,13 @@ use polars::prelude::*;
 // lazy scans and SQL table functions (`read_csv(...)`), which deck does not use.
 use polars_io::prelude::{CsvReadOptions, JsonFormat, JsonReader, ParquetReader, SerReader};
 
-use super::{hyperfine, sql};
+use super::formats;
+use super::sql;
 use crate::confine::Sandbox;
 use polars::sql::SQLContext;
 use serde::Deserialize;
 
-/// How a data file is read.
+/// How a data file is read (the importers' formats: [`super::formats::FORMATS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DataFormat {
@@ -28,9 +30,52 @@ pub enum DataFormat {
     Ndjson,
     Parquet,
     Hyperfine,
+    #[serde(rename = "pytest-benchmark")]
+    PytestBenchmark,
+    #[serde(rename = "google-benchmark")]
+    GoogleBenchmark,
+    Criterion,
+    #[serde(rename = "benchmark-action", alias = "github-action-benchmark")]
+    BenchmarkAction,
+    Prometheus,
+    Grafana,
 }
 
 impl DataFormat {
+    /// Every format, in the order messages list them.
+    pub const ALL: &[DataFormat] = &[
+        DataFormat::Csv,
+        DataFormat::Tsv,
+        DataFormat::Json,
+        DataFormat::Ndjson,
+        DataFormat::Parquet,
+        DataFormat::Hyperfine,
+        DataFormat::PytestBenchmark,
+        DataFormat::GoogleBenchmark,
+        DataFormat::Criterion,
+        DataFormat::BenchmarkAction,
+        DataFormat::Prometheus,
+        DataFormat::Grafana,
+    ];
+
+    /// The name deck.toml gives it (`format = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DataFormat::Csv => "csv",
+            DataFormat::Tsv => "tsv",
+            DataFormat::Json => "json",
+            DataFormat::Ndjson => "ndjson",
+            DataFormat::Parquet => "parquet",
+            DataFormat::Hyperfine => "hyperfine",
+            DataFormat::PytestBenchmark => "pytest-benchmark",
+            DataFormat::GoogleBenchmark => "google-benchmark",
+            DataFormat::Criterion => "criterion",
+            DataFormat::BenchmarkAction => "benchmark-action",
+            DataFormat::Prometheus => "prometheus",
+            DataFormat::Grafana => "grafana",
+        }
+    }
+
     /// The format a file name implies; `None` when the extension says nothing we read.
     pub fn from_path(path: &str) -> Option<DataFormat> {
         let lower = path.to_ascii_lowercase();
@@ -78,12 +123,19 @@ impl<'de> Deserialize<'de> for DatasetSpec {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetTable {
     pub path: String,
     #[serde(default)]
     pub format: Option<DataFormat>,
+    /// Series as columns (`wide`) or as rows (`long`): Prometheus and Grafana data.
+    #[serde(default)]
+    pub shape: Option<formats::Shape>,
+    /// What columns are counted in: `units = { mean = "ms", rss = "KiB" }` (checked when the
+    /// project opens: `Engine::unit_problems`).
+    #[serde(default)]
+    pub units: BTreeMap<String, String>,
 }
 
 impl DatasetSpec {
@@ -95,11 +147,23 @@ impl DatasetSpec {
     }
 
     pub fn format(&self) -> Option<DataFormat> {
+        self.declared_format()
+            .or_else(|| DataFormat::from_path(self.path()))
+    }
+
+    /// The `format` deck.toml gives, if any.
+    pub fn declared_format(&self) -> Option<DataFormat> {
         match self {
-            DatasetSpec::Table(DatasetTable {
-                format: Some(f), ..
-            }) => Some(*f),
-            _ => DataFormat::from_path(self.path()),
+            DatasetSpec::Table(DatasetTable { format, .. }) => *format,
+            DatasetSpec::Path(_) => None,
+        }
+    }
+
+    /// What the dataset tells its importer.
+    pub fn options(&self) -> formats::Options {
+        match self {
+            DatasetSpec::Table(t) => formats::Options { shape: t.shape },
+            DatasetSpec::Path(_) => formats::Options::default(),
         }
     }
 }
@@ -148,6 +212,8 @@ pub struct Engine {
     /// hyperfine command whose runs all exited with 0, a run whose exit code is 0, a row whose
     /// `status` is `ok`).
     tables: BTreeMap<String, (DataFrame, Option<Expr>)>,
+    /// What an importer knows its tables' columns are counted in, by table.
+    importer_units: BTreeMap<String, super::units::Units>,
 }
 
 impl Engine {
@@ -171,34 +237,42 @@ impl Engine {
             files: BTreeMap::new(),
             failures: BTreeMap::new(),
             tables: BTreeMap::new(),
+            importer_units: BTreeMap::new(),
         }
     }
 
-    /// How a dataset is read: its `format`, else its extension; a `.json` file that is a
-    /// hyperfine export is read as one without being told.
+    /// How a dataset is read: its `format`, else what its first file's content says (a `.json`
+    /// file a benchmark tool or Prometheus wrote, a Grafana `.csv`: see
+    /// [`formats::detect`]), else its extension; a folder of criterion's results is read as
+    /// criterion's.
     pub fn format_of(&self, spec: &DatasetSpec) -> Option<DataFormat> {
-        let format = spec.format()?;
-        let explicit = matches!(
-            spec,
-            DatasetSpec::Table(DatasetTable {
-                format: Some(_),
-                ..
-            })
-        );
-        if format == DataFormat::Json && !explicit {
-            let first = self.files_of(spec).ok().and_then(|f| f.into_iter().next());
-            if first.is_some_and(|f| hyperfine::looks_like(&f)) {
-                return Some(DataFormat::Hyperfine);
-            }
+        if let Some(f) = spec.declared_format() {
+            return Some(f);
         }
-        Some(format)
+        let matched = self.matched(spec).unwrap_or_default();
+        let Some(by_extension) = spec.format() else {
+            let criterion = matched
+                .iter()
+                .any(|p| p.is_dir() && formats::criterion::is_folder(p));
+            return criterion.then_some(DataFormat::Criterion);
+        };
+        // The first file, when deck may read it.
+        let first = matched
+            .into_iter()
+            .find(|p| !p.is_dir())
+            .filter(|p| self.sandbox.check(p, self.sandbox.max_dataset).is_ok());
+        Some(
+            first
+                .and_then(|f| formats::detect(&f, by_extension))
+                .unwrap_or(by_extension),
+        )
     }
 
     pub fn dataset_names(&self) -> Vec<String> {
         let mut names = Vec::new();
         for (name, spec) in &self.specs {
             names.push(name.clone());
-            if self.format_of(spec) == Some(DataFormat::Hyperfine) {
+            if self.format_of(spec).is_some_and(formats::has_runs) {
                 names.push(format!("{name}_runs"));
             }
         }
@@ -253,15 +327,10 @@ impl Engine {
         };
         let files = self.files_of(&spec).unwrap_or_default();
         match self.format_of(&spec) {
-            Some(DataFormat::Hyperfine) => files
-                .iter()
-                .filter_map(|p| Some((p, hyperfine::read(p).ok()?)))
-                .flat_map(|(p, f)| {
-                    f.failures.into_iter().map(|f| Failed {
-                        file: p.clone(),
-                        what: f.describe(),
-                    })
-                })
+            Some(format) if formats::is_importer(format) => formats::failures(format, &files)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(file, what)| Failed { file, what })
                 .collect(),
             Some(format @ (DataFormat::Csv | DataFormat::Tsv)) => {
                 // Only a file with a `status` column is loaded for this (a cached figure
@@ -385,17 +454,29 @@ impl Engine {
         out
     }
 
-    /// The files a dataset's path or pattern matches, sorted, each one confined to the project
-    /// (or an allowed folder) and within the size limit.
-    pub fn files_of(&self, spec: &DatasetSpec) -> Result<Vec<PathBuf>, String> {
+    /// What a dataset's path or pattern matches, folders included, sorted.
+    fn matched(&self, spec: &DatasetSpec) -> Result<Vec<PathBuf>, String> {
         let pattern = self.root.join(spec.path());
         let pattern_str = pattern.to_string_lossy().into_owned();
         let mut paths: Vec<PathBuf> = glob::glob(&pattern_str)
             .map_err(|e| format!("bad path pattern {:?}: {}", spec.path(), e.msg))?
             .filter_map(Result::ok)
-            .filter(|p| !p.is_dir())
             .collect();
         paths.sort();
+        Ok(paths)
+    }
+
+    /// The files a dataset's path or pattern matches (for criterion, the results files of the
+    /// folders it matches), sorted, each one confined to the project (or an allowed folder) and
+    /// within the size limit.
+    pub fn files_of(&self, spec: &DatasetSpec) -> Result<Vec<PathBuf>, String> {
+        let pattern = self.root.join(spec.path());
+        let matched = self.matched(spec)?;
+        let paths: Vec<PathBuf> = if self.format_of(spec) == Some(DataFormat::Criterion) {
+            formats::criterion::files(&matched)
+        } else {
+            matched.into_iter().filter(|p| !p.is_dir()).collect()
+        };
         if paths.is_empty() && !self.sandbox.may_hold(&pattern) {
             return Err(format!("{} points outside the project", spec.path()));
         }
@@ -413,8 +494,11 @@ impl Engine {
     pub fn forget(&mut self, path: &Path) -> Vec<String> {
         let mut matched = Vec::new();
         for (name, spec) in &self.specs {
-            let pattern = self.root.join(spec.path()).to_string_lossy().into_owned();
+            let folder = self.root.join(spec.path());
+            let pattern = folder.to_string_lossy().into_owned();
+            // A file anywhere in a dataset's folder (criterion's) counts too.
             let hit = glob::Pattern::new(&pattern).is_ok_and(|p| p.matches_path(path))
+                || folder.is_dir() && path.starts_with(&folder)
                 || self
                     .files
                     .get(name)
@@ -428,6 +512,7 @@ impl Engine {
                 for table in [name.clone(), format!("{name}_runs")] {
                     self.ctx.unregister(&table);
                     self.tables.remove(&table);
+                    self.importer_units.remove(&table);
                 }
                 self.files.remove(name);
             }
@@ -454,7 +539,38 @@ impl Engine {
                 }
             }
         }
+        // What the importer knows comes before what a name suggests.
+        if let Some(known) = self.importer_units.get(table) {
+            units.extend(known.iter().map(|(c, u)| (c.clone(), *u)));
+        }
+        // And what deck.toml declares comes first (a `_runs` table has its dataset's).
+        let dataset = table
+            .strip_suffix("_runs")
+            .filter(|d| self.specs.contains_key(*d))
+            .unwrap_or(table);
+        if let Some(DatasetSpec::Table(t)) = self.specs.get(dataset) {
+            for (column, unit) in &t.units {
+                if let Some(u) = super::units::Unit::parse(unit) {
+                    units.insert(column.clone(), u);
+                }
+            }
+        }
         units
+    }
+
+    /// Declared units deck does not know, per dataset: (dataset, column, unit as written).
+    pub fn unit_problems(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for (name, spec) in &self.specs {
+            if let DatasetSpec::Table(t) = spec {
+                for (column, unit) in &t.units {
+                    if super::units::Unit::parse(unit).is_none() {
+                        out.push((name.clone(), column.clone(), unit.clone()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Why a query finds nothing, when its filter is the reason: (`its filter ... matches no
@@ -485,7 +601,7 @@ impl Engine {
                     continue;
                 };
                 let values: Vec<String> = values.iter().flatten().map(str::to_string).collect();
-                if values.iter().any(|v| *v == wanted) {
+                if values.contains(&wanted) {
                     continue;
                 }
                 let mut help = format!("`{column}` holds {}", values.join(", "));
@@ -607,16 +723,31 @@ impl Engine {
             name: name.to_string(),
             message,
         };
+        let format = self.format_of(spec);
+        let opts = spec.options();
+        if let (Some(f), Some(_)) = (format, opts.shape)
+            && !formats::takes_shape(f)
+        {
+            return Err(err(format!(
+                "`shape` lays out the series of prometheus and grafana data, not of {} data",
+                f.name()
+            )));
+        }
         let paths = self.files_of(spec).map_err(err)?;
         if paths.is_empty() {
             return Err(err(format!("no file matches {:?}", spec.path())));
         }
-        let format = self.format_of(spec).ok_or_else(|| {
-            err(format!("cannot tell the format of {:?}; add format = \"csv\" (or tsv, json, ndjson, parquet, hyperfine)", spec.path()))
+        let format = format.ok_or_else(|| {
+            let names: Vec<&str> = DataFormat::ALL[1..].iter().map(|f| f.name()).collect();
+            err(format!(
+                "cannot tell the format of {:?}; add format = \"csv\" (or {})",
+                spec.path(),
+                names.join(", ")
+            ))
         })?;
         self.files.insert(name.to_string(), paths.clone());
-        if format == DataFormat::Hyperfine {
-            return self.load_hyperfine(name, &paths).map_err(err);
+        if let Some(imported) = formats::import(format, &paths, &opts) {
+            return self.register_imported(name, imported.map_err(err)?);
         }
         let mut frames = Vec::with_capacity(paths.len());
         for path in &paths {
@@ -665,7 +796,7 @@ impl Engine {
                             .finish()
                     })
                     .map(DataFrame::lazy),
-                DataFormat::Hyperfine => unreachable!("read above"),
+                _ => unreachable!("read by an importer above"),
             };
             // Read once per build: a deck's queries then run on memory instead of re-reading
             // the files, and a malformed file is reported against its dataset here.
@@ -707,32 +838,27 @@ impl Engine {
         }
     }
 
-    /// hyperfine exports: `NAME` (a row per command) and `NAME_runs` (a row per run), every
-    /// file of the glob together, whatever parameters each has.
-    fn load_hyperfine(&mut self, name: &str, paths: &[PathBuf]) -> Result<(), String> {
-        let mut summaries = Vec::new();
-        let mut runs = Vec::new();
-        let mut failures = Vec::new();
-        for path in paths {
-            let f = hyperfine::read(path).map_err(|m| format!("{}: {m}", path.display()))?;
-            summaries.push(f.summary);
-            runs.push(f.runs);
-            failures.extend(f.failures.iter().map(|f| Failed {
-                file: path.clone(),
-                what: f.describe(),
-            }));
+    /// An importer's tables: `NAME` and, for a format with runs, `NAME_runs` (every file of
+    /// the glob together), with the units the importer knows and what failed.
+    fn register_imported(
+        &mut self,
+        name: &str,
+        imported: formats::Imported,
+    ) -> Result<(), QueryError> {
+        let runs_name = format!("{name}_runs");
+        for (table, t) in [
+            (name.to_string(), Some(imported.main)),
+            (runs_name, imported.runs),
+        ] {
+            let Some(t) = t else { continue };
+            self.importer_units.insert(table.clone(), t.units);
+            self.register_table(&table, t.df, t.good);
         }
-        let clean = |e: PolarsError| clean_polars_message(&e.to_string());
-        self.register_table(
-            name,
-            union_by_name(summaries).map_err(clean)?,
-            Some(col("failed_runs").eq(lit(0))),
-        );
-        self.register_table(
-            &format!("{name}_runs"),
-            union_by_name(runs).map_err(clean)?,
-            Some(col("exit_code").eq(lit(0)).or(col("exit_code").is_null())),
-        );
+        let failures = imported
+            .failures
+            .into_iter()
+            .map(|(file, what)| Failed { file, what })
+            .collect();
         self.failures.insert(name.to_string(), failures);
         Ok(())
     }
@@ -975,7 +1101,7 @@ mod tests {
                     "s",
                     DatasetSpec::Table(DatasetTable {
                         path: "s/*.csv".into(),
-                        format: None,
+                        ..DatasetTable::default()
                     }),
                 ),
             ],
@@ -1033,6 +1159,7 @@ mod tests {
                 DatasetSpec::Table(DatasetTable {
                     path: "hf.json".into(),
                     format: Some(DataFormat::Hyperfine),
+                    ..DatasetTable::default()
                 }),
             )],
         );

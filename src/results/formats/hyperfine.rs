@@ -15,6 +15,9 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::Value;
 
+use super::{Imported, Table, seconds};
+use crate::results::units::{BYTES, SECONDS};
+
 /// A command some of whose runs did not exit with 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
@@ -245,6 +248,38 @@ fn typed(name: &str, values: &[Option<String>]) -> Column {
         return Column::new(name.into(), v);
     }
     Column::new(name.into(), values.to_vec())
+}
+
+/// One export as deck's tables: commands whose runs all exited with 0 and runs that did are the
+/// good measurements; the summary's times are seconds (and hyperfine 2's `time_*` and `memory_*`
+/// statistics seconds and bytes).
+pub fn import(path: &Path) -> Result<Imported, String> {
+    let f = read(path)?;
+    let mut units = seconds(&["mean", "stddev", "median", "min", "max", "user", "system"]);
+    for name in f.summary.get_column_names() {
+        if name.starts_with("time_") {
+            units.insert(name.to_string(), SECONDS);
+        } else if name.starts_with("memory_") {
+            units.insert(name.to_string(), BYTES);
+        }
+    }
+    Ok(Imported {
+        main: Table {
+            df: f.summary,
+            units,
+            good: Some(col("failed_runs").eq(lit(0))),
+        },
+        runs: Some(Table {
+            df: f.runs,
+            units: seconds(&["time_s", "user_s", "system_s", "cpu_s"]),
+            good: Some(col("exit_code").eq(lit(0)).or(col("exit_code").is_null())),
+        }),
+        failures: f
+            .failures
+            .iter()
+            .map(|x| (path.to_path_buf(), x.describe()))
+            .collect(),
+    })
 }
 
 pub fn read(path: &Path) -> Result<Frames, String> {
