@@ -2,6 +2,9 @@
 //! inline values and loops, hyperfine input, errors, provenance and the cache.
 
 mod common;
+// pytest-benchmark and Google Benchmark run for real; criterion, Prometheus, Grafana fixtures.
+#[path = "results/formats.rs"]
+mod formats;
 
 use common::project::Project;
 
@@ -773,4 +776,353 @@ fn a_series_keeps_its_colour_in_every_panel() {
         panels[1].contains("var(--deck-chart-2,") && !panels[1].contains("var(--deck-chart-1,"),
         "uv in the colour it has beside debian:\n{f}"
     );
+}
+
+/// Latencies in milliseconds, named so (`_ms`), with a standard deviation.
+const LATENCY: &str = "variant,mean_ms,sd_ms,ms,rate\n\
+debian,1200,50,1200,10\nofficial,1500,80,1500,12\npyenv,900,40,900,9\n";
+
+fn latency_project(charts: &[&str]) -> Project {
+    let deck: Vec<String> = charts
+        .iter()
+        .map(|c| format!("```chart\n{c}\n```\n"))
+        .collect();
+    Project::new()
+        .file("deck.toml", "[datasets]\nlat = \"data/lat.csv\"\n")
+        .file("data/lat.csv", LATENCY)
+        .file("slides/t.md", deck.join("\n---\n\n"))
+}
+
+/// Every chart of a deck's page, in order.
+fn latency_charts(charts: &[&str]) -> Vec<String> {
+    let p = latency_project(charts);
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    html.split("<svg class=\"deck-chart-svg\"")
+        .skip(1)
+        .map(|s| s[..s.find("</svg>").unwrap()].to_string())
+        .collect()
+}
+
+/// The texts of a chart that are numbers (tick labels), as written.
+fn number_texts(svg: &str) -> Vec<(f64, f64, String)> {
+    texts(svg)
+        .into_iter()
+        .filter(|t| t.2.replace(',', "").parse::<f64>().is_ok())
+        .collect()
+}
+
+#[test]
+fn values_are_converted_to_the_unit_the_chart_names() {
+    let charts = latency_charts(&[
+        "sql: SELECT variant, mean_ms FROM lat\nx: variant\ny: mean_ms\nunit: s",
+        "sql: SELECT variant, mean_ms FROM lat\nx: variant\ny: mean_ms",
+        "sql: SELECT variant, rate FROM lat\nx: variant\ny: rate\nunit: req/s",
+    ]);
+    // 900 to 1500 ms on an axis in seconds: ticks 0 to 1.6, the bars as tall as before.
+    let ticks: Vec<String> = number_texts(&charts[0]).into_iter().map(|t| t.2).collect();
+    assert!(ticks.contains(&"1.5".to_string()), "{ticks:?}");
+    assert!(
+        ticks.iter().all(|t| t.parse::<f64>().unwrap() <= 1.6),
+        "{ticks:?}"
+    );
+    assert!(charts[0].contains(">mean (s)<"), "{}", charts[0]);
+    let heights = |svg: &str| rects(svg).iter().map(|r| r.3).collect::<Vec<_>>();
+    assert_eq!(heights(&charts[0]).len(), 3);
+    // Without `unit`, the axis shows the column's own unit, its ticks in it.
+    assert!(charts[1].contains(">mean (ms)<"), "{}", charts[1]);
+    let ms: Vec<String> = number_texts(&charts[1]).into_iter().map(|t| t.2).collect();
+    assert!(ms.contains(&"1,500".to_string()), "{ms:?}");
+    // A unit deck does not know is a label.
+    assert!(charts[2].contains(">rate (req/s)<"), "{}", charts[2]);
+    // A unit of another kind is an error at `unit`.
+    let p = latency_project(&[
+        "sql: SELECT variant, mean_ms FROM lat\nx: variant\ny: mean_ms\nunit: MB",
+    ]);
+    let err = p.deck(&["build"]).fails().stderr();
+    assert!(
+        err.contains("`unit: MB` is a size in bytes, but `mean_ms` is a time"),
+        "{err}"
+    );
+    assert!(err.contains("t.md:5:"), "at the `unit` line: {err}");
+}
+
+#[test]
+fn an_axis_title_states_its_unit_once() {
+    let charts = latency_charts(&[
+        "sql: SELECT variant, ms FROM lat\nx: variant\ny: ms",
+        "sql: SELECT variant, mean_ms AS \"mean (ms)\" FROM lat\nx: variant\ny: mean (ms)",
+        "sql: SELECT variant, mean_ms FROM lat\nx: variant\ny: mean_ms\ny_title: Latency (ms)",
+        "sql: SELECT variant, mean_ms FROM lat\nx: variant\ny: mean_ms\ny_title: Latency",
+        "sql: SELECT variant, mean_ms FROM lat\nx: variant\ny: mean_ms\ny_title: \"\"",
+    ]);
+    let titles: Vec<Vec<String>> = charts
+        .iter()
+        .map(|s| {
+            texts(s)
+                .into_iter()
+                .map(|t| t.2)
+                .filter(|t| t.contains("ms") || t.contains("Latency"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(titles[0], ["ms"], "{}", charts[0]);
+    assert_eq!(titles[1], ["mean (ms)"], "{}", charts[1]);
+    assert_eq!(titles[2], ["Latency (ms)"], "{}", charts[2]);
+    assert_eq!(titles[3], ["Latency (ms)"], "{}", charts[3]);
+    // No title to say it: each tick label does.
+    assert!(titles[4].iter().any(|t| t == "1,500 ms"), "{:?}", titles[4]);
+}
+
+#[test]
+fn a_single_bar_is_a_bar_not_a_slab() {
+    let s = &latency_charts(&[
+        "sql: SELECT variant, mean_ms, sd_ms FROM lat WHERE variant = 'pyenv'\nx: variant\ny: mean_ms\ny_err: sd_ms",
+    ])[0];
+    let bars = rects(s);
+    assert_eq!(bars.len(), 1, "{s}");
+    let (x, _, w, _, _) = bars[0];
+    assert!(w <= 160.0, "{w} px wide: {s}");
+    let label = texts(s).into_iter().find(|t| t.2 == "pyenv").unwrap();
+    assert!((x + w / 2.0 - label.0).abs() <= 1.0, "centred on its label");
+}
+
+/// (points, stroke width) of every polyline.
+fn polylines(svg: &str) -> Vec<(Vec<(f64, f64)>, String)> {
+    svg.split("<polyline")
+        .skip(1)
+        .map(|p| {
+            let tag = &p[..p.find("/>").unwrap()];
+            let attr = |n: &str| {
+                let at = tag.find(&format!(" {n}=\"")).unwrap() + n.len() + 3;
+                tag[at..at + tag[at..].find('"').unwrap()].to_string()
+            };
+            let points = attr("points")
+                .split_whitespace()
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            (points, attr("stroke-width"))
+        })
+        .collect()
+}
+
+#[test]
+fn error_bar_caps_are_in_proportion_to_their_bars() {
+    let charts = latency_charts(&[
+        "sql: SELECT variant, mean_ms, sd_ms FROM lat WHERE variant = 'pyenv'\nx: variant\ny: mean_ms\ny_err: sd_ms",
+        "sql: SELECT variant, mean_ms, sd_ms FROM lat\nx: variant\ny: mean_ms\ny_err: sd_ms\nwidth: 400",
+    ]);
+    let mut shares = Vec::new();
+    for s in &charts {
+        let width = rects(s)[0].2;
+        // The caps: horizontal strokes of the error bars (2 px wide).
+        let caps: Vec<f64> = polylines(s)
+            .into_iter()
+            .filter(|(pts, w)| w == "2" && pts.len() == 2 && pts[0].1 == pts[1].1)
+            .map(|(pts, _)| (pts[1].0 - pts[0].0).abs())
+            .collect();
+        assert!(!caps.is_empty(), "{s}");
+        for cap in caps {
+            assert!(cap < width, "a cap {cap} px over a bar {width} px");
+            shares.push(cap / width);
+        }
+    }
+    // A wide bar and thin bars: the same share of each.
+    assert!(
+        shares.iter().all(|s| (s - shares[0]).abs() < 0.05),
+        "{shares:?}"
+    );
+}
+
+#[test]
+fn axis_titles_stand_clear_of_tick_labels() {
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nev = \"data/ev.csv\"\n")
+        .file(
+            "data/ev.csv",
+            "name,events\nsrc-opt-lto-native,12345678\nb,15000000\nc,9000000\n",
+        )
+        .file(
+            "slides/t.md",
+            "```chart\nsql: SELECT name, events FROM ev\nx: name\ny: events\ny_title: events processed per run, in total\nwidth: 640\n```\n",
+        );
+    p.deck(&["build"]).ok();
+    let s = svg(&p.read("dist/t.html")).to_string();
+    let all = texts(&s);
+    let title = all
+        .iter()
+        .find(|t| t.2 == "events processed per run, in total")
+        .unwrap();
+    let ticks = number_texts(&s);
+    assert!(ticks.iter().any(|t| t.2 == "15,000,000"), "{ticks:?}");
+    // Tick labels end at their x; at 18 px a digit is at most 0.64 em wide.
+    let left = ticks
+        .iter()
+        .map(|t| t.0 - t.2.chars().count() as f64 * 0.64 * 18.0)
+        .fold(f64::INFINITY, f64::min);
+    // The rotated title (20 px) starts at its x.
+    assert!(
+        title.0 + 20.0 <= left,
+        "title at {} overlaps tick labels from {left}",
+        title.0
+    );
+    // Under the plot: the category labels, then the axis title below them.
+    let x_title = all.iter().find(|t| t.2 == "name").unwrap();
+    let lowest = all
+        .iter()
+        .filter(|t| ["src-opt-", "lto-native", "b", "c"].contains(&t.2.as_str()))
+        .map(|t| t.1)
+        .fold(0.0, f64::max);
+    assert!(
+        x_title.1 - 20.0 >= lowest + 18.0,
+        "{} vs {lowest}",
+        x_title.1
+    );
+}
+
+#[test]
+fn long_category_labels_wrap_or_turn_the_chart_sideways() {
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nv = \"data/v.csv\"\n")
+        .file(
+            "data/v.csv",
+            "variant,s\ndebian,1\nsrc-official,2\nsrc-opt,3\nsrc-opt-lto,4\nsrc-opt-lto-native,5\nsrc-plain,6\ntrixie,7\nhost,8\n\
+             python-official-slim-bookworm,9\ndebian-bookworm-system-python,10\n",
+        )
+        .file(
+            "slides/t.md",
+            "```chart\nsql: SELECT variant, s FROM v LIMIT 8\nx: variant\ny: s\n```\n\n---\n\n\
+             ```chart\nsql: SELECT variant, s FROM v\nx: variant\ny: s\n```\n\n---\n\n\
+             ```chart\ntype: box\nsql: SELECT variant, s FROM v\nx: variant\ny: s\n```\n",
+        );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    let charts: Vec<&str> = html
+        .split("<svg class=\"deck-chart-svg\"")
+        .skip(1)
+        .collect();
+    // Eight names: the long one on two lines under its bar, the rest on one; no ellipsis,
+    // no label staggered on a second row.
+    let t = texts(charts[0]);
+    let at = |name: &str| {
+        t.iter()
+            .find(|x| x.2 == name)
+            .unwrap_or_else(|| panic!("{name}: {t:?}"))
+    };
+    let (first, second) = (at("src-opt-"), at("lto-native"));
+    assert!(
+        (first.0 - second.0).abs() < 1.0 && second.1 > first.1,
+        "{t:?}"
+    );
+    assert_eq!(at("debian").1, at("src-opt").1, "one row");
+    assert_eq!(at("debian").1, first.1);
+    assert!(!charts[0][..charts[0].find("</svg>").unwrap()].contains('…'));
+    // Names too long even on two lines: the bars turn sideways, the labels left of them.
+    for chart in &charts[1..] {
+        let label = chart
+            .split("<text")
+            .find(|t| t.contains(">python-official-slim-bookworm<"))
+            .unwrap_or_else(|| panic!("{chart}"));
+        assert!(label.contains("text-anchor=\"end\""), "{label}");
+    }
+    let bars = rects(charts[1]);
+    assert_eq!(bars.len(), 10);
+    assert!(
+        bars.iter().all(|b| (b.3 - bars[0].3).abs() <= 1.0),
+        "equal heights"
+    );
+    assert!(bars[9].2 > bars[0].2 * 5.0, "lengths by value: {bars:?}");
+}
+
+#[test]
+fn sort_orders_bars_and_boxes_by_value() {
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nr = \"data/r.csv\"\n")
+        .file(
+            "data/r.csv",
+            "v,s\nb,5\nb,6\nb,7\na,9\na,10\na,11\nc,1\nc,2\nc,3\n",
+        )
+        .file(
+            "slides/t.md",
+            "```chart\nsql: SELECT v, avg(s) AS s FROM r GROUP BY v ORDER BY v\nx: v\ny: s\nsort: value\n```\n\n---\n\n\
+             ```chart\nsql: SELECT v, avg(s) AS s FROM r GROUP BY v ORDER BY v\nx: v\ny: s\nsort: -value\n```\n\n---\n\n\
+             ```chart\ntype: box\nsql: SELECT v, s FROM r\nx: v\ny: s\nsort: value\n```\n\n---\n\n\
+             ```chart\nsql: SELECT v, avg(s) AS s FROM r GROUP BY v ORDER BY v\nx: v\ny: s\n```\n",
+        );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    let order = |svg: &str| {
+        let mut labels: Vec<(f64, String)> = texts(svg)
+            .into_iter()
+            .filter(|t| ["a", "b", "c"].contains(&t.2.as_str()))
+            .map(|t| (t.0, t.2))
+            .collect();
+        labels.sort_by(|x, y| x.0.total_cmp(&y.0));
+        labels.into_iter().map(|l| l.1).collect::<Vec<_>>().join("")
+    };
+    let charts: Vec<&str> = html
+        .split("<svg class=\"deck-chart-svg\"")
+        .skip(1)
+        .collect();
+    assert_eq!(order(charts[0]), "cba", "smallest first");
+    assert_eq!(order(charts[1]), "abc", "largest first");
+    assert_eq!(order(charts[2]), "cba", "boxes by their median");
+    assert_eq!(order(charts[3]), "abc", "the query's order without `sort`");
+    // Each bar keeps its label: the tallest bar (a) is over "a" when sorted.
+    let bars = rects(charts[0]);
+    let a = texts(charts[0]).into_iter().find(|t| t.2 == "a").unwrap();
+    let tallest = bars.iter().max_by(|x, y| x.3.total_cmp(&y.3)).unwrap();
+    assert!((tallest.0 + tallest.2 / 2.0 - a.0).abs() <= 1.0);
+}
+
+#[test]
+fn sorted_panels_share_one_order() {
+    // By its own values ci would be b, c, a; over both panels c (5), b (4.5), a (1.5).
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nr = \"data/r.csv\"\n")
+        .file(
+            "data/r.csv",
+            "host,v,s\nci,a,1\nci,b,5\nci,c,3\nlaptop,a,2\nlaptop,b,4\nlaptop,c,7\n",
+        )
+        .file(
+            "slides/t.md",
+            "```chart\nsql: SELECT host, v, s FROM r\nx: v\ny: s\nfacet: host\nsort: -value\n```\n",
+        );
+    p.deck(&["build"]).ok();
+    let whole = whole_svg(&p.read("dist/t.html")).to_string();
+    let panels: Vec<&str> = whole.split("<svg x=\"").skip(1).collect();
+    assert_eq!(panels.len(), 2);
+    for panel in panels {
+        let mut labels: Vec<(f64, String)> = texts(panel)
+            .into_iter()
+            .filter(|t| ["a", "b", "c"].contains(&t.2.as_str()))
+            .map(|t| (t.0, t.2))
+            .collect();
+        labels.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let order: String = labels.into_iter().map(|l| l.1).collect();
+        assert_eq!(order, "cba", "{panel}");
+    }
+}
+
+#[test]
+fn an_unknown_sort_is_an_error_at_its_key() {
+    for (spec, want) in [
+        (
+            "sql: SELECT variant, wall_s FROM runs\nx: variant\ny: wall_s\nerror: stddev\nsort: size",
+            "unknown sort `size`",
+        ),
+        (
+            "type: line\nsql: SELECT rep, wall_s FROM runs\nx: rep\ny: wall_s\nerror: stddev\nsort: value",
+            "`sort` orders the categories of bar, hbar and box charts",
+        ),
+    ] {
+        let p = project(&format!("```chart\n{spec}\n```\n"));
+        let err = p.deck(&["build"]).fails().stderr();
+        assert!(err.contains(want), "{err}");
+        let line = spec.lines().count() + 1;
+        assert!(err.contains(&format!("t.md:{line}:")), "at `sort`: {err}");
+    }
 }

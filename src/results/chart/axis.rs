@@ -143,76 +143,203 @@ pub(super) fn ty(v: f64, log: bool) -> f64 {
     if log { v.log10() } else { v }
 }
 
-pub(super) fn with_unit(title: &str, unit: Option<&str>) -> String {
-    match unit {
-        // An axis without a title (the panels after the first of a faceted chart) stays bare.
-        Some(u) if !u.is_empty() && !title.is_empty() && !title.contains(&format!("({u})")) => {
-            format!("{title} ({u})")
+/// The room plotters takes for a chart's title (`caption`) above the plot.
+const CAPTION_ROOM: f64 = 42.0;
+
+/// A chart of categories against values, upright (categories along x) or sideways (along y,
+/// the first at the top): its plot, mesh and value axis drawn, its category labels laid out.
+pub(super) struct CatChart<'a, DB: DrawingBackend> {
+    pub(super) chart: ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    labels: CatLabels,
+    n: f64,
+    horizontal: bool,
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+}
+
+impl<'a, DB: DrawingBackend> CatChart<'a, DB>
+where
+    DB::ErrorType: 'static,
+{
+    /// The chart on `root`: the value axis from `lo` to `hi` with `ticks` (how many labels, and
+    /// their formatter), a legend `legend` px wide kept right of the plot. The label areas are
+    /// sized from their labels: the value axis's title clear of the widest tick label, category
+    /// labels on as many lines as they take.
+    pub(super) fn new(
+        root: &'a DrawingArea<DB, Shift>,
+        cats: &[String],
+        (lo, hi): (f64, f64),
+        (n_ticks, fmt): (usize, &dyn Fn(&f64) -> String),
+        frame: &Frame,
+        legend: u32,
+    ) -> Result<Self, FigureError> {
+        let horizontal = frame.horizontal;
+        let mut builder = ChartBuilder::on(root);
+        if let Some(t) = &frame.title {
+            builder.caption(t, font(TITLE));
         }
-        _ => title.to_string(),
+        builder.margin(14).margin_right(24 + legend);
+        let labels = if horizontal {
+            let under = under_area(1, !frame.y_title.is_empty());
+            let caption = if frame.title.is_some() {
+                CAPTION_ROOM
+            } else {
+                0.0
+            };
+            let plot_height = f64::from(frame.height) - 28.0 - caption - f64::from(under);
+            let (labels, left) = row_labels(cats, frame, plot_height);
+            builder.x_label_area_size(under).y_label_area_size(left);
+            labels
+        } else {
+            let ticks = tick_texts(lo, hi, n_ticks, fmt);
+            let left = left_area(&ticks, !frame.y_title.is_empty());
+            let plot_width = f64::from(frame.width) - 14.0 - f64::from(left + 24 + legend);
+            let labels = under_labels(cats, plot_width);
+            builder
+                .x_label_area_size(under_area(labels.rows, !frame.x_title.is_empty()))
+                .y_label_area_size(left);
+            labels
+        };
+        let n = cats.len() as f64;
+        let mut chart = if horizontal {
+            builder.build_cartesian_2d(lo..hi, 0.0..n)
+        } else {
+            builder.build_cartesian_2d(0.0..n, lo..hi)
+        }
+        .map_err(draw_err)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.light_line_style(TRANSPARENT)
+            .bold_line_style(GRID.mix(0.25))
+            .axis_style(TEXT)
+            .label_style(font(TICK))
+            .axis_desc_style(font(LABEL))
+            .set_all_tick_mark_size(TICK_MARK);
+        if horizontal {
+            mesh.disable_y_mesh()
+                .x_desc(frame.y_title.clone())
+                .y_labels(0)
+                .x_labels(n_ticks)
+                .x_label_formatter(fmt);
+        } else {
+            mesh.disable_x_mesh()
+                .x_desc(frame.x_title.clone())
+                .y_desc(frame.y_title.clone())
+                .x_labels(0)
+                .y_labels(n_ticks)
+                .y_label_formatter(fmt);
+        }
+        mesh.draw().map_err(draw_err)?;
+        Ok(CatChart {
+            chart,
+            labels,
+            n,
+            horizontal,
+            lo,
+            hi,
+        })
     }
-}
 
-/// How many categories get a label: at most ~14, every `step`-th.
-pub(super) fn label_step(cats: &[String]) -> usize {
-    cats.len().div_ceil(14).max(1)
-}
-
-/// Whether category labels under a plot `plot_width` pixels wide are wider than their slots, so
-/// that every other one goes on a second row (text stays horizontal, readable on a projector).
-pub(super) fn stagger_labels(cats: &[String], plot_width: f64) -> bool {
-    let step = label_step(cats);
-    let shown = cats.len().div_ceil(step).max(1);
-    let slot = plot_width / cats.len().max(1) as f64 * step as f64;
-    let widest = cats
-        .iter()
-        .step_by(step)
-        .map(|c| c.chars().count().min(24))
-        .max()
-        .unwrap_or(0) as f64
-        * (TICK * 6 / 10) as f64;
-    shown > 1 && widest > slot - 8.0
-}
-
-/// The extra height of the x label area when labels are staggered on two rows.
-pub(super) const STAGGER: i32 = TICK as i32 + 6;
-
-/// Whether a vertical chart's category labels are staggered, from the chart's width less its
-/// margins (14 + 24), y label area (96) and legend.
-pub(super) fn stagger_in(frame: &Frame, cats: &[String], legend: u32) -> bool {
-    stagger_labels(
-        cats,
-        frame.width as f64 - 14.0 - 24.0 - 96.0 - legend as f64,
-    )
-}
-
-/// Draw the category labels under (or beside) the plot, thinned to at most ~14; with `stagger`,
-/// every other label one row lower.
-pub(super) fn category_labels<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    cats: &[String],
-    at: impl Fn(usize) -> (i32, i32),
-    pos: Pos,
-    stagger: bool,
-) -> Result<(), FigureError> {
-    let step = label_step(cats);
-    for (k, (i, c)) in cats.iter().enumerate().step_by(step).enumerate() {
-        let label: String = if c.chars().count() > 24 {
-            format!("{}…", c.chars().take(23).collect::<String>())
+    /// A point at category position `c` (category `i` spans `i..i + 1`, the first at the left
+    /// or at the top) and value `v`.
+    pub(super) fn pt(&self, c: f64, v: f64) -> (f64, f64) {
+        if self.horizontal {
+            (v, self.n - c)
         } else {
-            c.clone()
-        };
-        let (x, y) = at(i);
-        let y = if stagger && k % 2 == 1 {
-            y + STAGGER
-        } else {
-            y
-        };
-        root.draw(&Text::new(label, (x, y), font(TICK).pos(pos)))
+            (c, v)
+        }
+    }
+
+    /// A category's slot, in pixels (its width, or its height when sideways).
+    pub(super) fn slot_px(&self) -> f64 {
+        let (a, b) = (self.pt(0.0, self.lo), self.pt(1.0, self.lo));
+        let (a, b) = (self.chart.backend_coord(&a), self.chart.backend_coord(&b));
+        f64::from((b.0 - a.0).abs().max((b.1 - a.1).abs())).max(1.0)
+    }
+
+    /// A reference line across the plot at value `v`, its label at the far end.
+    pub(super) fn baseline(
+        &mut self,
+        root: &DrawingArea<DB, Shift>,
+        v: f64,
+        label: Option<&str>,
+    ) -> Result<(), FigureError> {
+        if !self.horizontal {
+            return horizontal_baseline(root, &mut self.chart, (0.0, self.n), v, label);
+        }
+        let line = PathElement::new(vec![(v, 0.0), (v, self.n)], TEXT.stroke_width(2));
+        self.chart
+            .draw_series(std::iter::once(line))
             .map_err(draw_err)?;
+        if let Some(l) = label {
+            let (px, py) = self.chart.backend_coord(&(v, self.n));
+            let style = font(TICK).pos(Pos::new(HPos::Left, VPos::Top));
+            root.draw(&Text::new(l.to_string(), (px + 6, py + 4), style))
+                .map_err(draw_err)?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// An error bar (or whisker) at category position `c` from value `from` to `to`, with a cap
+    /// `cap` wide (in category units, so in proportion to the bar) at each end (none when 0).
+    pub(super) fn error_bar(
+        &mut self,
+        c: f64,
+        (from, to): (f64, f64),
+        cap: f64,
+        style: ShapeStyle,
+    ) -> Result<(), FigureError> {
+        let mut strokes = vec![PathElement::new(
+            vec![self.pt(c, from), self.pt(c, to)],
+            style,
+        )];
+        if cap > 0.0 {
+            for v in [from, to] {
+                strokes.push(PathElement::new(
+                    vec![self.pt(c - cap / 2.0, v), self.pt(c + cap / 2.0, v)],
+                    style,
+                ));
+            }
+        }
+        self.chart.draw_series(strokes).map_err(draw_err)?;
+        Ok(())
+    }
+
+    /// The category labels, under the plot or left of it.
+    pub(super) fn draw_labels(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
+        let at = |i: usize| {
+            let (x, y) = self.chart.backend_coord(&self.pt(i as f64 + 0.5, self.lo));
+            if self.horizontal {
+                (x - UNDER_GAP, y)
+            } else {
+                (x, y + UNDER_GAP)
+            }
+        };
+        let pos = if self.horizontal {
+            Pos::new(HPos::Right, VPos::Center)
+        } else {
+            Pos::new(HPos::Center, VPos::Top)
+        };
+        category_labels(root, &self.labels, at, pos)
+    }
+
+    /// The legend, right of the plot's top right corner.
+    pub(super) fn legend(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        names: &[(String, Paint)],
+    ) -> Result<(), FigureError> {
+        let corner = if self.horizontal {
+            (self.hi, self.n)
+        } else {
+            (self.n, self.hi)
+        };
+        let (right, top) = self.chart.backend_coord(&corner);
+        legend(root, names, right, top)
+    }
 }
+
+/// An error bar's caps (and a box plot's whiskers) are this share of the bar's width.
+pub(super) const CAP: f64 = 0.5;
 
 /// Width to keep right of the plot for a legend of these names (0 when none is drawn).
 pub(super) fn legend_width(names: &[String], shown: bool) -> u32 {
@@ -305,32 +432,5 @@ mod tests {
         assert_eq!(label_count(0.0, 100.0, true, 6), 6);
         assert_eq!(label_count(0.0, 0.5, false, 6), 6);
         assert_eq!(whole_only("1.5".into(), 1.5, true), "");
-    }
-
-    #[test]
-    fn long_labels_in_narrow_slots_are_staggered() {
-        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        // Eight names of up to 18 characters (about 194 px at 18 px) in 866 px: 108 px each.
-        let long = names(&[
-            "debian",
-            "host",
-            "src-official",
-            "src-opt",
-            "src-opt-lto",
-            "src-opt-lto-native",
-            "src-plain",
-            "trixie",
-        ]);
-        assert!(stagger_labels(&long, 866.0));
-        // Three short names have room.
-        assert!(!stagger_labels(
-            &names(&["debian", "host", "trixie"]),
-            866.0
-        ));
-        // A single label never staggers.
-        assert!(!stagger_labels(
-            &names(&["a very long category name indeed"]),
-            100.0
-        ));
     }
 }

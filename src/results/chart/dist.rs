@@ -23,9 +23,40 @@ where
     let log = frame.log_y;
     let all = groups.values().flatten().map(|v| (*v, None));
     let (lo, hi) = y_bounds(all, frame, spec, false)?;
-    let unit = frame.unit.as_deref();
-    let whole = !log && all_whole(groups.values().flatten().copied());
+    let unit = frame.unit();
+    // A log axis is labelled at whole decades.
+    let whole = log || all_whole(groups.values().flatten().copied());
     let fmt = move |v: &f64| whole_only(tick_label(*v, log, unit), *v, whole);
+    let legend_shown = frame.legend && k > 1;
+    let ticks = (
+        label_count(lo, hi, whole, 6),
+        &fmt as &dyn Fn(&f64) -> String,
+    );
+    let legend_w = legend_width(&p.series, legend_shown);
+    let mut chart = CatChart::new(root, &p.cats, (lo, hi), ticks, frame, legend_w)?;
+    let slot_px = chart.slot_px();
+    for c in 0..n {
+        let present: Vec<usize> = (0..k).filter(|s| groups.contains_key(&(c, *s))).collect();
+        // The slot's middle half holds the boxes, split among the series present, each at most
+        // `MAX_BAR` px wide, centred.
+        let w = (0.5 / present.len().max(1) as f64).min(MAX_BAR / slot_px);
+        let start = c as f64 + (1.0 - w * present.len() as f64) / 2.0;
+        for (j, s) in present.iter().enumerate() {
+            let Some(values) = groups.get_mut(&(c, *s)) else {
+                continue;
+            };
+            values.sort_by(f64::total_cmp);
+            let color = if k > 1 {
+                palette.of(&p.series[*s], *s).0
+            } else {
+                palette.of_category(&p.cats[c], c).0
+            };
+            draw_box(&mut chart, values, start + j as f64 * w, w, color, log)?;
+        }
+    }
+    if let Some((b, label)) = &frame.baseline {
+        chart.baseline(root, ty(*b, log), label.as_deref())?;
+    }
     let named: Vec<(String, Paint)> = p
         .series
         .iter()
@@ -33,128 +64,102 @@ where
         .filter(|(_, name)| !name.is_empty())
         .map(|(i, name)| (name.clone(), palette.of(name, i)))
         .collect();
-    let legend_shown = frame.legend && k > 1;
-    let mut builder = ChartBuilder::on(root);
-    if let Some(t) = &frame.title {
-        builder.caption(t, font(TITLE));
-    }
-    let stagger = stagger_in(frame, &p.cats, legend_width(&p.series, legend_shown));
-    builder
-        .margin(14)
-        .margin_right(24 + legend_width(&p.series, legend_shown))
-        .x_label_area_size(70 + if stagger { STAGGER as u32 } else { 0 })
-        .y_label_area_size(96);
-    let mut chart = builder
-        .build_cartesian_2d(0f64..n as f64, lo..hi)
-        .map_err(draw_err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID.mix(0.25))
-        .axis_style(TEXT)
-        .label_style(font(TICK))
-        .axis_desc_style(font(LABEL))
-        .x_desc(frame.x_title.clone())
-        .y_desc(with_unit(&frame.y_title, unit))
-        .x_labels(0)
-        .y_labels(label_count(lo, hi, whole, 6))
-        .y_label_formatter(&fmt)
-        .draw()
-        .map_err(draw_err)?;
-    for c in 0..n {
-        let present: Vec<usize> = (0..k).filter(|s| groups.contains_key(&(c, *s))).collect();
-        // The slot's middle half holds the boxes, split among the series present.
-        let slot = 0.5 / present.len().max(1) as f64;
-        for (j, s) in present.iter().enumerate() {
-            let Some(values) = groups.get_mut(&(c, *s)) else {
-                continue;
-            };
-            values.sort_by(f64::total_cmp);
-            let (q1, med, q3) = (
-                quantile(values, 0.25),
-                quantile(values, 0.5),
-                quantile(values, 0.75),
-            );
-            let iqr = q3 - q1;
-            let low = values
-                .iter()
-                .copied()
-                .find(|v| *v >= q1 - 1.5 * iqr)
-                .unwrap_or(q1);
-            let high = values
-                .iter()
-                .rev()
-                .copied()
-                .find(|v| *v <= q3 + 1.5 * iqr)
-                .unwrap_or(q3);
-            let color = if k > 1 {
-                palette.of(&p.series[*s], *s).0
-            } else {
-                palette.of(&p.cats[c], c).0
-            };
-            let a = c as f64 + 0.25 + j as f64 * slot;
-            let b = a + slot;
-            let mid = (a + b) / 2.0;
-            let whisker = (slot * 0.2).min(0.1);
-            let t = |v: f64| ty(v, log);
-            let line = TEXT.stroke_width(2);
-            chart
-                .draw_series([
-                    Rectangle::new([(a, t(q1)), (b, t(q3))], color.mix(0.45).filled()),
-                    Rectangle::new([(a, t(q1)), (b, t(q3))], color.stroke_width(2)),
-                ])
-                .map_err(draw_err)?;
-            chart
-                .draw_series([
-                    PathElement::new(vec![(a, t(med)), (b, t(med))], TEXT.stroke_width(3)),
-                    PathElement::new(vec![(mid, t(q3)), (mid, t(high))], line),
-                    PathElement::new(vec![(mid, t(q1)), (mid, t(low))], line),
-                    PathElement::new(
-                        vec![(mid - whisker, t(high)), (mid + whisker, t(high))],
-                        line,
-                    ),
-                    PathElement::new(vec![(mid - whisker, t(low)), (mid + whisker, t(low))], line),
-                ])
-                .map_err(draw_err)?;
-            let outliers = values.iter().filter(|v| **v < low || **v > high);
-            chart
-                .draw_series(outliers.map(|v| Circle::new((mid, t(*v)), 4, color.filled())))
-                .map_err(draw_err)?;
-        }
-    }
-    if let Some((b, label)) = &frame.baseline {
-        let (x0, x1) = (0.0, n as f64);
-        horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
-    }
     if legend_shown && named.len() > 1 {
-        let (right, top) = chart.backend_coord(&(n as f64, hi));
-        legend(root, &named, right, top)?;
+        chart.legend(root, &named)?;
     }
-    let coord = |i: usize| {
-        let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
-        (x, y + 10)
-    };
-    category_labels(
-        root,
-        &p.cats,
-        coord,
-        Pos::new(HPos::Center, VPos::Top),
-        stagger,
-    )
+    chart.draw_labels(root)
 }
 
-pub(super) fn histogram<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    df: &DataFrame,
-    spec: &Spec,
-    x: &str,
-    frame: &Frame,
-    palette: &Palette,
+/// One box of sorted `values` from category position `a`, `w` wide: the quartiles, the median,
+/// whiskers to the furthest values within 1.5 IQR (their caps in proportion to the box), and
+/// the outliers beyond.
+fn draw_box<DB: DrawingBackend>(
+    chart: &mut CatChart<'_, DB>,
+    values: &[f64],
+    a: f64,
+    w: f64,
+    color: RGBColor,
+    log: bool,
 ) -> Result<(), FigureError>
 where
     DB::ErrorType: 'static,
 {
+    let (q1, med, q3) = (
+        quantile(values, 0.25),
+        quantile(values, 0.5),
+        quantile(values, 0.75),
+    );
+    let iqr = q3 - q1;
+    let low = values
+        .iter()
+        .copied()
+        .find(|v| *v >= q1 - 1.5 * iqr)
+        .unwrap_or(q1);
+    let high = values
+        .iter()
+        .rev()
+        .copied()
+        .find(|v| *v <= q3 + 1.5 * iqr)
+        .unwrap_or(q3);
+    let (b, mid) = (a + w, a + w / 2.0);
+    let t = |v: f64| ty(v, log);
+    let corners = [chart.pt(a, t(q1)), chart.pt(b, t(q3))];
+    chart
+        .chart
+        .draw_series([
+            Rectangle::new(corners, color.mix(0.45).filled()),
+            Rectangle::new(corners, color.stroke_width(2)),
+        ])
+        .map_err(draw_err)?;
+    let median = PathElement::new(
+        vec![chart.pt(a, t(med)), chart.pt(b, t(med))],
+        TEXT.stroke_width(3),
+    );
+    chart
+        .chart
+        .draw_series(std::iter::once(median))
+        .map_err(draw_err)?;
+    let line = TEXT.stroke_width(2);
+    // Each whisker from the box out, capped at its end only.
+    for (from, to) in [(q3, high), (q1, low)] {
+        chart.error_bar(mid, (t(from), t(to)), 0.0, line)?;
+        let cap = w * CAP / 2.0;
+        let end = PathElement::new(
+            vec![chart.pt(mid - cap, t(to)), chart.pt(mid + cap, t(to))],
+            line,
+        );
+        chart
+            .chart
+            .draw_series(std::iter::once(end))
+            .map_err(draw_err)?;
+    }
+    let outliers: Vec<(f64, f64)> = values
+        .iter()
+        .filter(|v| **v < low || **v > high)
+        .map(|v| chart.pt(mid, t(*v)))
+        .collect();
+    chart
+        .chart
+        .draw_series(
+            outliers
+                .into_iter()
+                .map(|pt| Circle::new(pt, 4, color.filled())),
+        )
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// A histogram's values: the series' names, each value (in the axis's unit) with its series,
+/// and whether there is a `series` column.
+type Binned = (Vec<String>, Vec<(usize, f64)>, bool);
+
+/// The values a histogram bins, read from the query.
+fn histogram_values(
+    df: &DataFrame,
+    spec: &Spec,
+    x: &str,
+    frame: &Frame,
+) -> Result<Binned, FigureError> {
     let key = if spec.has("x") { "x" } else { "y" };
     let col = numeric(df, spec, key, x)?;
     // With `series`, one histogram per series on the same bins, their bars side by side.
@@ -165,7 +170,9 @@ where
     let mut names: Vec<String> = Vec::new();
     let mut values: Vec<(usize, f64)> = Vec::new();
     for r in 0..df.height() {
-        let Some(v) = cell_f64(col, r) else { continue };
+        let Some(v) = cell_f64(col, r).map(|v| v * frame.scale) else {
+            continue;
+        };
         let name = series_col.map(|c| cell_text(c, r)).unwrap_or_default();
         let si = match names.iter().position(|n| *n == name) {
             Some(i) => i,
@@ -183,6 +190,21 @@ where
             span: spec.span(key),
         });
     }
+    Ok((names, values, series_col.is_some()))
+}
+
+pub(super) fn histogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    df: &DataFrame,
+    spec: &Spec,
+    x: &str,
+    frame: &Frame,
+    palette: &Palette,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let (names, values, by_series) = histogram_values(df, spec, x, frame)?;
     let bins = spec.f64("bins")?.unwrap_or(20.0);
     if !(1.0..=500.0).contains(&bins) {
         return Err(FigureError {
@@ -213,7 +235,7 @@ where
     }
     let top = counts.iter().flatten().copied().max().unwrap_or(1) as f64;
     let top = frame.shared_y(0.0, top).1;
-    let unit = frame.unit.as_deref();
+    let unit = frame.unit();
     // Bin edges are whole numbers when the data and the bin width are.
     let whole_x = all_whole(values.iter().map(|(_, v)| *v)) && width == width.round();
     let xfmt = move |v: &f64| whole_only(tick_label(*v, false, unit), *v, whole_x);
@@ -224,14 +246,19 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
+    let x1 = min + width * bins as f64;
+    let (y_top, y_labels) = (top * 1.08, label_count(0.0, top * 1.08, true, 6));
+    let left = left_area(
+        &tick_texts(0.0, y_top, y_labels, &yfmt),
+        !frame.y_title.is_empty(),
+    );
     builder
         .margin(14)
         .margin_right(24 + legend_width(&names, legend_shown))
-        .x_label_area_size(70)
-        .y_label_area_size(96);
-    let x1 = min + width * bins as f64;
+        .x_label_area_size(under_area(1, !frame.x_title.is_empty()))
+        .y_label_area_size(left);
     let mut chart = builder
-        .build_cartesian_2d(min..x1, 0f64..top * 1.08)
+        .build_cartesian_2d(min..x1, 0f64..y_top)
         .map_err(draw_err)?;
     chart
         .configure_mesh()
@@ -241,10 +268,11 @@ where
         .axis_style(TEXT)
         .label_style(font(TICK))
         .axis_desc_style(font(LABEL))
-        .x_desc(with_unit(&frame.x_title, unit))
+        .set_all_tick_mark_size(TICK_MARK)
+        .x_desc(frame.x_title.clone())
         .y_desc(frame.y_title.clone())
         .x_labels(label_count(min, x1, whole_x, 8))
-        .y_labels(label_count(0.0, top * 1.08, true, 6))
+        .y_labels(y_labels)
         .x_label_formatter(&xfmt)
         .y_label_formatter(&yfmt)
         .draw()
@@ -252,7 +280,7 @@ where
     let part = width / k as f64;
     let mut named = Vec::new();
     for (s, name) in names.iter().enumerate() {
-        let paint = if series_col.is_some() {
+        let paint = if by_series {
             palette.of(name, s)
         } else {
             palette_slot(0)

@@ -37,9 +37,10 @@ where
         }
     };
     let (lo, hi) = y_bounds(vals.iter().map(|(_, v)| *v), frame, spec, kind == "area")?;
-    let unit = frame.unit.as_deref();
+    let unit = frame.unit();
     let log = frame.log_y;
-    let whole_y = !log && all_whole(vals.iter().flat_map(|(_, (y, e))| [Some(*y), *e]).flatten());
+    // A log axis is labelled at whole decades.
+    let whole_y = log || all_whole(vals.iter().flat_map(|(_, (y, e))| [Some(*y), *e]).flatten());
     let whole_x = !categorical && all_whole(xs.iter().copied());
     let fmt = move |v: &f64| whole_only(tick_label(*v, log, unit), *v, whole_y);
     let xfmt = move |v: &f64| whole_only(tick_label(*v, false, None), *v, whole_x);
@@ -47,12 +48,23 @@ where
     if let Some(t) = &frame.title {
         builder.caption(t, font(TITLE));
     }
-    let stagger = categorical && stagger_in(frame, &p.cats, legend_width(&p.series, frame.legend));
+    let y_labels = label_count(lo, hi, whole_y, 6);
+    let left = left_area(
+        &tick_texts(lo, hi, y_labels, &fmt),
+        !frame.y_title.is_empty(),
+    );
+    let legend_w = legend_width(&p.series, frame.legend);
+    // Ordered categories: a slot per category, its label on up to two lines.
+    let labels = categorical.then(|| {
+        let plot_width = f64::from(frame.width) - 14.0 - f64::from(left + 24 + legend_w);
+        under_labels(&p.cats, plot_width)
+    });
+    let rows = labels.as_ref().map_or(1, |l| l.rows);
     builder
         .margin(14)
-        .margin_right(24 + legend_width(&p.series, frame.legend))
-        .x_label_area_size(70 + if stagger { STAGGER as u32 } else { 0 })
-        .y_label_area_size(96);
+        .margin_right(24 + legend_w)
+        .x_label_area_size(under_area(rows, !frame.x_title.is_empty()))
+        .y_label_area_size(left);
     let mut chart = builder
         .build_cartesian_2d(x0..x1, lo..hi)
         .map_err(draw_err)?;
@@ -62,9 +74,10 @@ where
         .axis_style(TEXT)
         .label_style(font(TICK))
         .axis_desc_style(font(LABEL))
+        .set_all_tick_mark_size(TICK_MARK)
         .x_desc(frame.x_title.clone())
-        .y_desc(with_unit(&frame.y_title, unit))
-        .y_labels(label_count(lo, hi, whole_y, 6))
+        .y_desc(frame.y_title.clone())
+        .y_labels(y_labels)
         .y_label_formatter(&fmt);
     if categorical {
         mesh.x_labels(0);
@@ -82,57 +95,7 @@ where
             .map(|((c, _), (y, e))| (xs[*c], ty(*y, log), *e))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        match kind {
-            "scatter" => {
-                chart
-                    .draw_series(
-                        pts.iter()
-                            .map(|(x, y, _)| Circle::new((*x, *y), 5, color.filled())),
-                    )
-                    .map_err(draw_err)?;
-            }
-            "area" => {
-                let base = lo.max(0.0f64.min(hi));
-                chart
-                    .draw_series(
-                        AreaSeries::new(
-                            pts.iter().map(|(x, y, _)| (*x, *y)),
-                            base,
-                            color.mix(0.35),
-                        )
-                        .border_style(color.stroke_width(3)),
-                    )
-                    .map_err(draw_err)?;
-            }
-            _ => {
-                chart
-                    .draw_series(LineSeries::new(
-                        pts.iter().map(|(x, y, _)| (*x, *y)),
-                        color.stroke_width(3),
-                    ))
-                    .map_err(draw_err)?;
-                if pts.len() <= 40 {
-                    chart
-                        .draw_series(
-                            pts.iter()
-                                .map(|(x, y, _)| Circle::new((*x, *y), 4, color.filled())),
-                        )
-                        .map_err(draw_err)?;
-                }
-            }
-        }
-        for (x, y, e) in &pts {
-            if let Some(e) = e {
-                let raw = if log { 10f64.powf(*y) } else { *y };
-                let (l, h) = (ty((raw - e).max(f64::MIN_POSITIVE), log), ty(raw + e, log));
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(*x, l), (*x, h)],
-                        color.stroke_width(2),
-                    )))
-                    .map_err(draw_err)?;
-            }
-        }
+        one_series(&mut chart, kind, &pts, color, (lo, hi), log)?;
         if !name.is_empty() {
             named.push((name.clone(), Paint(color)));
         }
@@ -141,22 +104,70 @@ where
         let (x0, x1) = (x0, x1);
         horizontal_baseline(root, &mut chart, (x0, x1), ty(*b, log), label.as_deref())?;
     }
-    if categorical {
+    if let Some(labels) = &labels {
         let coord = |i: usize| {
             let (x, y) = chart.backend_coord(&(i as f64, lo));
-            (x, y + 10)
+            (x, y + UNDER_GAP)
         };
-        category_labels(
-            root,
-            &p.cats,
-            coord,
-            Pos::new(HPos::Center, VPos::Top),
-            stagger,
-        )?;
+        category_labels(root, labels, coord, Pos::new(HPos::Center, VPos::Top))?;
     }
     if frame.legend && named.len() > 1 {
         let (right, top) = chart.backend_coord(&(x1, hi));
         legend(root, &named, right, top)?;
+    }
+    Ok(())
+}
+
+/// One series' points (x, y on the axis, error) drawn as `kind`, with their error bars.
+fn one_series<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    kind: &str,
+    pts: &[(f64, f64, Option<f64>)],
+    color: RGBColor,
+    (lo, hi): (f64, f64),
+    log: bool,
+) -> Result<(), FigureError>
+where
+    DB::ErrorType: 'static,
+{
+    let xy = || pts.iter().map(|(x, y, _)| (*x, *y));
+    match kind {
+        "scatter" => {
+            chart
+                .draw_series(xy().map(|p| Circle::new(p, 5, color.filled())))
+                .map_err(draw_err)?;
+        }
+        "area" => {
+            let base = lo.max(0.0f64.min(hi));
+            chart
+                .draw_series(
+                    AreaSeries::new(xy(), base, color.mix(0.35))
+                        .border_style(color.stroke_width(3)),
+                )
+                .map_err(draw_err)?;
+        }
+        _ => {
+            chart
+                .draw_series(LineSeries::new(xy(), color.stroke_width(3)))
+                .map_err(draw_err)?;
+            if pts.len() <= 40 {
+                chart
+                    .draw_series(xy().map(|p| Circle::new(p, 4, color.filled())))
+                    .map_err(draw_err)?;
+            }
+        }
+    }
+    for (x, y, e) in pts {
+        if let Some(e) = e {
+            let raw = if log { 10f64.powf(*y) } else { *y };
+            let (l, h) = (ty((raw - e).max(f64::MIN_POSITIVE), log), ty(raw + e, log));
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(*x, l), (*x, h)],
+                    color.stroke_width(2),
+                )))
+                .map_err(draw_err)?;
+        }
     }
     Ok(())
 }

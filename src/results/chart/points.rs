@@ -57,11 +57,13 @@ pub(super) fn numeric<'a>(
     Ok(c)
 }
 
+/// The chart's points, values and errors in the value axis's unit (`frame.scale`).
 pub(super) fn read_points(
     df: &DataFrame,
     spec: &Spec,
     x: &str,
     y: &str,
+    frame: &Frame,
 ) -> Result<Points, FigureError> {
     let xc = column(df, spec, "x", x)?;
     let yc = numeric(df, spec, "y", y)?;
@@ -101,10 +103,10 @@ pub(super) fn read_points(
             }
         };
         if let Some(v) = cell_f64(yc, row) {
-            p.values.entry((ci, si)).or_default().push(v);
+            p.values.entry((ci, si)).or_default().push(v * frame.scale);
         }
         if let Some(e) = ec.and_then(|c| cell_f64(c, row)) {
-            p.errors.insert((ci, si), e);
+            p.errors.insert((ci, si), e * frame.err_scale);
         }
     }
     if p.values.is_empty() {
@@ -115,6 +117,136 @@ pub(super) fn read_points(
         });
     }
     Ok(p)
+}
+
+/// `sort: value` (smallest first) or `sort: -value` (largest first): whether the categories
+/// are sorted, and descending. Bar and box charts only.
+pub(super) fn sort_order(spec: &Spec, kind: &str) -> Result<Option<bool>, FigureError> {
+    let Some(written) = spec.str("sort")? else {
+        return Ok(None);
+    };
+    let descending = match written.trim() {
+        "value" => false,
+        "-value" => true,
+        other => {
+            return Err(FigureError {
+                message: format!("unknown sort `{other}`"),
+                help: "`sort: value` puts the smallest first, `sort: -value` the largest; without \
+                       `sort` the categories keep the query's order"
+                    .into(),
+                span: spec.span("sort"),
+            });
+        }
+    };
+    if !matches!(kind, "bar" | "hbar" | "box") {
+        return Err(FigureError {
+            message: format!(
+                "`sort` orders the categories of bar, hbar and box charts, not {kind}"
+            ),
+            help: "order the rows in SQL (ORDER BY) instead".into(),
+            span: spec.span("sort"),
+        });
+    }
+    Ok(Some(descending))
+}
+
+/// The categories reordered by `key` (ascending, or descending), ties and missing values (NaN,
+/// last) keeping the query's order.
+pub(super) fn sort_categories(p: &mut Points, key: impl Fn(usize) -> f64, descending: bool) {
+    let keys: Vec<f64> = (0..p.cats.len()).map(key).collect();
+    let mut order: Vec<usize> = (0..p.cats.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (keys[*a], keys[*b]);
+        match (x.is_nan(), y.is_nan()) {
+            (false, false) if descending => y.total_cmp(&x),
+            (false, false) => x.total_cmp(&y),
+            (nx, ny) => nx.cmp(&ny),
+        }
+    });
+    let mut place = vec![0; order.len()];
+    for (new, old) in order.iter().enumerate() {
+        place[*old] = new;
+    }
+    p.cats = order.iter().map(|o| p.cats[*o].clone()).collect();
+    if let Some(nx) = p.numeric_x.as_mut() {
+        *nx = order.iter().map(|o| nx[*o]).collect();
+    }
+    p.values = remap(std::mem::take(&mut p.values), &place);
+    p.errors = remap(std::mem::take(&mut p.errors), &place);
+}
+
+fn remap<V>(m: BTreeMap<(usize, usize), V>, place: &[usize]) -> BTreeMap<(usize, usize), V> {
+    m.into_iter()
+        .map(|((c, s), v)| ((place[c], s), v))
+        .collect()
+}
+
+/// `sort`: the categories in the chart's order (`frame.order`, the same in every panel of a
+/// faceted chart), else by their own values.
+pub(super) fn sort_points(
+    p: &mut Points,
+    spec: &Spec,
+    frame: &Frame,
+    boxes: bool,
+) -> Result<(), FigureError> {
+    if let Some(order) = &frame.order {
+        let at = |c: usize| {
+            order
+                .iter()
+                .position(|o| *o == p.cats[c])
+                .unwrap_or(order.len()) as f64
+        };
+        let keys: Vec<f64> = (0..p.cats.len()).map(at).collect();
+        sort_categories(p, |c| keys[c], false);
+    } else if let Some(descending) = frame.sort {
+        let keys = category_values(p, spec, boxes)?;
+        sort_categories(p, |c| keys[c], descending);
+    }
+    Ok(())
+}
+
+/// Each category's value, what `sort` orders by: a bar's (a stack's total, the mean of a
+/// group's bars) or a box's median (over all its series); NaN for a category without values.
+pub(super) fn category_values(
+    p: &Points,
+    spec: &Spec,
+    boxes: bool,
+) -> Result<Vec<f64>, FigureError> {
+    let n = p.cats.len();
+    if boxes {
+        return Ok((0..n)
+            .map(|c| {
+                let mut v: Vec<f64> = p
+                    .values
+                    .iter()
+                    .filter(|((ci, _), _)| *ci == c)
+                    .flat_map(|(_, v)| v.iter().copied())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    quantile(&v, 0.5)
+                }
+            })
+            .collect());
+    }
+    let vals = summarise(p, spec)?;
+    let stacked = spec.bool("stacked")?;
+    Ok((0..n)
+        .map(|c| {
+            let bars: Vec<f64> = vals
+                .iter()
+                .filter(|((ci, _), _)| *ci == c)
+                .map(|(_, (v, _))| *v)
+                .collect();
+            match (bars.is_empty(), stacked) {
+                (true, _) => f64::NAN,
+                (false, true) => bars.iter().sum(),
+                (false, false) => mean(&bars),
+            }
+        })
+        .collect())
 }
 
 pub(super) fn mean(v: &[f64]) -> f64 {
