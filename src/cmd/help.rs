@@ -37,9 +37,87 @@ fn section(text: &'static str, heading: &str) -> &'static str {
     &rest[..end]
 }
 
+/// Reference pages made from the definitions the code checks keys with (`results::reference`).
+pub fn generated(topic: &str) -> Option<String> {
+    use crate::results::reference::{self as r, render};
+    Some(match topic {
+        "chart" => render(
+            "chart blocks",
+            "A ```chart block is YAML: `sql:` picks the rows, the other keys say how to draw them. An unknown key is an error with \"did you mean\". Charts are SVG, drawn at build time in the slide's fonts and the theme's colours.",
+            r::CHART,
+        ),
+        "table" => render(
+            "table blocks",
+            "A ```table block is YAML: `sql:` picks the rows; numbers are right-aligned and formatted.",
+            r::TABLE,
+        ),
+        "datasets" => render(
+            "datasets",
+            "deck.toml's [datasets] names the data files the decks query: `runs = \"data/runs.csv\"`, or a table of these keys. A dataset is read when a query names it, once per build. Formats: `deck help formats`.",
+            r::DATASET,
+        ),
+        "functions" => {
+            let mut page = render(
+                "template functions",
+                "In a deck's text, {{ }} and {% %} are minijinja templates (a deck that uses none of deck's features keeps them as text, as Marp does). deck adds these functions:",
+                r::FUNCTIONS,
+            );
+            page.push_str(&render(
+                "filters",
+                "and these number filters (a filter applies to the value just before it: write {{ (a / b) | percent(1) }}):",
+                r::FILTERS,
+            ));
+            page.push_str(&render(
+                "SQL functions",
+                "Queries are polars SQL (https://docs.pola.rs/api/python/stable/reference/sql/), with this function added:",
+                r::SQL,
+            ));
+            page
+        }
+        "formats" => crate::results::formats::help(),
+        _ => return None,
+    })
+}
+
+/// Every generated topic: (name, what it covers).
+pub const GENERATED: &[(&str, &str)] = &[
+    ("chart", "the keys of ```chart blocks"),
+    ("table", "the keys of ```table blocks"),
+    ("datasets", "declaring data files in deck.toml"),
+    (
+        "formats",
+        "the files deck reads: CSV to pytest-benchmark, Google Benchmark, Prometheus",
+    ),
+    (
+        "functions",
+        "sql(), compare(), the number filters and welch_ci()",
+    ),
+];
+
+/// Every topic `deck help` knows, with its text: (name, what it covers, text).
+pub fn all_topics() -> Vec<(String, String, String)> {
+    let mut all: Vec<(String, String, String)> = TOPICS
+        .iter()
+        .map(|(n, w, t)| (n.to_string(), w.to_string(), t.to_string()))
+        .collect();
+    for (name, what) in GENERATED {
+        all.push((
+            name.to_string(),
+            what.to_string(),
+            generated(name).unwrap_or_default(),
+        ));
+    }
+    all.push((
+        "marp".into(),
+        "marp-cli's command line and config files in deck".into(),
+        section(README, "### Coming from Marp").to_string(),
+    ));
+    all
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A command (build, serve, ...) or a topic (config, templates, directives, marp)
+    /// A command (build, serve, ...) or a topic (`deck help` lists them)
     pub topic: Option<String>,
 }
 
@@ -52,12 +130,19 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         for (name, what, _) in TOPICS {
             println!("  {name:<12}{what}");
         }
+        for (name, what) in GENERATED {
+            println!("  {name:<12}{what}");
+        }
         println!(
             "  {:<12}marp-cli's command line and config files in deck",
             "marp"
         );
         return Ok(true);
     };
+    if let Some(page) = generated(&topic) {
+        print!("{page}");
+        return Ok(true);
+    }
     if topic == "marp" {
         print!("{}", section(README, "### Coming from Marp"));
         return Ok(true);
@@ -74,7 +159,12 @@ pub fn execute(args: Args) -> anyhow::Result<bool> {
         .get_subcommands()
         .map(|c| c.get_name().to_string())
         .collect();
-    let topics: Vec<&str> = TOPICS.iter().map(|t| t.0).chain(["marp"]).collect();
+    let topics: Vec<&str> = TOPICS
+        .iter()
+        .map(|t| t.0)
+        .chain(GENERATED.iter().map(|g| g.0))
+        .chain(["marp"])
+        .collect();
     anyhow::bail!(
         "no help for `{topic}`: commands are {}; topics are {}",
         commands.join(", "),

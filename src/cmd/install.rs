@@ -63,5 +63,34 @@ pub fn man(args: ManArgs) -> anyhow::Result<bool> {
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
+    // The help topics (`deck help chart`...) as pages of section 7, with the same text.
+    for (name, what, text) in super::help::all_topics() {
+        let path = dir.join(format!("deck-{name}.7"));
+        crate::output::write_atomic(&path, topic_page(&name, &what, &text).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(true)
+}
+
+/// A help topic as a man page: its text as written (preformatted), roff's specials escaped.
+fn topic_page(name: &str, what: &str, text: &str) -> String {
+    let escape = |s: &str| s.replace('\\', "\\e");
+    let mut page = format!(
+        ".TH DECK-{} 7 \"\" \"deck {}\"\n.SH NAME\ndeck-{} \\- {}\n.SH DESCRIPTION\n.nf\n",
+        name.to_uppercase(),
+        env!("CARGO_PKG_VERSION"),
+        name,
+        escape(what)
+    );
+    for line in text.lines() {
+        let line = escape(line);
+        if line.starts_with(['.', '\'']) {
+            page.push_str("\\&");
+        }
+        page.push_str(&line);
+        page.push('\n');
+    }
+    page.push_str(".fi\n");
+    page
 }

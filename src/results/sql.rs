@@ -347,9 +347,11 @@ fn expr_unit(e: &Expr, scope: &UnitScope) -> Option<super::units::Unit> {
         Expr::Function(f) if KEEPS_UNIT.contains(&last_part(&f.name).to_lowercase().as_str()) => {
             first_arg(f).and_then(|a| expr_unit(a, scope))
         }
-        Expr::BinaryOp { left, op, right }
-            if matches!(op, BinaryOperator::Plus | BinaryOperator::Minus) =>
-        {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Plus | BinaryOperator::Minus,
+            right,
+        } => {
             let (l, r) = (expr_unit(left, scope), expr_unit(right, scope));
             match (l, r) {
                 (Some(a), Some(b)) if a == b => Some(a),
@@ -359,6 +361,9 @@ fn expr_unit(e: &Expr, scope: &UnitScope) -> Option<super::units::Unit> {
         _ => None,
     }
 }
+
+/// The names of the SQL functions `functions()` registers (`deck help functions` documents them).
+pub const FUNCTION_NAMES: &[&str] = &["welch_ci"];
 
 /// SQL functions deck adds to polars': `welch_ci(sd_a, n_a, sd_b, n_b [, level])`, half the
 /// width of the confidence interval (95% by default) of the difference of two groups' means,
@@ -414,7 +419,16 @@ pub fn functions() -> std::sync::Arc<dyn polars::sql::FunctionRegistry> {
             },
         ),
     );
-    std::sync::Arc::new(Functions(vec![welch_ci]))
+    let registry = Functions(vec![welch_ci]);
+    debug_assert!(
+        registry
+            .0
+            .iter()
+            .map(|f| f.name.as_str())
+            .eq(FUNCTION_NAMES.iter().copied()),
+        "FUNCTION_NAMES lists what is registered"
+    );
+    std::sync::Arc::new(registry)
 }
 
 struct Functions(Vec<polars::prelude::UserDefinedFunction>);

@@ -109,10 +109,10 @@ impl Unit {
         }
         // `mean (ms)`, `size [MiB]`
         for (open, close) in [('(', ')'), ('[', ']')] {
-            if let Some(inner) = n.strip_suffix(close).and_then(|r| r.rsplit_once(open)) {
-                if let Some(u) = Self::parse(inner.1) {
-                    return Some((inner.0.trim_end().to_string(), u));
-                }
+            if let Some(inner) = n.strip_suffix(close).and_then(|r| r.rsplit_once(open))
+                && let Some(u) = Self::parse(inner.1)
+            {
+                return Some((inner.0.trim_end().to_string(), u));
             }
         }
         // One letter alone is a name, not a unit (`b`, `s` columns), and `_min` is a minimum
