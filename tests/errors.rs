@@ -297,7 +297,7 @@ fn deck_toml_dataset_format_lists_the_formats() {
         "{err}"
     );
     assert!(
-        err.contains("= help: did you mean `hyperfine`? use one of csv, tsv, json, ndjson, parquet, hyperfine; see `deck help config`"),
+        err.contains("= help: did you mean `hyperfine`? use one of csv, tsv, json, ndjson, parquet, hyperfine, pytest-benchmark, google-benchmark, criterion, benchmark-action, github-action-benchmark, prometheus, grafana; see `deck help config`"),
         "{err}"
     );
 }
@@ -347,4 +347,136 @@ fn deck_help_config_ships_with_the_binary() {
     );
     let out = p.deck(&["help", "templates"]).ok();
     assert!(String::from_utf8_lossy(&out.0.stdout).contains("Outside code"));
+}
+
+/// A `sql()` whose filter matches nothing is an error at the call, naming the filter and the
+/// values the column holds, instead of failing later at an operator (`/` on none).
+#[test]
+fn a_query_of_nothing_names_its_filter_and_the_values_there_are() {
+    let p = project(
+        "# T\n\n{% set b = sql(\"SELECT median(wall_s) FROM runs WHERE variant = 'bb'\") %}\n{{ 2 / b }}\n\n{{ sql(\"SELECT max(wall_s) FROM runs WHERE variant IN ('c', 'd')\") }}\n",
+    );
+    let (help, _) = expect(
+        &p,
+        "slides/t.md:3:12",
+        "the query's value is NULL: its filter `variant = 'bb'` matches no row of `runs`",
+    );
+    assert_eq!(help, "did you mean `b`? `variant` holds a, b");
+    let all = findings(&p);
+    assert!(
+        !all.iter().any(|f| f.2.contains("unsupported types")),
+        "{all:#?}"
+    );
+    // A list of values: the one the column lacks is named.
+    let hit = all
+        .iter()
+        .find(|f| f.2.contains("`variant = 'c'`"))
+        .expect("the IN list");
+    assert_eq!(hit.0, "slides/t.md:6:4");
+}
+
+/// A filter binds to the value just before it: the help gives the parenthesised form.
+#[test]
+fn a_filter_before_an_operator_gets_the_parenthesised_form() {
+    let p = project(
+        "# T\n\n{% set a = sql(\"SELECT max(wall_s) FROM runs\") %}\n{{ (a / 2 - 1) * 100 | num(0) }}\n",
+    );
+    let all = findings(&p);
+    let f = all
+        .iter()
+        .find(|f| f.2.contains("strings can only be multiplied"))
+        .unwrap_or_else(|| panic!("{all:#?}"));
+    assert!(
+        f.3.contains("here to `100`") && f.3.contains("{{ ((a / 2 - 1) * 100) | num(0) }}"),
+        "{}",
+        f.3
+    );
+}
+
+/// `duration` and `bytes` read the column's unit: from the name the query gives it, from the
+/// dataset's column, or as declared in deck.toml; an unknown one is a warning at the key.
+#[test]
+fn table_formats_convert_from_the_columns_unit() {
+    let p = Project::new()
+        .file(
+            "deck.toml",
+            "[datasets]\nbench = { path = \"data/b.csv\", units = { p99 = \"ms\", rss = \"KiB\" } }\n",
+        )
+        .file("data/b.csv", "variant,mean_ms,p99,rss,other\nsimd,45.9,60,2048,184\n")
+        .file(
+            "slides/t.md",
+            "# T\n\n```table\nsql: SELECT mean_ms AS \"mean (ms)\", median(p99) AS p, rss, other FROM bench GROUP BY mean_ms, rss, other\nformat:\n  \"mean (ms)\": duration\n  p: duration\n  rss: bytes\n  other: duration\n```\n",
+        );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    for cell in ["45.9 ms", "60 ms", "2.0 MiB", "3 min 4 s"] {
+        assert!(
+            html.contains(&format!(">{cell}</td>")),
+            "{cell}: {html:.3000}"
+        );
+    }
+    let all = findings(&p);
+    let w: Vec<_> = all.iter().filter(|f| f.1 == "warning").collect();
+    assert_eq!(w.len(), 1, "{all:#?}");
+    assert_eq!(w[0].0, "slides/t.md:9:10");
+    assert!(
+        w[0].2
+            .contains("`duration` of `other`: deck does not know the column's unit"),
+        "{}",
+        w[0].2
+    );
+    assert!(w[0].3.contains("units = { other = \"ms\" }"), "{}", w[0].3);
+}
+
+#[test]
+fn filters_convert_a_querys_numbers_from_their_columns_unit() {
+    let p = Project::new()
+        .file(
+            "deck.toml",
+            "[datasets]\nbench = { path = \"data/b.csv\", units = { p99 = \"ms\", rss = \"KiB\" } }\n",
+        )
+        .file("data/b.csv", "variant,mean_ms,p99,rss,n\nsimd,45.9,184,2048,3\nsse,50,200,4096,3\n")
+        .file(
+            "slides/t.md",
+            "# T\n\n\
+             {{ sql(\"SELECT mean_ms FROM bench WHERE variant = 'simd'\") | duration }}, \
+             {{ sql(\"SELECT max(p99) AS worst FROM bench\") | duration }}, \
+             {{ sql(\"SELECT min(rss) FROM bench\") | bytes }}, \
+             {{ (sql(\"SELECT max(p99) FROM bench\") / 1000) | duration }}\n\n\
+             {% for r in rows(\"SELECT variant, p99 FROM bench\") %}{{ r.variant }} {{ r.p99 | duration }}; {% endfor %}\n\n\
+             {{ sql(\"SELECT max(n) FROM bench\") | duration }}\n",
+        );
+    p.deck(&["build"]).ok();
+    let html = p.read("dist/t.html");
+    // 45.9 ms was shown as 45.9 s, and 184 ms as 3 min 4 s, before units.
+    assert!(
+        html.contains("<p>45.9 ms, 200 ms, 2.0 MiB, 200 ms</p>"),
+        "{html:.3000}"
+    );
+    assert!(html.contains("simd 184 ms; sse 200 ms;"), "{html:.3000}");
+    let all = findings(&p);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].0, "slides/t.md:7:1");
+    assert!(
+        all[0]
+            .2
+            .contains("`duration` of `n`: deck does not know the column's unit"),
+        "{all:#?}"
+    );
+    // A size shown as a time is an error, not a number in the wrong unit.
+    let q = Project::new()
+        .file("deck.toml", "[datasets]\nb = \"b.csv\"\n")
+        .file("b.csv", "rss_kib\n2048\n")
+        .file(
+            "slides/t.md",
+            "{{ sql(\"SELECT rss_kib FROM b\") | duration }}\n",
+        );
+    q.deck(&["build"]).fails();
+    let all = findings(&q);
+    assert!(
+        all[0]
+            .2
+            .contains("`duration` shows a time, but this value is a size in KiB"),
+        "{all:#?}"
+    );
 }

@@ -14,6 +14,7 @@ use crate::confine::{MAX_TEXT, Refusal, Sandbox};
 use crate::results::data::{Engine, QueryError, cell_f64, cell_json};
 use crate::results::format;
 use crate::results::stats;
+use crate::results::units::Dimension;
 
 /// deck's own filters, for "did you mean" and help lines.
 pub const FILTERS: &[&str] = &["num", "thousands", "percent", "bytes", "duration", "sig"];
@@ -47,7 +48,24 @@ pub struct Calls {
     /// The rows the last `sql()` call gave, when it gave rows (a conversion error that follows
     /// is about them).
     pub last_rows: Option<usize>,
+    /// The numbers queries gave out, by their bits, with the unit of the column each came from:
+    /// `{{ sql("SELECT max(wall_ms) ...") | duration }}` converts from milliseconds, because the
+    /// number the filter gets is one a column in ms gave (arithmetic makes another number).
+    measured: HashMap<u64, Measured>,
 }
+
+/// What is known of the unit of a number a query gave.
+#[derive(Debug, Clone, PartialEq)]
+enum Measured {
+    In(crate::results::units::Unit),
+    /// From a column of no known unit (its name).
+    Unknown(String),
+    /// Given by columns of different units: nothing is assumed.
+    Mixed,
+}
+
+/// At most this many numbers of one result are remembered with their unit.
+const MEASURED_CELLS: usize = 10_000;
 
 /// A query result of several rows or columns, given to the template.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,22 +287,28 @@ pub fn register(env: &mut Environment<'_>, engine: &Arc<Mutex<Engine>>, calls: &
     env.add_filter("percent", |x: f64, decimals: Option<usize>| {
         format::percent(x, decimals.unwrap_or(0))
     });
-    // `bytes` and `duration` count bytes and seconds; a value in another unit says which:
-    // `{{ rss_kib | bytes(1, "KiB") }}`, `{{ mean_ms | duration("ms") }}`.
-    env.add_filter(
-        "bytes",
-        |x: f64, decimals: Option<usize>, unit: Option<String>| -> Result<String, Error> {
-            let x = in_base(x, unit.as_deref(), crate::results::units::Dimension::Bytes)?;
-            Ok(format::bytes(x, decimals.unwrap_or(1)))
-        },
-    );
-    env.add_filter(
-        "duration",
-        |x: f64, unit: Option<String>| -> Result<String, Error> {
-            let x = in_base(x, unit.as_deref(), crate::results::units::Dimension::Time)?;
-            Ok(format::duration(x))
-        },
-    );
+    // `bytes` and `duration` count bytes and seconds; a number a query gave is in its column's
+    // unit, and any other says which: `{{ rss_kib | bytes(1, "KiB") }}`, `{{ x | duration("ms") }}`.
+    {
+        let calls = Arc::clone(calls);
+        env.add_filter(
+            "bytes",
+            move |x: f64, decimals: Option<usize>, unit: Option<String>| -> Result<String, Error> {
+                let x = in_base(&calls, "bytes", x, unit.as_deref(), Dimension::Bytes)?;
+                Ok(format::bytes(x, decimals.unwrap_or(1)))
+            },
+        );
+    }
+    {
+        let calls = Arc::clone(calls);
+        env.add_filter(
+            "duration",
+            move |x: f64, unit: Option<String>| -> Result<String, Error> {
+                let x = in_base(&calls, "duration", x, unit.as_deref(), Dimension::Time)?;
+                Ok(format::duration(x))
+            },
+        );
+    }
     env.add_filter("sig", |x: f64| format::sig3(x));
 }
 
@@ -331,14 +355,60 @@ fn run_query(engine: &Arc<Mutex<Engine>>, calls: &Shared, query: &str) -> Result
     })
 }
 
-/// `x` in `unit` (a time or size unit, or seconds/bytes when `None`) in seconds or bytes.
+/// `x` in seconds or bytes: from the `unit` the filter names, else from the unit of the column
+/// a query gave it from, else as it is (with a warning when that column's unit is unknown).
 fn in_base(
+    calls: &Shared,
+    filter: &str,
     x: f64,
     unit: Option<&str>,
-    want: crate::results::units::Dimension,
+    want: Dimension,
 ) -> Result<f64, Error> {
     let Some(text) = unit else {
-        return Ok(x);
+        let mut c = lock(calls);
+        let known = c.measured.get(&x.to_bits()).cloned();
+        return match known {
+            Some(Measured::In(u)) if u.dimension == want => Ok(u.to_base(x)),
+            Some(Measured::In(u)) => {
+                drop(c);
+                Err(fail(
+                    calls,
+                    format!(
+                        "`{filter}` shows a {}, but this value is {} in {}",
+                        what(want),
+                        if u.dimension == Dimension::Time {
+                            "a time"
+                        } else {
+                            "a size"
+                        },
+                        u.symbol
+                    ),
+                    if u.dimension == Dimension::Time {
+                        "show a time with `duration`"
+                    } else {
+                        "show a size with `bytes`"
+                    },
+                ))
+            }
+            Some(Measured::Unknown(column)) => {
+                let at = c.written.load(Ordering::Relaxed);
+                let (base, example) = if want == Dimension::Time {
+                    ("seconds", "ms")
+                } else {
+                    ("bytes", "KiB")
+                };
+                c.warnings.push((
+                    at,
+                    format!("`{filter}` of `{column}`: deck does not know the column's unit and reads it as {base}"),
+                    format!(
+                        "say the unit: name the column with it in the query (`AS {column}_{}`), declare the dataset's column in deck.toml (units = {{ {column} = \"{example}\" }}), or give it here: `{filter}(\"{example}\")`",
+                        example.to_lowercase()
+                    ),
+                ));
+                Ok(x)
+            }
+            Some(Measured::Mixed) | None => Ok(x),
+        };
     };
     match crate::results::units::Unit::parse(text) {
         Some(u) if u.dimension == want => Ok(u.to_base(x)),
@@ -346,7 +416,7 @@ fn in_base(
             ErrorKind::InvalidOperation,
             format!(
                 "`{text}` is not a {} unit: use one of {}",
-                if want == crate::results::units::Dimension::Time {
+                if want == Dimension::Time {
                     "time"
                 } else {
                     "size"
@@ -354,6 +424,13 @@ fn in_base(
                 crate::results::units::symbols().join(", ")
             ),
         )),
+    }
+}
+
+fn what(d: Dimension) -> &'static str {
+    match d {
+        Dimension::Time => "time",
+        Dimension::Bytes => "size",
     }
 }
 
@@ -600,6 +677,7 @@ impl Given {
             ),
             _ => None,
         };
+        remember_units(&mut lock(calls).measured, cols, units);
         let mut given = Given::new(value, rows, names, numbers, query, calls);
         given.unit = unit;
         given
@@ -634,6 +712,33 @@ impl Given {
             unit: None,
             note,
         }
+    }
+}
+
+/// Each number of a result, with its column's unit (see [`Calls::measured`]).
+fn remember_units(
+    measured: &mut HashMap<u64, Measured>,
+    cols: &[polars::prelude::Column],
+    units: &crate::results::units::Units,
+) {
+    let mut left = MEASURED_CELLS;
+    for c in cols.iter().filter(|c| c.dtype().is_primitive_numeric()) {
+        let name = c.name().as_str();
+        let this = units
+            .get(name)
+            .map_or_else(|| Measured::Unknown(name.to_string()), |u| Measured::In(*u));
+        for r in 0..c.len().min(left) {
+            let Some(v) = cell_f64(c, r) else { continue };
+            measured
+                .entry(v.to_bits())
+                .and_modify(|m| {
+                    if *m != this {
+                        *m = Measured::Mixed;
+                    }
+                })
+                .or_insert_with(|| this.clone());
+        }
+        left = left.saturating_sub(c.len());
     }
 }
 

@@ -579,6 +579,12 @@ impl Renderer<'_> {
         at: Option<Range<usize>>,
     ) -> Option<Diagnostic> {
         let detail = err.detail().unwrap_or("").to_string();
+        // Any error over a name whose definition failed follows from that failure.
+        if let Some(n) = undefined_name(&detail)
+            && self.poisoned.contains(&n)
+        {
+            return None;
+        }
         let (message, help) = match err.kind() {
             ErrorKind::UndefinedError => {
                 let name = undefined_name(&detail);

@@ -283,7 +283,10 @@ fn rows_where_one_value_belongs_are_errors_at_their_tag() {
     );
     assert_eq!(
         (found[2].0, found[2].2.as_str()),
-        (7, "the query returned no rows")
+        (
+            7,
+            "the query returned no rows: its filter `variant = 'z'` matches no row of `runs`"
+        )
     );
 }
 
