@@ -111,6 +111,9 @@ pub struct BuildReport {
     pub read: Vec<PathBuf>,
     /// Failed measurements in the datasets the decks read: (dataset, what failed).
     pub failed_runs: Vec<(String, crate::results::data::Failed)>,
+    /// When only some decks of a project were built: every deck of the project, as figures name
+    /// them (`provenance.json` keeps the others' figures).
+    pub site_decks: Option<Vec<String>>,
 }
 
 impl BuildReport {
@@ -235,11 +238,7 @@ impl Session {
     /// Render one deck in memory.
     pub fn render_deck(&mut self, source: &Path) -> DeckBuild {
         let mut out = DeckBuild::default();
-        self.results.deck = source
-            .strip_prefix(&self.project.root)
-            .unwrap_or(source)
-            .display()
-            .to_string();
+        self.results.deck = self.project.deck_name(source);
         let html = self.project.html_policy();
         let remote = self
             .opts
@@ -436,6 +435,11 @@ pub fn render_project(opts: &BuildOptions) -> BuildReport {
     report.failed_runs = failed_runs(&session, &report.figures);
     report.out_dir = session.out_dir.clone();
     report.base_url = session.opts.base_url.clone();
+    report.site_decks = session
+        .project
+        .site_decks
+        .as_ref()
+        .map(|all| all.iter().map(|d| session.project.deck_name(d)).collect());
     let mut diags = Diagnostics::default();
     report.index = site_index(&session, &report, &mut diags);
     report.diagnostics.extend(diags);
@@ -490,6 +494,11 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
 /// project (a lone Markdown file is its own page), and not when a deck is itself `index.html`.
 fn site_index(session: &Session, report: &BuildReport, diags: &mut Diagnostics) -> Option<String> {
     session.project.config_path.as_ref()?;
+    // Some of the project's decks: the index of all of them is left as the last full build
+    // wrote it.
+    if session.project.site_decks.is_some() {
+        return None;
+    }
     if report
         .decks
         .iter()
@@ -672,13 +681,59 @@ fn warn_remote_imports(
 /// `provenance.json` lists every figure with its inputs; the data files go to `data/` beside it,
 /// so attendees can download what the deck was computed from.
 fn write_provenance(report: &BuildReport) -> anyhow::Result<()> {
+    let path = report.out_dir.join("provenance.json");
+    let mut figures: Vec<serde_json::Value> = report
+        .figures
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()?;
+    let mut data: Vec<String> = report.data_files.clone();
+    if let Some(all) = &report.site_decks {
+        // Some decks of the project: the other decks' figures and data stay listed as the last
+        // build wrote them, in the project's deck order (what a full build writes).
+        let built: BTreeSet<String> = report
+            .sources()
+            .map(|d| {
+                d.strip_prefix(&report.root)
+                    .unwrap_or(&d)
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        let old: serde_json::Value = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let deck_of = |f: &serde_json::Value| f["deck"].as_str().unwrap_or_default().to_string();
+        if let Some(old) = old["figures"].as_array() {
+            figures.extend(
+                old.iter()
+                    .filter(|f| {
+                        let d = deck_of(f);
+                        !built.contains(&d) && all.contains(&d)
+                    })
+                    .cloned(),
+            );
+        }
+        figures.sort_by_key(|f| all.iter().position(|d| *d == deck_of(f)));
+        data.extend(figures.iter().flat_map(|f| {
+            let file = f["kind"] != "file";
+            f["inputs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(move |_| file)
+                .filter_map(|i| i["path"].as_str().map(str::to_string))
+        }));
+        data.sort();
+        data.dedup();
+    }
     let mut doc = serde_json::json!({
         "generator": format!("deck {}", env!("CARGO_PKG_VERSION")),
-        "figures": report.figures,
+        "figures": figures,
     });
     if let Some(base) = &report.base_url {
-        doc["data"] = report
-            .data_files
+        doc["data"] = data
             .iter()
             .map(
                 |rel| serde_json::json!({ "path": rel, "url": format!("{base}{}", data_url(rel)) }),
@@ -686,7 +741,7 @@ fn write_provenance(report: &BuildReport) -> anyhow::Result<()> {
             .collect();
     }
     let json = serde_json::to_vec_pretty(&doc)?;
-    crate::output::write_atomic(&report.out_dir.join("provenance.json"), &json)?;
+    crate::output::write_atomic(&path, &json)?;
     for rel in &report.data_files {
         let from = report.root.join(rel);
         crate::output::copy_atomic(&from, &report.out_dir.join(data_url(rel)))?;
@@ -845,6 +900,18 @@ fn confine_datasets(project: &Project, results: &Results, diags: &mut Diagnostic
         .engine
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (dataset, column, unit) in engine.unit_problems() {
+        diags.push(
+            doc.error(
+                &["datasets", &dataset, "units", &column],
+                format!("unknown unit `{unit}` for `{column}` of the dataset `{dataset}`"),
+            )
+            .help(format!(
+                "units deck knows: {}",
+                crate::results::units::symbols().join(", ")
+            )),
+        );
+    }
     for (name, spec) in &project.config.datasets {
         if let Err(message) = engine.files_of(spec) {
             diags.push(

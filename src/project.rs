@@ -193,6 +193,10 @@ pub struct Project {
     /// Folders of decks named on the command line that are not under `root`: each is readable
     /// as its own deck's folder.
     pub deck_folders: Vec<PathBuf>,
+    /// When the command line names some decks of a deck project (`deck build slides/talk.md`):
+    /// every deck of the project, which the site's `index.html` and `provenance.json` still
+    /// describe while only the named ones are built.
+    pub site_decks: Option<Vec<PathBuf>>,
 }
 
 impl Project {
@@ -204,7 +208,16 @@ impl Project {
             [one] if one.is_dir() && one.join(CONFIG_FILE).is_file() => Some(one.clone()),
             _ => None,
         };
+        let named = if deck_project.is_none()
+            && opts.input_dir.is_none()
+            && opts.settings.config_file.is_none()
+        {
+            Self::named_decks(&opts.paths, diags)
+        } else {
+            None
+        };
         let mut project = match deck_project {
+            _ if named.is_some() => named??,
             Some(dir) if dir.join(CONFIG_FILE).is_file() || opts.settings.config_file.is_none() => {
                 Self::load(&dir, diags)?
             }
@@ -223,6 +236,51 @@ impl Project {
         }
         project.settings = settings;
         Some(project)
+    }
+
+    /// Markdown files that are decks of one deck project (the nearest folder above them with a
+    /// deck.toml lists them among its decks): that project, building only them, as Quarto
+    /// renders one file of a project with the project's settings. `None` for anything else;
+    /// `Some(None)` when that project's deck.toml has errors (reported).
+    fn named_decks(paths: &[PathBuf], diags: &mut Diagnostics) -> Option<Option<Project>> {
+        if paths.is_empty() || !paths.iter().all(|p| p.is_file()) {
+            return None;
+        }
+        let real: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| p.canonicalize())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let dir = real[0]
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join(CONFIG_FILE).is_file())?;
+        // The project as a short path when it is the current folder or under it.
+        let here = std::env::current_dir().ok()?.canonicalize().ok()?;
+        let root = match dir.strip_prefix(&here) {
+            Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => dir.to_path_buf(),
+        };
+        let Some(mut project) = Self::load(&root, diags) else {
+            return Some(None);
+        };
+        let real_decks: Vec<Option<PathBuf>> = project
+            .decks
+            .iter()
+            .map(|d| d.canonicalize().ok())
+            .collect();
+        let mut chosen = Vec::new();
+        for file in &real {
+            // Every file must be one of this project's decks (a stranger's Markdown that happens
+            // to lie below someone's deck.toml is not adopted into that project).
+            let i = real_decks.iter().position(|d| d.as_ref() == Some(file))?;
+            if !chosen.contains(&project.decks[i]) {
+                chosen.push(project.decks[i].clone());
+            }
+        }
+        project.site_decks = Some(std::mem::replace(&mut project.decks, chosen));
+        Some(Some(project))
     }
 
     /// Marp Markdown without deck.toml: the files given (a folder stands for every Markdown file
@@ -289,6 +347,7 @@ impl Project {
             input_dir: opts.input_dir.clone(),
             settings: DeckSettings::default(),
             deck_folders,
+            site_decks: None,
         })
     }
 
@@ -402,6 +461,7 @@ impl Project {
             input_dir: None,
             settings: DeckSettings::default(),
             deck_folders: Vec::new(),
+            site_decks: None,
         })
     }
 
@@ -416,7 +476,17 @@ impl Project {
             input_dir: None,
             settings: DeckSettings::default(),
             deck_folders: Vec::new(),
+            site_decks: None,
         }
+    }
+
+    /// A deck as figures and provenance name it: its path from the project's root.
+    pub fn deck_name(&self, source: &Path) -> String {
+        source
+            .strip_prefix(&self.root)
+            .unwrap_or(source)
+            .display()
+            .to_string()
     }
 
     /// The folder where the project's own themes live.

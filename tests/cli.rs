@@ -470,6 +470,60 @@ fn a_project_gets_a_site_index_of_its_decks() {
     assert!(!r.path("index.html").exists());
 }
 
+#[test]
+fn a_deck_named_in_a_project_builds_with_the_projects_settings() {
+    let p = Project::new()
+        .file(
+            "deck.toml",
+            "[datasets]\nruns = { path = \"data/runs.csv\", units = { wall = \"ms\" } }\n",
+        )
+        .file("data/runs.csv", "variant,wall\na,1500\nb,2500\n")
+        .file(
+            "slides/alpha.md",
+            "# Alpha\n\n{{ sql(\"SELECT max(wall) FROM runs\") | duration }}\n\n```table\nsql: SELECT variant FROM runs\n```\n",
+        )
+        .file(
+            "slides/beta.md",
+            "# Beta\n\n```table\nsql: SELECT wall FROM runs\n```\n",
+        )
+        .file("notes/scratch.md", "# Not a deck of the project\n");
+    // Twice: the second build's figures come from the cache, as the later ones' will.
+    p.deck(&["build"]).ok();
+    p.deck(&["build"]).ok();
+    let (index, provenance) = (p.read("dist/index.html"), p.read("dist/provenance.json"));
+    std::fs::remove_file(p.path("dist/beta.html")).unwrap();
+    std::fs::remove_file(p.path("dist/alpha.html")).unwrap();
+
+    // From the project's folder and from below it, as `quarto render FILE` does.
+    p.deck(&["build", "slides/beta.md"]).ok();
+    assert!(p.read("dist/beta.html").contains("<td"));
+    assert!(!p.path("dist/alpha.html").exists(), "only the deck named");
+    assert!(
+        !p.path("slides/beta.html").exists(),
+        "into the project's output"
+    );
+    let run = common::project::Run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_deck"))
+            .args(["build", "alpha.md"])
+            .current_dir(p.path("slides"))
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert!(run.stderr().contains("dist/alpha.html"), "{}", run.stderr());
+    assert!(
+        p.read("dist/alpha.html").contains("2.5 s"),
+        "the dataset's units apply"
+    );
+    // The site's index and provenance still describe every deck, byte for byte.
+    assert_eq!(p.read("dist/index.html"), index);
+    assert_eq!(p.read("dist/provenance.json"), provenance);
+
+    // Markdown below deck.toml that is not one of its decks is a Marp file of its own.
+    let lone = p.deck(&["build", "notes/scratch.md"]).ok();
+    assert!(p.path("notes/scratch.html").exists(), "{}", lone.stderr());
+}
+
 /// A loopback HTTP server (never a real remote host) serving a PNG at /cat.png; 404 elsewhere.
 /// It stops when the returned guard is dropped.
 fn image_server(png: &'static [u8]) -> (u16, std::sync::Arc<tiny_http::Server>) {
