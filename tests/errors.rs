@@ -480,3 +480,27 @@ fn filters_convert_a_querys_numbers_from_their_columns_unit() {
         "{all:#?}"
     );
 }
+
+/// Arithmetic on a missing value names the query and the column that gave the NULL.
+#[test]
+fn arithmetic_on_a_null_names_the_query_it_came_from() {
+    let p = Project::new()
+        .file("deck.toml", "[datasets]\nt = \"data/t.csv\"\n")
+        .file("data/t.csv", "variant,mean_ms\nsimd,45.9\nplain,\n")
+        .file(
+            "slides/t.md",
+            "# T\n\n{% for r in rows(\"SELECT variant, mean_ms FROM t\") %}\n- {{ r.variant }}: {{ r.mean_ms * 2 }}\n{% endfor %}\n",
+        );
+    let all = findings(&p);
+    let f = all
+        .iter()
+        .find(|f| f.2.contains("unsupported types"))
+        .unwrap_or_else(|| panic!("{all:#?}"));
+    assert_eq!(f.0, "slides/t.md:4:23");
+    assert!(
+        f.2.contains("column `mean_ms` of `SELECT variant, mean_ms FROM t` is NULL in row 2"),
+        "{}",
+        f.2
+    );
+    assert!(f.3.contains("COALESCE(mean_ms, 0)"), "{}", f.3);
+}

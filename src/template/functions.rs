@@ -52,6 +52,9 @@ pub struct Calls {
     /// `{{ sql("SELECT max(wall_ms) ...") | duration }}` converts from milliseconds, because the
     /// number the filter gets is one a column in ms gave (arithmetic makes another number).
     measured: HashMap<u64, Measured>,
+    /// The NULL cells queries gave out: (query, column, first row with NULL), for an error of
+    /// arithmetic on a missing value to name the query it came from.
+    pub nulls: Vec<(String, String, usize)>,
 }
 
 /// What is known of the unit of a number a query gave.
@@ -677,7 +680,16 @@ impl Given {
             ),
             _ => None,
         };
-        remember_units(&mut lock(calls).measured, cols, units);
+        {
+            let mut c = lock(calls);
+            remember_units(&mut c.measured, cols, units);
+            for col in cols.iter().filter(|c| c.null_count() > 0) {
+                if let Some(row) = (0..col.len()).find(|&r| col.get(r).is_ok_and(|v| v.is_null())) {
+                    c.nulls
+                        .push((query.to_string(), col.name().to_string(), row + 1));
+                }
+            }
+        }
         let mut given = Given::new(value, rows, names, numbers, query, calls);
         given.unit = unit;
         given

@@ -42,6 +42,29 @@ use functions::{FILTERS as DECK_FILTERS, FUNCTIONS as DECK_FUNCTIONS};
 /// A help line for an expression whose filter binds before an operator, as minijinja binds it:
 /// `{{ (a/b - 1) * 100 | num(0) }}` formats `100` (to text) and then multiplies; the fix is
 /// the whole expression in parentheses before the filter.
+/// An operator given `none` (minijinja: "unsupported types none and number").
+fn missing_operand(detail: &str) -> bool {
+    detail.contains("unsupported types")
+        && (detail.contains("types none ") || detail.ends_with(" none"))
+}
+
+/// Arithmetic on a missing value, when queries gave NULL cells: which query and column.
+fn from_a_null(detail: &str, nulls: &[(String, String, usize)]) -> (String, String) {
+    let (query, column, row) = &nulls[0];
+    let more = match nulls.len() {
+        1 => String::new(),
+        n => format!(" ({} other NULL columns too)", n - 1),
+    };
+    (
+        format!(
+            "template: {detail}: a missing value (none); column `{column}` of `{query}` is NULL in row {row}{more}"
+        ),
+        format!(
+            "skip it with `{{% if row.{column} is not none %}}`, or give it a value in the query: `COALESCE({column}, 0)`"
+        ),
+    )
+}
+
 fn filter_precedence(tag: &str) -> Option<String> {
     let inner = tag.strip_prefix("{{")?.strip_suffix("}}")?;
     let inner = inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
@@ -235,6 +258,9 @@ pub fn expand(path: &Path, source: &str, engine: &Arc<Mutex<Engine>>) -> Expansi
                 Some(r) if failure.is_none() && detail.contains("sequence") => {
                     let (m, h) = rows_where_one_value(r, "expected");
                     Some((format!("{m} ({detail})"), h))
+                }
+                _ if failure.is_none() && missing_operand(detail) && !c.nulls.is_empty() => {
+                    Some(from_a_null(detail, &c.nulls))
                 }
                 _ => failure,
             }
